@@ -1,0 +1,110 @@
+"""Training configuration: every default lives here; YAML files only override; unknown keys are errors.
+
+``None`` means "the model family's default" (``FAMILY_DEFAULTS``) and is filled in by :func:`resolve`.
+The resolved config is saved as ``config.json`` in every run directory.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UserError
+
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp")
+
+
+@dataclass
+class TrainConfig:
+    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp
+    data: str = "faces"                   # faces | fashion | digits | ring8 | folder:PATH
+    resolution: int | None = None         # None: the dataset's native size (faces 64, fashion 28, digits 32)
+    n_data: int | None = None             # images to load or render (None: dataset default; faces 30k)
+    data_seed: int = 0                    # seed of the faces renderer
+    steps: int = 5000                     # generator updates
+    batch_size: int = 64
+    z_dim: int = 100
+    width: int = 64                       # conv nets: channels of G's last and D's first layer
+    mlp_hidden_g: list[int] = field(default_factory=lambda: [256, 512, 1024])
+    mlp_hidden_d: list[int] = field(default_factory=lambda: [512, 256])
+    mlp_batchnorm: bool = True
+    d_norm: str | None = None             # batch | layer | none (WGAN-GP: never batch)
+    d_loss: str | None = None             # bce | wasserstein | lsgan | hinge
+    g_loss: str | None = None             # nonsaturating | wasserstein | lsgan | hinge
+    optimizer: str | None = None          # adam | rmsprop
+    lr_g: float | None = None
+    lr_d: float | None = None
+    betas: list[float] | None = None      # Adam only
+    n_critic: int | None = None           # D updates per G update
+    clip: float | None = None             # WGAN weight clipping (0 = off)
+    gp_lambda: float | None = None        # gradient penalty weight (0 = off)
+    ema: float = 0.0                      # EMA decay of G's weights (0 = off), e.g. 0.999
+    seed: int = 0
+    log_every: int = 50                   # TensorBoard scalars / progress-bar refresh
+    sample_every: int = 500               # fixed-noise sample grid
+    ckpt_every: int = 1000                # checkpoint (atomic; keeps last, and best when metric != none)
+    metric: str = "none"                  # none | fd  (FD-<dataset> at each checkpoint -> best/)
+    metric_samples: int = 2000
+
+
+FAMILY_DEFAULTS: dict[str, dict] = {
+    "gan": dict(d_norm="none", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+                betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),
+    "dcgan": dict(d_norm="batch", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+                  betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),
+    "wgan": dict(d_norm="batch", d_loss="wasserstein", g_loss="wasserstein", optimizer="rmsprop", lr_g=5e-5,
+                 lr_d=5e-5, betas=None, n_critic=5, clip=0.01, gp_lambda=0.0),
+    "wgan-gp": dict(d_norm="layer", d_loss="wasserstein", g_loss="wasserstein", optimizer="adam", lr_g=1e-4,
+                    lr_d=1e-4, betas=[0.5, 0.9], n_critic=5, clip=0.0, gp_lambda=10.0),
+}
+
+
+def resolve(cfg: TrainConfig) -> TrainConfig:
+    """Fill family defaults into unset fields and validate the whole config (UserError if invalid)."""
+    if cfg.model not in MODELS:
+        raise UserError(f"unknown model {cfg.model!r}; expected one of {', '.join(MODELS)}")
+    fam = FAMILY_DEFAULTS[cfg.model]
+    cfg = dataclasses.replace(cfg, **{k: v for k, v in fam.items() if getattr(cfg, k) is None})
+    if cfg.model == "wgan-gp" and cfg.d_norm == "batch":
+        raise UserError("wgan-gp: BatchNorm in the critic breaks the per-sample gradient penalty; use layer or none")
+    from .losses import D_LOSSES, G_LOSSES
+    checks = [(cfg.d_loss in D_LOSSES, f"d_loss must be one of {sorted(D_LOSSES)}"),
+              (cfg.g_loss in G_LOSSES, f"g_loss must be one of {sorted(G_LOSSES)}"),
+              (cfg.optimizer in ("adam", "rmsprop"), "optimizer must be adam or rmsprop"),
+              (cfg.steps >= 1 and cfg.batch_size >= 2, "steps must be >= 1 and batch_size >= 2"),
+              (cfg.n_critic >= 1, "n_critic must be >= 1"),
+              (0.0 <= cfg.ema < 1.0, "ema must be in [0, 1)"),
+              (cfg.metric in ("none", "fd"), "metric must be none or fd"),
+              (min(cfg.log_every, cfg.sample_every, cfg.ckpt_every) >= 1, "log/sample/ckpt intervals must be >= 1")]
+    for ok, msg in checks:
+        if not ok:
+            raise UserError(msg)
+    return cfg
+
+
+def load_config(path: str | Path | None = None, **overrides) -> TrainConfig:
+    """Defaults <- YAML file (if given) <- non-None keyword overrides; then :func:`resolve`."""
+    values: dict = {}
+    if path is not None:
+        import yaml
+        try:
+            loaded = yaml.safe_load(Path(path).read_text()) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise UserError(f"cannot read config {path}: {e}") from None
+        if not isinstance(loaded, dict):
+            raise UserError(f"{path}: a config file must be a mapping of option: value")
+        values.update(loaded)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return from_dict(values)
+
+
+def from_dict(values: dict) -> TrainConfig:
+    """Build and resolve a TrainConfig from a dict; unknown keys are a UserError."""
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise UserError(f"unknown config key(s): {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
+    try:
+        return resolve(TrainConfig(**values))
+    except TypeError as e:
+        raise UserError(f"bad config value: {e}") from None

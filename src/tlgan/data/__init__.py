@@ -1,0 +1,103 @@
+"""Datasets by name: ``faces``, ``fashion``, ``digits``, ``ring8`` (2-D toy) and ``folder:PATH``.
+
+``load_data(spec, ...)`` returns an :class:`ImageData`: uint8 images (or float points) plus a label
+table whose columns are named and typed (binary or continuous).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..errors import UserError
+from .images import resize, to_model_range
+
+DATASETS = ("faces", "fashion", "digits", "ring8", "folder:PATH")
+FACES_TEST_OFFSET = 10_000_000  # faces test split: indices from here on never overlap a training split
+
+
+@dataclass
+class ImageData:
+    """A dataset in memory. ``x``: uint8 (N, C, H, W) images, or float32 (N, D) points for toy data.
+
+    ``labels``: float32 (N, K) or None; ``label_names``: K names; ``binary``: K flags (True = 0/1 label).
+    """
+    name: str
+    x: torch.Tensor
+    labels: np.ndarray | None = None
+    label_names: list[str] = field(default_factory=list)
+    binary: list[bool] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    @property
+    def is_image(self) -> bool:
+        return self.x.dtype == torch.uint8
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.x.shape[1:])
+
+    def batch(self, idx) -> torch.Tensor:
+        """Rows ``idx`` in model space: images float32 in [-1, 1] (N, C, H, W), points as stored."""
+        b = self.x[idx]
+        return to_model_range(b) if self.is_image else b
+
+
+def ring8(n: int, seed: int = 0, radius: float = 2.0, std: float = 0.05) -> np.ndarray:
+    """The 2-D ring of 8 Gaussians: float32 (n, 2); mode k at angle 2πk/8 on a circle of ``radius``."""
+    g = np.random.default_rng(seed)
+    k = g.integers(0, 8, n)
+    centers = radius * np.stack([np.cos(2 * np.pi * k / 8), np.sin(2 * np.pi * k / 8)], 1)
+    return (centers + std * g.standard_normal((n, 2))).astype(np.float32)
+
+
+def load_data(spec: str, resolution: int | None = None, n: int | None = None, split: str = "train",
+              seed: int = 0) -> ImageData:
+    """Load a dataset by name. ``resolution`` None means the dataset's native size; ``n`` caps/sets the count."""
+    if split not in ("train", "test"):
+        raise UserError(f"split must be 'train' or 'test', got {split!r}")
+    if spec == "faces":
+        from .faces import ATTRIBUTES, BINARY, render_faces
+        start = FACES_TEST_OFFSET if split == "test" else 0
+        imgs, attrs = render_faces(n or 30_000, seed=seed, resolution=resolution or 64, start=start)
+        labels = np.stack([attrs[k].astype(np.float32) for k in ATTRIBUTES], 1)
+        return ImageData("faces", imgs, labels, list(ATTRIBUTES), [k in BINARY for k in ATTRIBUTES])
+    if spec == "fashion" or spec.startswith("fashion:"):
+        from .fashion import CLASSES, STATS, image_statistics, load_fashion
+        imgs, y = load_fashion(split, spec.split(":", 1)[1] if ":" in spec else None)
+        if n:
+            imgs, y = imgs[:n], y[:n]
+        labels = np.concatenate([np.eye(10, dtype=np.float32)[y], image_statistics(imgs)], 1)
+        x = _resized(torch.from_numpy(imgs.copy())[:, None], resolution)
+        return ImageData("fashion", x, labels, CLASSES + STATS, [True] * 10 + [False] * 4)
+    if spec == "digits":
+        from sklearn.datasets import load_digits
+        d = load_digits()
+        imgs = torch.from_numpy((d.images / 16.0 * 255).round().astype(np.uint8))[:, None]
+        y = d.target
+        half = len(y) * 4 // 5  # fixed split: the first 80% train, the rest test
+        sl = slice(0, half) if split == "train" else slice(half, None)
+        imgs, y = imgs[sl][:n], y[sl][:n]
+        x = _resized(imgs, resolution or 32)
+        return ImageData("digits", x, np.eye(10, dtype=np.float32)[y], [str(i) for i in range(10)], [True] * 10)
+    if spec == "ring8":
+        pts = ring8(n or 20_000, seed=seed + (1 if split == "test" else 0))
+        return ImageData("ring8", torch.from_numpy(pts))
+    if spec.startswith("folder:"):
+        from .folder import load_folder
+        arr, names, labels = load_folder(spec[len("folder:"):], resolution or 64, limit=n)
+        binary = [bool(np.isin(labels[:, j], (0, 1)).all()) for j in range(len(names))] if labels is not None else []
+        return ImageData("folder", torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous(), labels, names, binary)
+    raise UserError(f"unknown dataset {spec!r}; expected one of {', '.join(DATASETS)}")
+
+
+def _resized(x_uint8: torch.Tensor, resolution: int | None) -> torch.Tensor:
+    if resolution is None or resolution == x_uint8.shape[-1]:
+        return x_uint8
+    if resolution not in (16, 28, 32, 64, 128):
+        raise UserError(f"resolution must be one of 16, 28, 32, 64, 128, got {resolution}")
+    y = resize(x_uint8.float(), resolution)
+    return y.round_().clamp_(0, 255).to(torch.uint8)

@@ -1,0 +1,88 @@
+"""Image utilities (no torchvision): conversions, resizing, grids, PNG reading and writing."""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import UserError
+
+
+def to_model_range(x_uint8: torch.Tensor) -> torch.Tensor:
+    """uint8 images (N, C, H, W) in [0, 255] -> float32 in [-1, 1]."""
+    return x_uint8.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(x: torch.Tensor, value_range=(-1.0, 1.0)) -> torch.Tensor:
+    """Float images (N, C, H, W) in ``value_range`` -> uint8 in [0, 255]."""
+    lo, hi = value_range
+    return ((x.detach().float() - lo) / (hi - lo) * 255).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def resize(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Anti-aliased square resize of float images (N, C, H, W) to (N, C, size, size)."""
+    if x.shape[-1] == size and x.shape[-2] == size:
+        return x
+    return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+
+
+def make_grid(x_uint8: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
+    """Tile uint8 images (N, C, H, W) into one (H', W', 3) uint8 array (grey images become RGB)."""
+    n, c, h, w = x_uint8.shape
+    if c == 1:
+        x_uint8 = x_uint8.expand(n, 3, h, w)
+    nrow = nrow or math.ceil(math.sqrt(n))
+    ncol = math.ceil(n / nrow)
+    grid = np.full((ncol * (h + pad) + pad, nrow * (w + pad) + pad, 3), 255, np.uint8)
+    arr = x_uint8[:, :3].permute(0, 2, 3, 1).cpu().numpy()
+    for i in range(n):
+        r, q = divmod(i, nrow)
+        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + q * (w + pad): pad + q * (w + pad) + w] = arr[i]
+    return grid
+
+
+def save_png(arr: np.ndarray, path: str | os.PathLike, min_size: int = 0) -> Path:
+    """Write an (H, W, 3) or (H, W) uint8 array as PNG atomically; upscale (nearest) to at least ``min_size``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.fromarray(arr)
+    if min_size and max(img.size) < min_size:
+        k = math.ceil(min_size / max(img.size))
+        img = img.resize((img.size[0] * k, img.size[1] * k), Image.NEAREST)
+    tmp = path.with_name(path.name + ".tmp")
+    img.save(tmp, format="PNG")
+    os.replace(tmp, path)
+    return path
+
+
+def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None = None, min_size: int = 512) -> Path:
+    """Save float images (N, C, H, W) in ``value_range`` as one PNG grid."""
+    return save_png(make_grid(to_uint8(x, value_range), nrow), path, min_size=min_size)
+
+
+def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
+    """Read an image file as uint8 (H, W, channels). Raises UserError naming the file if it is not an image."""
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB" if channels == 3 else "L")
+            arr = np.asarray(im)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise UserError(f"{path}: not a readable image file ({type(e).__name__}); expected PNG/JPEG/BMP") from None
+    return arr if channels == 3 else arr[:, :, None]
+
+
+def center_crop_resize(arr: np.ndarray, size: int) -> np.ndarray:
+    """Centre-crop an (H, W, C) uint8 image to a square and resize it (anti-aliased) to (size, size, C)."""
+    h, w = arr.shape[:2]
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    crop = arr[top:top + s, left:left + s]
+    mode = "L" if crop.shape[2] == 1 else "RGB"
+    im = Image.fromarray(crop[:, :, 0] if mode == "L" else crop, mode).resize((size, size), Image.LANCZOS)
+    out = np.asarray(im)
+    return out[:, :, None] if mode == "L" else out

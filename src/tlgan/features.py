@@ -1,0 +1,113 @@
+"""Train, evaluate, save and load feature extractors (image -> attribute logits / values).
+
+A saved extractor is a directory with ``extractor.json`` (architecture, label names and types, held-out
+metrics) and ``extractor.safetensors``. Any user module can be plugged in via :func:`wrap_extractor`.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .data import ImageData
+from .errors import UserError
+from .io import file_hash, load_weights, read_json, save_weights, write_json
+from .models.classifier import Classifier
+
+
+def train_extractor(data: ImageData, steps: int = 2000, batch_size: int = 128, lr: float = 2e-3,
+                    seed: int = 0, width: int = 32, progress: bool = True) -> Classifier:
+    """Fit a Classifier to ``data``'s labels: BCE-with-logits on binary columns, MSE on standardised continuous."""
+    if data.labels is None or not data.label_names:
+        raise UserError(f"dataset {data.name!r} has no labels to train a feature extractor on")
+    torch.manual_seed(seed)
+    c, r = data.shape[0], data.shape[-1]
+    model = Classifier(r, c, data.label_names, data.binary, width)
+    y = torch.from_numpy(data.labels)
+    binary = torch.tensor(data.binary)
+    cont = ~binary
+    if cont.any():
+        model.mean[cont] = y[:, cont].mean(0)
+        model.std[cont] = y[:, cont].std(0).clamp(min=1e-6)
+    target = torch.where(cont, (y - model.mean) / model.std, y)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+    gen = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in tqdm(range(steps), desc="extractor", disable=not progress, leave=False):
+        idx = torch.randint(len(data), (batch_size,), generator=gen)
+        x = data.batch(idx)
+        if data.is_image:  # light augmentation: brightness jitter
+            x = (x + 0.1 * (torch.rand(len(x), 1, 1, 1, generator=gen) - 0.5)).clamp(-1, 1)
+        out, t = model.raw(x), target[idx]
+        loss = 0.0
+        if binary.any():
+            loss = loss + F.binary_cross_entropy_with_logits(out[:, binary], t[:, binary])
+        if cont.any():
+            loss = loss + F.mse_loss(out[:, cont], t[:, cont])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def predict(model, x: torch.Tensor, batch: int = 512) -> torch.Tensor:
+    """Extractor outputs (N, K) for images (N, C, R, R) in [-1, 1], batched, in eval mode."""
+    model.eval()
+    return torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)]) if len(x) else torch.empty(0)
+
+
+def evaluate_extractor(model, data: ImageData) -> dict[str, dict[str, float]]:
+    """Held-out quality per label: AUC and accuracy for binary labels, R² for continuous ones."""
+    from sklearn.metrics import r2_score, roc_auc_score
+    out = predict(model, torch.cat([data.batch(torch.arange(i, min(i + 512, len(data))))
+                                   for i in range(0, len(data), 512)])).numpy()
+    res = {}
+    for j, (name, is_bin) in enumerate(zip(data.label_names, data.binary)):
+        y = data.labels[:, j]
+        if is_bin:
+            ok = len(np.unique(y)) == 2
+            res[name] = {"auc": float(roc_auc_score(y, out[:, j])) if ok else math.nan,
+                         "accuracy": float(((out[:, j] > 0) == (y > 0.5)).mean())}
+        else:
+            res[name] = {"r2": float(r2_score(y, out[:, j]))}
+    return res
+
+
+def save_extractor(model: Classifier, out_dir, metrics: dict | None = None, extra: dict | None = None) -> Path:
+    """Write ``extractor.json`` + ``extractor.safetensors`` (fp16) into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    save_weights(model.state_dict(), out / "extractor.safetensors", half=True)
+    meta = {"arch": "classifier", "resolution": model.resolution, "channels": model.channels,
+            "width": model.body[0].out_channels, "label_names": model.label_names, "binary": model.binary,
+            "metrics": metrics or {}, **(extra or {})}
+    write_json(out / "extractor.json", meta)
+    return out
+
+
+def load_extractor(path) -> Classifier:
+    """Load an extractor directory written by :func:`save_extractor`; ``.content_hash`` identifies it."""
+    p = Path(path)
+    if not (p / "extractor.json").exists():
+        raise UserError(f"{p} is not a feature-extractor directory (no extractor.json)")
+    meta = read_json(p / "extractor.json")
+    model = Classifier(meta["resolution"], meta["channels"], meta["label_names"], meta["binary"], meta["width"])
+    load_weights(model, p / "extractor.safetensors")
+    model.content_hash = file_hash(p / "extractor.safetensors")
+    model.metrics = meta.get("metrics", {})
+    return model.float().eval()
+
+
+def wrap_extractor(module: torch.nn.Module, label_names, binary, resolution: int, channels: int = 3):
+    """Plug in any module mapping images (N, C, R, R) in [-1, 1] to (N, K) outputs named ``label_names``."""
+    module.label_names, module.binary = list(label_names), [bool(b) for b in binary]
+    module.resolution, module.channels = resolution, channels
+    module.content_hash = getattr(module, "content_hash", type(module).__name__)
+    return module.eval()

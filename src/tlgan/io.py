@@ -1,0 +1,177 @@
+"""Checkpoints and loading: a run directory holds ``config.json`` + ``generator.safetensors``.
+
+``load_generator(path)`` accepts a run directory, a TorchScript file (``*.pt``/``*.ts`` + a descriptor) or a
+``module:function`` factory, and returns a :class:`Generator`. User files are never unpickled.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .errors import UserError
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write a text file so that readers see either the old or the whole new content."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_json(path, obj) -> None:
+    """Atomically write ``obj`` as indented JSON."""
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def read_json(path) -> dict:
+    """Read a JSON file; UserError if missing or malformed."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist") from None
+    except json.JSONDecodeError as e:
+        raise UserError(f"{path}: malformed JSON ({e})") from None
+
+
+def save_weights(state: dict[str, torch.Tensor], path, half: bool = False, metadata: dict | None = None) -> None:
+    """Atomically save a state dict as safetensors (optionally float tensors as fp16)."""
+    path = Path(path)
+    out = {}
+    for k, v in state.items():
+        v = v.detach().cpu().contiguous()
+        out[k] = v.half() if half and v.is_floating_point() else v
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(out, str(tmp), metadata={k: str(v) for k, v in (metadata or {}).items()})
+    os.replace(tmp, path)
+
+
+def load_weights(module: nn.Module, path) -> nn.Module:
+    """Load safetensors weights into ``module`` (cast to the module's dtypes); UserError on mismatch."""
+    try:
+        state = load_file(str(path))
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist") from None
+    except Exception as e:  # safetensors raises its own error types for corrupt files
+        raise UserError(f"{path}: not a valid safetensors file ({e})") from None
+    own = module.state_dict()
+    try:
+        module.load_state_dict({k: v.to(own[k].dtype) if k in own else v for k, v in state.items()})
+    except RuntimeError as e:
+        raise UserError(f"{path}: weights do not fit the network ({str(e).splitlines()[0]})") from None
+    return module
+
+
+def file_hash(path) -> str:
+    """Short SHA-256 of a file's bytes (identifies a model's weights)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def replace_dir(tmp: Path, final: Path) -> None:
+    """Swap a fully written directory ``tmp`` into place at ``final`` (old copy kept as ``final.old`` meanwhile)."""
+    old = final.with_name(final.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+class Generator(nn.Module):
+    """A ready generator: ``forward(z (N, z_dim)) -> images (N, C, R, R)`` in ``value_range``.
+
+    Carries its descriptor: ``z_dim``, ``resolution``, ``channels``, ``value_range`` and ``content_hash``.
+    """
+
+    def __init__(self, net: nn.Module, z_dim: int, resolution: int, channels: int,
+                 value_range=(-1.0, 1.0), content_hash: str = "", name: str = ""):
+        super().__init__()
+        self.net, self.z_dim, self.resolution, self.channels = net, int(z_dim), int(resolution), int(channels)
+        self.value_range, self.content_hash, self.name = tuple(value_range), content_hash, name
+        self.eval()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise UserError(f"latent must have shape (N, {self.z_dim}), got {tuple(z.shape)}")
+        return self.net(z)
+
+    def latents(self, n: int, seed: int = 0) -> torch.Tensor:
+        """``n`` latents from the prior N(0, I), reproducible by seed: (n, z_dim) float32."""
+        return torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed))
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0, batch: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+        """(latents (n, z_dim), images (n, C, R, R) in value_range) for a seed."""
+        z = self.latents(n, seed)
+        return z, torch.cat([self(z[i:i + batch]) for i in range(0, n, batch)])
+
+    def to_unit(self, x: torch.Tensor) -> torch.Tensor:
+        """Map images from value_range to [0, 1]."""
+        lo, hi = self.value_range
+        return ((x - lo) / (hi - lo)).clamp(0, 1)
+
+
+def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best: bool = True) -> Generator:
+    """Load a generator from a run directory, a TorchScript file or a ``module:function`` factory.
+
+    Run directory: uses ``best/generator.safetensors`` if present (and ``best``), else ``generator.safetensors``.
+    TorchScript / factory: ``descriptor`` (or ``<file>.json`` beside a TorchScript file) gives ``z_dim``,
+    ``resolution``, ``channels`` and optionally ``value_range``.
+    """
+    from .models.registry import build_generator
+    p = Path(path)
+    if p.is_dir():
+        cfg_path = p / "config.json"
+        if not cfg_path.exists():
+            raise UserError(f"{p} is not a tlgan run directory (no config.json)")
+        cfg = read_json(cfg_path)
+        if "generator" not in cfg:
+            raise UserError(f"{p} holds no generator (config.json has no 'generator' entry)")
+        spec = cfg["generator"]
+        weights = p / "best" / "generator.safetensors"
+        if not (best and weights.exists()):
+            weights = p / "generator.safetensors"
+        net = load_weights(build_generator(spec), weights).float()
+        kw = spec["kwargs"]
+        shape = kw.get("out_shape") or [kw["channels"], kw["resolution"], kw["resolution"]]
+        return Generator(net, kw["z_dim"], shape[-1], shape[0], cfg.get("value_range", (-1, 1)),
+                         file_hash(weights), name=p.name)
+    if p.suffix in (".pt", ".ts", ".torchscript") and p.exists():
+        desc = descriptor or read_json(p.with_suffix(".json"))
+        try:
+            net = torch.jit.load(str(p), map_location="cpu")
+        except RuntimeError as e:
+            raise UserError(f"{p}: not a TorchScript file ({str(e).splitlines()[0]})") from None
+        return _described(net, desc, file_hash(p), p.stem)
+    if ":" in str(path) and not p.exists():
+        mod_name, fn_name = str(path).split(":", 1)
+        try:
+            factory = getattr(importlib.import_module(mod_name), fn_name)
+        except (ImportError, AttributeError) as e:
+            raise UserError(f"cannot import generator factory {path}: {e}") from None
+        made = factory()
+        net, desc = made if isinstance(made, tuple) else (made, descriptor or getattr(made, "descriptor", None))
+        return _described(net, desc, hashlib.sha256(str(path).encode()).hexdigest()[:16], fn_name)
+    raise UserError(f"{path}: expected a run directory, a TorchScript file (.pt) or module:function")
+
+
+def _described(net: nn.Module, desc: dict | None, content_hash: str, name: str) -> Generator:
+    need = ("z_dim", "resolution", "channels")
+    if not desc or any(k not in desc for k in need):
+        raise UserError(f"generator {name}: descriptor must give {', '.join(need)} (and optionally value_range)")
+    return Generator(net, desc["z_dim"], desc["resolution"], desc["channels"],
+                     desc.get("value_range", (-1.0, 1.0)), content_hash, name)

@@ -1,0 +1,97 @@
+"""The (z, y) cache: latents and the extractor's labels of their images, memory-mapped on disk.
+
+Layout of CACHE/: ``z.npy`` (N, d) float32, ``y.npy`` (N, K) float32 (logits for binary labels, values for
+continuous ones), ``meta.json`` (label names and types, content hashes of generator and extractor, seed,
+batch size, rows done). Rows are written batch by batch and ``meta.json`` records progress after each batch,
+so a killed run resumes where it stopped; memory use is one batch of images, whatever N is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..errors import UserError
+from ..io import read_json, write_json
+
+
+@dataclass
+class Cache:
+    """An opened cache: ``z`` (N, d) and ``y`` (N, K) as read-only memory maps, plus its metadata."""
+    path: Path
+    z: np.ndarray
+    y: np.ndarray
+    meta: dict
+
+    @property
+    def label_names(self) -> list[str]:
+        return self.meta["label_names"]
+
+    @property
+    def binary(self) -> list[bool]:
+        return self.meta["binary"]
+
+
+def _latents(seed: int, start: int, n: int, d: int) -> torch.Tensor:
+    """Latents for rows start..start+n: a pure function of (seed, start), so resumed runs draw the same z."""
+    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed * 1_000_003 + start))
+
+
+@torch.no_grad()
+def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 256, progress: bool = True) -> Cache:
+    """Sample ``n`` latents, render, label; write or resume the cache in ``out``. Returns the opened cache.
+
+    ``generator``: a :class:`tlgan.io.Generator`; ``extractor``: a module with ``label_names``, ``binary`` and
+    ``resolution`` mapping images in [-1, 1] to (N, K).
+    """
+    from ..data.images import resize
+    if n < 1 or batch < 1:
+        raise UserError("--n and --batch must be >= 1")
+    out = Path(out)
+    meta = {"n": n, "z_dim": generator.z_dim, "label_names": list(extractor.label_names),
+            "binary": list(extractor.binary), "generator_hash": generator.content_hash,
+            "extractor_hash": getattr(extractor, "content_hash", ""), "seed": seed, "batch": batch, "done": 0}
+    if (out / "meta.json").exists():
+        old = read_json(out / "meta.json")
+        same = {k: old.get(k) for k in meta if k != "done"} == {k: v for k, v in meta.items() if k != "done"}
+        if not same:
+            raise UserError(f"{out} holds a cache built with other settings or models; choose another --out")
+        meta["done"] = old["done"]
+        z_mm = np.load(out / "z.npy", mmap_mode="r+")
+        y_mm = np.load(out / "y.npy", mmap_mode="r+")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        z_mm = np.lib.format.open_memmap(out / "z.npy", "w+", np.float32, (n, generator.z_dim))
+        y_mm = np.lib.format.open_memmap(out / "y.npy", "w+", np.float32, (n, len(meta["label_names"])))
+        write_json(out / "meta.json", meta)
+    res = extractor.resolution
+    with tqdm(total=n, initial=meta["done"], desc="sampling (z, y)", disable=not progress) as bar:
+        for start in range(meta["done"], n, batch):
+            m = min(batch, n - start)
+            z = _latents(seed, start, m, generator.z_dim)
+            x = generator.to_unit(generator(z)) * 2 - 1
+            y = extractor(resize(x, res))
+            z_mm[start:start + m] = z.numpy()
+            y_mm[start:start + m] = y.numpy()
+            z_mm.flush()
+            y_mm.flush()
+            meta["done"] = start + m
+            write_json(out / "meta.json", meta)
+            bar.update(m)
+    del z_mm, y_mm
+    return open_cache(out)
+
+
+def open_cache(path, generator_hash: str | None = None) -> Cache:
+    """Open a finished cache read-only; UserError if unfinished or built by another generator."""
+    p = Path(path)
+    meta = read_json(p / "meta.json")
+    if meta["done"] < meta["n"]:
+        raise UserError(f"{p} is unfinished ({meta['done']}/{meta['n']} rows); rerun `tlgan axes sample` to resume")
+    if generator_hash is not None and meta["generator_hash"] != generator_hash:
+        raise UserError(f"{p} was built by another generator (hash {meta['generator_hash']}, "
+                        f"expected {generator_hash})")
+    return Cache(p, np.load(p / "z.npy", mmap_mode="r"), np.load(p / "y.npy", mmap_mode="r"), meta)

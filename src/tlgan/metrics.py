@@ -1,0 +1,76 @@
+"""Fréchet distance over a pluggable feature network: FD-<dataset> (never called FID).
+
+The default feature network is a small classifier trained on the dataset's own labels, cached under
+``$TLGAN_CACHE`` (default ``~/.cache/tlgan``) so it is trained once per dataset and resolution.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy import linalg
+
+from .data import ImageData, load_data
+from .errors import UserError
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to feature sets a (N, F) and b (M, F)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    mu1, mu2 = a.mean(0), b.mean(0)
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
+    if not np.isfinite(covmean).all():
+        eps = 1e-6 * np.eye(len(s1))
+        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
+    covmean = covmean.real
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("TLGAN_CACHE", Path.home() / ".cache" / "tlgan"))
+
+
+def default_feature_net(dataset: str, data: ImageData, steps: int = 1500):
+    """The dataset's own classifier (trained once on ``data``'s labels and cached); its pooled features."""
+    from .features import load_extractor, save_extractor, train_extractor
+    if data.labels is None:
+        raise UserError(f"FD needs a labelled dataset for its default feature network ({dataset!r} has no labels)")
+    key = f"fd-{dataset.replace(':', '_').replace('/', '_')}-{data.shape[-1]}px-{len(data)}"
+    path = cache_dir() / key
+    if (path / "extractor.json").exists():
+        return load_extractor(path)
+    net = train_extractor(data, steps=steps, seed=123)
+    save_extractor(net, path)
+    return net
+
+
+class FrechetScorer:
+    """Scores generated images against reference features: ``score(x) -> FD``; ``floor`` = FD of two real splits."""
+
+    def __init__(self, feature_net, reference: torch.Tensor, name: str):
+        self.net, self.name = feature_net.eval(), name
+        self.ref = self.features(reference)
+
+    @torch.no_grad()
+    def features(self, x: torch.Tensor, batch: int = 256) -> np.ndarray:
+        """Features (N, F) of images (N, C, R, R) in [-1, 1]."""
+        return torch.cat([self.net.features(x[i:i + batch]) for i in range(0, len(x), batch)]).numpy()
+
+    def score(self, x: torch.Tensor) -> float:
+        return frechet_distance(self.features(x), self.ref)
+
+    @classmethod
+    def for_dataset(cls, spec: str, train_data: ImageData, n: int = 2000, feature_net=None) -> "FrechetScorer":
+        """Reference = ``n`` test-split images of ``spec`` at the training data's resolution."""
+        net = feature_net or default_feature_net(spec, train_data)
+        res = train_data.shape[-1]
+        test = load_data(spec, res, n, split="test") if spec != "digits" else load_data(spec, res, split="test")
+        return cls(net, test.batch(torch.arange(len(test))), f"FD-{train_data.name}")
+
+    def floor(self, train_data: ImageData, n: int = 2000) -> float:
+        """FD between ``n`` real training images and the real test reference: the best a generator can hope for."""
+        idx = torch.randperm(len(train_data), generator=torch.Generator().manual_seed(0))[:n]
+        return self.score(train_data.batch(idx))

@@ -1,0 +1,79 @@
+"""DCGAN-style convolutional generator and discriminator/critic, parametric in resolution and width.
+
+Resolutions 28 (7→14→28), 32, 64 and 128 (4→8→…): every up/down step is a 4×4 kernel, stride 2, padding 1.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..errors import UserError
+
+
+def _base_and_steps(resolution: int) -> tuple[int, int]:
+    for base in (4, 7):
+        r, k = resolution, 0
+        while r > base and r % 2 == 0:
+            r, k = r // 2, k + 1
+        if r == base and k >= 2:
+            return base, k
+    raise UserError(f"convolutional models support resolutions 28, 32, 64, 128 (got {resolution})")
+
+
+def _norm(kind: str, c: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(c)
+    if kind == "layer":  # LayerNorm over (C, H, W): allowed in a WGAN-GP critic, unlike BatchNorm
+        return nn.GroupNorm(1, c)
+    if kind == "none":
+        return nn.Identity()
+    raise UserError(f"unknown norm {kind!r}; expected batch, layer or none")
+
+
+class ConvGenerator(nn.Module):
+    """z (N, z_dim) -> images (N, channels, R, R) in [-1, 1] (tanh). ConvT + BN + ReLU, widths halve per step."""
+
+    def __init__(self, z_dim: int = 100, resolution: int = 64, channels: int = 3, width: int = 64):
+        super().__init__()
+        base, steps = _base_and_steps(resolution)
+        self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
+        c = width * 2 ** (steps - 1)
+        layers: list[nn.Module] = [nn.ConvTranspose2d(z_dim, c, base, 1, 0, bias=False), nn.BatchNorm2d(c), nn.ReLU(True)]
+        for _ in range(steps - 1):
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU(True)]
+            c //= 2
+        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(len(z), self.z_dim, 1, 1))
+
+
+class ConvDiscriminator(nn.Module):
+    """images (N, C, R, R) -> logits/critic values (N,). LeakyReLU 0.2; ``norm`` on all but the first layer."""
+
+    def __init__(self, resolution: int = 64, channels: int = 3, width: int = 64, norm: str = "batch"):
+        super().__init__()
+        base, steps = _base_and_steps(resolution)
+        c = width
+        layers: list[nn.Module] = [nn.Conv2d(channels, c, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        for _ in range(steps - 1):
+            layers += [nn.Conv2d(c, c * 2, 4, 2, 1, bias=norm == "none"), _norm(norm, c * 2), nn.LeakyReLU(0.2, True)]
+            c *= 2
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Conv2d(c, 1, base, 1, 0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x)).view(-1)
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """DCGAN initialisation: conv weights N(0, 0.02), BatchNorm weight N(1, 0.02), biases 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)

@@ -1,0 +1,237 @@
+"""The one adversarial training loop every GAN family plugs into.
+
+Run directory layout::
+
+    RUN/config.json              resolved TrainConfig + generator spec (what load_generator needs)
+    RUN/generator.safetensors    inference weights of the last checkpoint (EMA of G when ema > 0)
+    RUN/best/                    generator.safetensors + metric.json of the best checkpoint (metric != none)
+    RUN/state/                   g/d/ema .safetensors + trainer.pt (optimisers, RNG, step): for --resume
+    RUN/samples/step_XXXXXX.png  fixed-noise sample grids
+    RUN/tb/                      TensorBoard scalars
+
+Every write is atomic (temp file or directory, then rename); a crash leaves the previous checkpoint whole.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import shutil
+import time
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from . import losses
+from .config import TrainConfig, from_dict
+from .data import ImageData, load_data
+from .errors import UserError
+from .io import load_weights, read_json, replace_dir, save_weights, write_json
+from .models.registry import build_pair
+
+
+class TrainingDiverged(UserError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+def _optimizer(cfg: TrainConfig, params, lr: float) -> torch.optim.Optimizer:
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=tuple(cfg.betas))
+    return torch.optim.RMSprop(params, lr=lr)
+
+
+class Trainer:
+    """Holds the models, optimisers and RNG state of one run; ``step()`` does n_critic D updates + one G update."""
+
+    def __init__(self, cfg: TrainConfig, data: ImageData):
+        self.cfg, self.data = cfg, data
+        torch.manual_seed(cfg.seed)
+        self.spec, self.g, self.d = build_pair(cfg, data.shape)
+        self.ema = copy.deepcopy(self.g).eval().requires_grad_(False) if cfg.ema > 0 else None
+        self.opt_g = _optimizer(cfg, self.g.parameters(), cfg.lr_g)
+        self.opt_d = _optimizer(cfg, self.d.parameters(), cfg.lr_d)
+        self.d_loss_fn, self.g_loss_fn = losses.D_LOSSES[cfg.d_loss], losses.G_LOSSES[cfg.g_loss]
+        self.data_gen = torch.Generator().manual_seed(cfg.seed + 1)
+        self.fixed_z = torch.randn(64, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
+        self.step_no = 0
+        self.best = float("inf")
+
+    def step(self) -> dict[str, torch.Tensor]:
+        """One generator update (after n_critic critic updates). Returns detached scalar losses."""
+        cfg, n, bs = self.cfg, len(self.data), self.cfg.batch_size
+        self.g.train()
+        self.d.train()
+        for _ in range(cfg.n_critic):
+            real = self.data.batch(torch.randint(n, (bs,), generator=self.data_gen))
+            fake = self.g(torch.randn(bs, cfg.z_dim))
+            loss_d = self.d_loss_fn(self.d(real), self.d(fake.detach()))
+            out = {"d_loss": loss_d.detach()}
+            if cfg.gp_lambda > 0:
+                gp, norms = losses.gradient_penalty(self.d, real, fake.detach())
+                loss_d = loss_d + cfg.gp_lambda * gp
+                out["grad_norm"] = norms.mean()
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+            if cfg.clip > 0:
+                with torch.no_grad():
+                    for p in self.d.parameters():
+                        p.clamp_(-cfg.clip, cfg.clip)
+        # G update on the last critic iteration's fake (the canonical DCGAN order)
+        loss_g = self.g_loss_fn(self.d(fake))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        if self.ema is not None:
+            with torch.no_grad():
+                for pe, p in zip(self.ema.parameters(), self.g.parameters()):
+                    pe.lerp_(p, 1 - cfg.ema)
+                for be, b in zip(self.ema.buffers(), self.g.buffers()):
+                    be.copy_(b)
+        self.step_no += 1
+        out["g_loss"] = loss_g.detach()
+        return out
+
+    @property
+    def inference_g(self) -> torch.nn.Module:
+        return self.ema if self.ema is not None else self.g
+
+    @torch.no_grad()
+    def samples(self, n: int = 64) -> torch.Tensor:
+        g = self.inference_g
+        was = g.training
+        g.eval()
+        x = g(self.fixed_z[:n])
+        g.train(was)
+        return x
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def save(self, run: Path) -> None:
+        """Write state/ (for resume) and generator.safetensors atomically."""
+        tmp = run / "state.tmp"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        save_weights(self.g.state_dict(), tmp / "g.safetensors")
+        save_weights(self.d.state_dict(), tmp / "d.safetensors")
+        if self.ema is not None:
+            save_weights(self.ema.state_dict(), tmp / "ema.safetensors")
+        torch.save({"step": self.step_no, "best": self.best, "opt_g": self.opt_g.state_dict(),
+                    "opt_d": self.opt_d.state_dict(), "rng": torch.get_rng_state(),
+                    "data_rng": self.data_gen.get_state()}, tmp / "trainer.pt")
+        replace_dir(tmp, run / "state")
+        save_weights(self.inference_g.state_dict(), run / "generator.safetensors")
+
+    def load(self, run: Path) -> None:
+        """Restore everything ``save`` wrote (the checkpoint is our own file: loaded with weights_only)."""
+        state = run / "state"
+        if not state.exists() and (run / "state.old").exists():
+            state = run / "state.old"
+        if not (state / "trainer.pt").exists():
+            raise UserError(f"{run} has no checkpoint to resume from (no state/trainer.pt)")
+        load_weights(self.g, state / "g.safetensors")
+        load_weights(self.d, state / "d.safetensors")
+        if self.ema is not None:
+            load_weights(self.ema, state / "ema.safetensors")
+        t = torch.load(state / "trainer.pt", weights_only=True)
+        self.opt_g.load_state_dict(t["opt_g"])
+        self.opt_d.load_state_dict(t["opt_d"])
+        torch.set_rng_state(t["rng"])
+        self.data_gen.set_state(t["data_rng"])
+        self.step_no, self.best = int(t["step"]), float(t["best"])
+
+
+def _run_config(cfg: TrainConfig, spec: dict) -> dict:
+    return {**dataclasses.asdict(cfg), "generator": spec, "value_range": [-1.0, 1.0]}
+
+
+def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageData | None = None,
+          progress: bool = True, log=print) -> Path:
+    """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``). Returns the run path.
+
+    Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
+    """
+    run = Path(out)
+    if resume:
+        saved = read_json(run / "config.json")
+        saved = {k: v for k, v in saved.items() if k not in ("generator", "value_range")}
+        cfg = from_dict({**saved, "steps": cfg.steps})
+    elif run.exists() and any(run.iterdir()):
+        raise UserError(f"{run} already exists and is not empty; pass --resume to continue it or choose another --out")
+    if data is None:
+        data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
+    trainer = Trainer(cfg, data)
+    created = not run.exists()
+    try:
+        run.mkdir(parents=True, exist_ok=True)
+        write_json(run / "config.json", _run_config(cfg, trainer.spec))
+        if resume:
+            trainer.load(run)
+        return _loop(trainer, run, progress, log)
+    except BaseException:
+        if created and not (run / "state").exists():
+            shutil.rmtree(run, ignore_errors=True)  # no half-written run directory
+        raise
+
+
+def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
+    from torch.utils.tensorboard import SummaryWriter
+    cfg = trainer.cfg
+    writer = SummaryWriter(str(run / "tb"))
+    metric_fn = _metric(cfg, trainer.data) if cfg.metric != "none" else None
+    t0, start = time.time(), trainer.step_no
+    bar = tqdm(total=cfg.steps, initial=start, desc=f"{cfg.model} {cfg.data}", disable=not progress)
+    try:
+        while trainer.step_no < cfg.steps:
+            out = trainer.step()
+            s = trainer.step_no
+            vals = torch.stack(list(out.values()))
+            if not torch.isfinite(vals).all():
+                raise TrainingDiverged(f"losses became NaN/inf at step {s} ({_fmt(out)}); the last good "
+                                       f"checkpoint in {run} is kept: lower the learning rate or resume from it")
+            bar.update(1)
+            if s % cfg.log_every == 0 or s == cfg.steps:
+                for k, v in out.items():
+                    writer.add_scalar(k, float(v), s)
+                bar.set_postfix_str(_fmt(out))
+            if trainer.data.is_image and (s % cfg.sample_every == 0 or s == cfg.steps):
+                from .data.images import save_grid
+                save_grid(trainer.samples(), run / "samples" / f"step_{s:06d}.png")
+            if s % cfg.ckpt_every == 0 or s == cfg.steps:
+                if metric_fn is not None:
+                    value = metric_fn(trainer.inference_g)
+                    writer.add_scalar(cfg.metric, value, s)
+                    if value < trainer.best:
+                        trainer.best = value
+                        best_tmp = run / "best.tmp"
+                        best_tmp.mkdir(exist_ok=True)
+                        save_weights(trainer.inference_g.state_dict(), best_tmp / "generator.safetensors")
+                        write_json(best_tmp / "metric.json", {"metric": cfg.metric, "value": value, "step": s})
+                        replace_dir(best_tmp, run / "best")
+                trainer.save(run)
+    finally:
+        bar.close()
+        writer.close()
+    rate = (trainer.step_no - start) * cfg.batch_size / max(time.time() - t0, 1e-9)
+    log(f"trained {cfg.model} to step {trainer.step_no} ({rate:.0f} img/s); run written to {run}")
+    return run
+
+
+def _fmt(out: dict) -> str:
+    return " ".join(f"{k}={float(v):.3f}" for k, v in out.items())
+
+
+def _metric(cfg: TrainConfig, data: ImageData):
+    """A function G -> FD-<dataset> against held-out real images (lower is better)."""
+    from .metrics import FrechetScorer
+    scorer = FrechetScorer.for_dataset(cfg.data, data, n=cfg.metric_samples)
+    z = torch.randn(cfg.metric_samples, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 3))
+
+    @torch.no_grad()
+    def fd(g) -> float:
+        was = g.training
+        g.eval()
+        x = torch.cat([g(z[i:i + 256]) for i in range(0, len(z), 256)])
+        g.train(was)
+        return scorer.score(x)
+    return fd
