@@ -38,6 +38,7 @@ class TrainConfig:
     n_critic: int | None = None           # D updates per G update
     clip: float | None = None             # WGAN weight clipping (0 = off)
     gp_lambda: float | None = None        # gradient penalty weight (0 = off)
+    lr_decay: str = "none"                # none | linear (to 0 at the last step)
     ema: float = 0.0                      # EMA decay of G's weights (0 = off), e.g. 0.999
     seed: int = 0
     log_every: int = 50                   # TensorBoard scalars / progress-bar refresh
@@ -45,6 +46,7 @@ class TrainConfig:
     ckpt_every: int = 1000                # checkpoint (atomic; keeps last, and best when metric != none)
     metric: str = "none"                  # none | fd  (FD-<dataset> at each checkpoint -> best/)
     metric_samples: int = 2000
+    fd_extractor_steps: int = 1500        # training steps of FD's default feature network (cached per dataset)
 
 
 FAMILY_DEFAULTS: dict[str, dict] = {
@@ -75,6 +77,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
               (cfg.n_critic >= 1, "n_critic must be >= 1"),
               (0.0 <= cfg.ema < 1.0, "ema must be in [0, 1)"),
               (cfg.metric in ("none", "fd"), "metric must be none or fd"),
+              (cfg.lr_decay in ("none", "linear"), "lr_decay must be none or linear"),
               (min(cfg.log_every, cfg.sample_every, cfg.ckpt_every) >= 1, "log/sample/ckpt intervals must be >= 1")]
     for ok, msg in checks:
         if not ok:

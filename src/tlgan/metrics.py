@@ -38,7 +38,7 @@ def default_feature_net(dataset: str, data: ImageData, steps: int = 1500):
     from .features import load_extractor, save_extractor, train_extractor
     if data.labels is None:
         raise UserError(f"FD needs a labelled dataset for its default feature network ({dataset!r} has no labels)")
-    key = f"fd-{dataset.replace(':', '_').replace('/', '_')}-{data.shape[-1]}px-{len(data)}"
+    key = f"fd-{dataset.replace(':', '_').replace('/', '_')}-{data.shape[-1]}px-{len(data)}-{steps}steps"
     path = cache_dir() / key
     if (path / "extractor.json").exists():
         return load_extractor(path)
@@ -63,9 +63,10 @@ class FrechetScorer:
         return frechet_distance(self.features(x), self.ref)
 
     @classmethod
-    def for_dataset(cls, spec: str, train_data: ImageData, n: int = 2000, feature_net=None) -> "FrechetScorer":
+    def for_dataset(cls, spec: str, train_data: ImageData, n: int = 2000, feature_net=None,
+                    extractor_steps: int = 1500) -> "FrechetScorer":
         """Reference = ``n`` test-split images of ``spec`` at the training data's resolution."""
-        net = feature_net or default_feature_net(spec, train_data)
+        net = feature_net or default_feature_net(spec, train_data, extractor_steps)
         res = train_data.shape[-1]
         test = load_data(spec, res, n, split="test") if spec != "digits" else load_data(spec, res, split="test")
         return cls(net, test.batch(torch.arange(len(test))), f"FD-{train_data.name}")

@@ -59,6 +59,11 @@ class Trainer:
     def step(self) -> dict[str, torch.Tensor]:
         """One generator update (after n_critic critic updates). Returns detached scalar losses."""
         cfg, n, bs = self.cfg, len(self.data), self.cfg.batch_size
+        if cfg.lr_decay == "linear":  # a function of the step alone, so resuming needs no scheduler state
+            frac = 1.0 - self.step_no / cfg.steps
+            for opt, lr in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d)):
+                for group in opt.param_groups:
+                    group["lr"] = lr * frac
         self.g.train()
         self.d.train()
         for _ in range(cfg.n_critic):
@@ -224,7 +229,7 @@ def _fmt(out: dict) -> str:
 def _metric(cfg: TrainConfig, data: ImageData):
     """A function G -> FD-<dataset> against held-out real images (lower is better)."""
     from .metrics import FrechetScorer
-    scorer = FrechetScorer.for_dataset(cfg.data, data, n=cfg.metric_samples)
+    scorer = FrechetScorer.for_dataset(cfg.data, data, n=cfg.metric_samples, extractor_steps=cfg.fd_extractor_steps)
     z = torch.randn(cfg.metric_samples, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 3))
 
     @torch.no_grad()

@@ -1,0 +1,67 @@
+"""End-to-end latency of the web editor: 200 edit requests over HTTP, p50 / p95 in ms.
+
+    python benchmarks/editor_latency.py                 # starts the shipped demo itself on a free port
+    python benchmarks/editor_latency.py --url http://127.0.0.1:8000
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+import threading
+import time
+
+import httpx
+import numpy as np
+
+
+def start_server():
+    import uvicorn
+
+    from tlgan.serve.app import load_app
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(load_app(), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(url + "/api/info", timeout=1)
+            return url, server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise SystemExit("server did not start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", help="a running editor; default: start the shipped demo")
+    ap.add_argument("--n", type=int, default=200)
+    args = ap.parse_args()
+    import torch
+    torch.set_num_threads(2)
+    url, server = (args.url, None) if args.url else start_server()
+    with httpx.Client(base_url=url, timeout=30) as c:
+        info = c.get("/api/info").json()
+        names = [a["name"] for a in info["axes"]]
+        z = c.post("/api/latent", json={"seed": 7}).json()["z"]
+        rng = np.random.default_rng(0)
+        for _ in range(5):  # warm-up
+            c.post("/api/render", json={"z": z, "edits": {names[0]: 1.0}})
+        times = []
+        for i in range(args.n):
+            edits = {names[i % len(names)]: float(rng.uniform(-3, 3)), names[(i * 7) % len(names)]: 0.5}
+            t = time.perf_counter()
+            r = c.post("/api/render", json={"z": z, "edits": edits, "lock": [names[-1]]})
+            times.append((time.perf_counter() - t) * 1000)
+            r.raise_for_status()
+    t = np.asarray(times)
+    print(f"{args.n} edit requests at {info['resolution']}x{info['resolution']} ({len(names)} axes) against {url}")
+    print(f"p50 {np.percentile(t, 50):.1f} ms")
+    print(f"p95 {np.percentile(t, 95):.1f} ms")
+    if server:
+        server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()

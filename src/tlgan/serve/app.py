@@ -1,0 +1,148 @@
+"""The web editor's backend: a FastAPI app over one generator, its feature axes and (optionally) an extractor.
+
+Stateless: every request carries the latent and the edits, so several browsers never share state.
+Every input is validated (latent length and range, λ bounds, number of edits, axis names); no request
+path reaches the filesystem except the packaged static folder.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import math
+import threading
+from pathlib import Path
+
+import torch
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from PIL import Image
+from pydantic import BaseModel, Field, field_validator
+
+from ..data.images import resize, to_uint8
+from ..errors import UserError
+from ..latent.axes import Axes
+from ..latent.edit import MAX_LAMBDA, edit_latents
+
+STATIC = Path(__file__).parent / "static"
+MAX_ABS_Z = 8.0
+MAX_SEED = 2 ** 31 - 1
+
+
+class RenderRequest(BaseModel):
+    z: list[float] = Field(..., description="the latent, length z_dim, each |z_i| <= 8")
+    edits: dict[str, float] = Field(default_factory=dict, description="axis name -> λ")
+    lock: list[str] = Field(default_factory=list, description="axes the edits must not move")
+    keep_norm: bool = False
+
+    @field_validator("z")
+    @classmethod
+    def _finite_z(cls, v):
+        if not all(math.isfinite(x) and abs(x) <= MAX_ABS_Z for x in v):
+            raise ValueError(f"every latent value must be finite and within ±{MAX_ABS_Z}")
+        return v
+
+    @field_validator("edits")
+    @classmethod
+    def _finite_edits(cls, v):
+        for k, x in v.items():
+            if not math.isfinite(x) or abs(x) > MAX_LAMBDA:
+                raise ValueError(f"λ for {k!r} must be finite and within ±{MAX_LAMBDA}")
+        return v
+
+
+class LatentRequest(BaseModel):
+    seed: int = Field(..., ge=0, le=MAX_SEED)
+
+
+def _png_data_url(img_uint8_chw: torch.Tensor) -> str:
+    arr = img_uint8_chw.permute(1, 2, 0).numpy()
+    im = Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor") -> FastAPI:
+    """Build the editor app. ``generator``: tlgan.io.Generator; ``axes``: Axes; ``extractor``: optional."""
+    axes.check_latent(generator.z_dim)
+    app = FastAPI(title=title, version="1", description="TL-GAN latent editor: sliders over feature axes.")
+    model_lock = threading.Lock()  # one forward pass at a time: predictable latency on few cores
+    known = set(axes.names)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        msgs = []
+        for e in exc.errors():
+            loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+            msgs.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
+        return JSONResponse({"detail": "; ".join(msgs) or "invalid request"}, status_code=422)
+
+    @app.exception_handler(UserError)
+    async def _user_error(request: Request, exc: UserError):
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/info")
+    def info():
+        """Model description: axes (name, type, held-out quality), latent size, resolution, extractor labels."""
+        return {"title": title, "z_dim": generator.z_dim, "resolution": generator.resolution,
+                "max_lambda": MAX_LAMBDA, "max_abs_z": MAX_ABS_Z,
+                "axes": [{"name": n, "binary": b, "quality": axes.quality.get(n, {})}
+                         for n, b in zip(axes.names, axes.binary)],
+                "labels": [{"name": n, "binary": b} for n, b in zip(extractor.label_names, extractor.binary)]
+                if extractor is not None else [],
+                "generator_hash": generator.content_hash}
+
+    @app.post("/api/latent")
+    def latent(req: LatentRequest):
+        """The prior latent for a seed (the same one `tlgan edit --seed` uses)."""
+        return {"seed": req.seed, "z": generator.latents(1, req.seed)[0].tolist()}
+
+    @app.post("/api/render")
+    def render(req: RenderRequest):
+        """Render z edited by ``edits`` (locked axes projected out); the image and predicted attributes."""
+        if len(req.z) != generator.z_dim:
+            raise HTTPException(422, f"z must have {generator.z_dim} values, got {len(req.z)}")
+        if len(req.edits) > len(axes.names):
+            raise HTTPException(422, f"at most {len(axes.names)} edits")
+        unknown = sorted((set(req.edits) | set(req.lock)) - known)
+        if unknown:
+            raise HTTPException(422, f"unknown axis name(s): {', '.join(unknown[:5])}")
+        z = torch.tensor([req.z], dtype=torch.float32)
+        edits = {k: v for k, v in req.edits.items() if v != 0.0}
+        with model_lock, torch.inference_mode():
+            z1 = edit_latents(z, axes, edits, req.lock, req.keep_norm)
+            x = generator(z1)
+            attrs = {}
+            if extractor is not None:
+                y = extractor(resize(generator.to_unit(x) * 2 - 1, extractor.resolution))[0]
+                for j, (n, b) in enumerate(zip(extractor.label_names, extractor.binary)):
+                    attrs[n] = float(torch.sigmoid(y[j])) if b else float(y[j])
+        return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
+                "z_edited": z1[0].tolist()}
+
+    return app
+
+
+def load_app(generator_path=None, axes_path=None, features_path=None) -> FastAPI:
+    """The app over given paths, or over the shipped faces model when none are given."""
+    from ..features import load_extractor
+    from ..io import load_generator
+    if generator_path is None and axes_path is None:
+        from ..pretrained import default_paths
+        p = default_paths()
+        generator_path, axes_path, features_path = p["generator"], p["axes"], features_path or p["extractor"]
+    elif generator_path is None or axes_path is None:
+        raise UserError("pass both --generator and --axes (or neither, for the shipped faces model)")
+    g = load_generator(generator_path)
+    axes = Axes.load(axes_path)
+    axes.check_latent(g.z_dim, g.content_hash)
+    ext = load_extractor(features_path) if features_path else None
+    return create_app(g, axes, ext, title=f"tlgan editor — {g.name}")

@@ -1,0 +1,191 @@
+// tlgan editor client: sliders over feature axes; at most one render request in flight (rapid slider
+// events are coalesced into the latest state), undo history, JSON export/import, keyboard shortcuts.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const state = { seed: 7, z: null, edits: {}, lock: [], keep_norm: false };
+let info = null, history = [], inFlight = false, dirty = false, lastImage = null;
+
+async function api(path, body) {
+  const r = await fetch(path, body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const data = await r.json();
+  if (!r.ok) throw new Error(data.detail || r.statusText);
+  return data;
+}
+
+function status(msg) { $("status").textContent = msg; }
+
+function snapshot() { return JSON.stringify({ seed: state.seed, z: state.z, edits: state.edits, lock: state.lock, keep_norm: state.keep_norm }); }
+
+function pushHistory() {
+  const s = snapshot();
+  if (history[history.length - 1] !== s) history.push(s);
+  if (history.length > 200) history.shift();
+}
+
+function buildSliders() {
+  const box = $("sliders");
+  box.innerHTML = "";
+  for (const ax of info.axes) {
+    const q = ax.quality || {};
+    const qtext = q.auc !== undefined ? `AUC ${q.auc.toFixed(2)}` : q.r2 !== undefined ? `R² ${q.r2.toFixed(2)}`
+      : q.val_accuracy !== undefined ? `acc ${q.val_accuracy.toFixed(2)}` : "";
+    const row = document.createElement("div");
+    row.className = "axis";
+    row.dataset.axis = ax.name;
+    row.innerHTML = `<span class="name" title="${ax.name}">${ax.name} <span class="q">${qtext}</span></span>
+      <input type="range" min="-3" max="3" step="0.05" value="0" id="slider-${ax.name}" aria-label="${ax.name}">
+      <span class="val" id="val-${ax.name}">0.00</span>
+      <label title="lock ${ax.name}"><input type="checkbox" id="lock-${ax.name}" aria-label="lock ${ax.name}"> lock</label>`;
+    box.appendChild(row);
+    const slider = row.querySelector("input[type=range]");
+    slider.addEventListener("input", () => { setEdit(ax.name, parseFloat(slider.value)); });
+    slider.addEventListener("change", pushHistory);
+    row.querySelector("input[type=checkbox]").addEventListener("change", (e) => {
+      state.lock = state.lock.filter((n) => n !== ax.name);
+      if (e.target.checked) state.lock.push(ax.name);
+      row.classList.toggle("locked", e.target.checked);
+      pushHistory();
+      request();
+    });
+  }
+}
+
+function setEdit(name, value) {
+  if (value === 0) delete state.edits[name]; else state.edits[name] = value;
+  $("val-" + name).textContent = value.toFixed(2);
+  request();
+}
+
+function syncControls() {
+  for (const ax of info.axes) {
+    const v = state.edits[ax.name] || 0;
+    $("slider-" + ax.name).value = v;
+    $("val-" + ax.name).textContent = v.toFixed(2);
+    const locked = state.lock.includes(ax.name);
+    $("lock-" + ax.name).checked = locked;
+    document.querySelector(`.axis[data-axis="${CSS.escape(ax.name)}"]`).classList.toggle("locked", locked);
+  }
+  $("seed").value = state.seed;
+  $("keepnorm").checked = state.keep_norm;
+}
+
+function showAttributes(attrs) {
+  const box = $("attributes");
+  if (!info.labels.length) { box.textContent = "(no feature extractor loaded)"; return; }
+  if (!box.childElementCount) {
+    for (const lab of info.labels) {
+      const el = document.createElement("div");
+      el.className = "attr";
+      el.innerHTML = `<span>${lab.name}</span><span class="v" id="attr-${lab.name}">–</span><span class="bar"><i></i></span>`;
+      box.appendChild(el);
+    }
+  }
+  for (const lab of info.labels) {
+    const v = attrs[lab.name];
+    const el = $("attr-" + lab.name);
+    el.textContent = lab.binary ? v.toFixed(2) : v.toFixed(1);
+    el.dataset.value = v;
+    const frac = lab.binary ? v : Math.max(0, Math.min(1, lab.name === "age" ? (v - 18) / 62 : (v + 1) / 2));
+    el.parentElement.querySelector(".bar i").style.width = (100 * frac).toFixed(0) + "%";
+  }
+}
+
+// Coalescing: while a request is in flight, later changes only mark the state dirty; when the reply
+// arrives, one more request carries the newest state. Dragging never queues more than one request.
+async function request() {
+  if (!state.z) return;
+  if (inFlight) { dirty = true; return; }
+  inFlight = true;
+  dirty = false;
+  const t0 = performance.now();
+  try {
+    const out = await api("/api/render", { z: state.z, edits: state.edits, lock: state.lock, keep_norm: state.keep_norm });
+    $("edited").src = out.image;
+    lastImage = out.image;
+    showAttributes(out.attributes);
+    status(`seed ${state.seed} · ${Object.keys(state.edits).length} edit(s) · ${state.lock.length} lock(s) · ${(performance.now() - t0).toFixed(0)} ms`);
+  } catch (e) {
+    status("error: " + e.message);
+  } finally {
+    inFlight = false;
+    if (dirty) request();
+  }
+}
+
+async function loadSeed(seed, keepEdits = true) {
+  seed = Math.max(0, Math.min(2147483647, Math.floor(Number(seed) || 0)));
+  state.seed = seed;
+  state.z = (await api("/api/latent", { seed })).z;
+  if (!keepEdits) state.edits = {};
+  const orig = await api("/api/render", { z: state.z, edits: {}, lock: [], keep_norm: false });
+  $("original").src = orig.image;
+  syncControls();
+  pushHistory();
+  await request();
+}
+
+function exportJSON() {
+  const blob = new Blob([JSON.stringify({ generator_hash: info.generator_hash, ...JSON.parse(snapshot()) }, null, 2)],
+    { type: "application/json" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = `tlgan_edit_seed${state.seed}.json`;
+  a.click();
+}
+
+async function importJSON(file) {
+  try {
+    const data = JSON.parse(await file.text());
+    if (!Array.isArray(data.z) || data.z.length !== info.z_dim) throw new Error(`z must have ${info.z_dim} values`);
+    state.z = data.z; state.seed = data.seed ?? state.seed;
+    state.edits = data.edits || {}; state.lock = data.lock || []; state.keep_norm = !!data.keep_norm;
+    const orig = await api("/api/render", { z: state.z, edits: {}, lock: [], keep_norm: false });
+    $("original").src = orig.image;
+    syncControls(); pushHistory(); await request();
+  } catch (e) { status("cannot load: " + e.message); }
+}
+
+function undo() {
+  if (history.length < 2) return;
+  history.pop();
+  const s = JSON.parse(history[history.length - 1]);
+  const zChanged = JSON.stringify(s.z) !== JSON.stringify(state.z);
+  Object.assign(state, s);
+  syncControls();
+  if (zChanged) api("/api/render", { z: state.z, edits: {}, lock: [], keep_norm: false }).then((o) => { $("original").src = o.image; });
+  request();
+}
+
+function download() {
+  if (!lastImage) return;
+  const a = document.createElement("a");
+  a.href = lastImage;
+  a.download = `tlgan_seed${state.seed}.png`;
+  document.body.appendChild(a); a.click(); a.remove();
+}
+
+async function main() {
+  info = await api("/api/info");
+  $("title").textContent = info.title;
+  document.title = info.title;
+  buildSliders();
+  $("go").onclick = () => loadSeed($("seed").value);
+  $("seed").addEventListener("keydown", (e) => { if (e.key === "Enter") loadSeed($("seed").value); });
+  $("random").onclick = () => loadSeed(Math.floor(Math.random() * 1e6));
+  $("reset").onclick = () => { state.edits = {}; state.lock = []; syncControls(); pushHistory(); request(); };
+  $("undo").onclick = undo;
+  $("keepnorm").onchange = (e) => { state.keep_norm = e.target.checked; pushHistory(); request(); };
+  $("download").onclick = download;
+  $("export").onclick = exportJSON;
+  $("load").onchange = (e) => e.target.files[0] && importJSON(e.target.files[0]);
+  document.addEventListener("keydown", (e) => {
+    if (e.target.tagName === "INPUT" && e.target.type !== "range" && e.target.type !== "checkbox") return;
+    if (e.key === "r" || e.key === "R") $("random").click();
+    else if (e.key === "u" || (e.key === "z" && (e.ctrlKey || e.metaKey))) undo();
+    else if (e.key === "0") $("reset").click();
+    else if (e.key === "d" || e.key === "D") download();
+  });
+  await loadSeed(state.seed);
+}
+main().catch((e) => status("error: " + e.message));
