@@ -99,6 +99,14 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
         typer.echo(f"wrote latents {tuple(z.shape)} to {save_latents}")
 
 
+@app.command()
+def export(run: Path = typer.Argument(...), out: Path = typer.Option(..., "--out"),
+           fp16: bool = typer.Option(True, help="store weights as float16 (half the size)")):
+    """Export a run's generator (best if kept, else last) as a small self-contained directory."""
+    from .io import export_generator
+    typer.echo(f"exported the generator to {export_generator(run, out, half=fp16)}")
+
+
 @evaluate_app.command("fd")
 def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., help="dataset the generator models"),
                 n: int = typer.Option(2000, "--n"), seed: int = typer.Option(0)):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from .progress import progress_bar
 
 from .data import ImageData
 from .errors import UserError
@@ -38,7 +38,7 @@ def train_extractor(data: ImageData, steps: int = 2000, batch_size: int = 128, l
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     gen = torch.Generator().manual_seed(seed)
     model.train()
-    for _ in tqdm(range(steps), desc="extractor", disable=not progress, leave=False):
+    for _ in progress_bar(range(steps), desc="extractor", disable=not progress, leave=False):
         idx = torch.randint(len(data), (batch_size,), generator=gen)
         x = data.batch(idx)
         if data.is_image:  # light augmentation: brightness jitter

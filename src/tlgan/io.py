@@ -175,3 +175,20 @@ def _described(net: nn.Module, desc: dict | None, content_hash: str, name: str) 
         raise UserError(f"generator {name}: descriptor must give {', '.join(need)} (and optionally value_range)")
     return Generator(net, desc["z_dim"], desc["resolution"], desc["channels"],
                      desc.get("value_range", (-1.0, 1.0)), content_hash, name)
+
+
+def export_generator(run, out, half: bool = True, best: bool = True) -> Path:
+    """Copy a run's inference generator into ``out`` (config.json + generator.safetensors, fp16 by default)."""
+    from safetensors.torch import load_file
+    run, out = Path(run), Path(out)
+    cfg = read_json(run / "config.json")
+    weights = run / "best" / "generator.safetensors"
+    if not (best and weights.exists()):
+        weights = run / "generator.safetensors"
+    if not weights.exists():
+        raise UserError(f"{run} has no generator weights yet")
+    out.mkdir(parents=True, exist_ok=True)
+    save_weights(load_file(str(weights)), out / "generator.safetensors", half=half)
+    write_json(out / "config.json", {"generator": cfg["generator"], "value_range": cfg.get("value_range", [-1, 1]),
+                                     "trained_with": {k: v for k, v in cfg.items() if k != "generator"}})
+    return out

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from .progress import progress_bar
 
 from . import losses
 from .config import TrainConfig, from_dict
@@ -185,7 +185,7 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
     writer = SummaryWriter(str(run / "tb"))
     metric_fn = _metric(cfg, trainer.data) if cfg.metric != "none" else None
     t0, start = time.time(), trainer.step_no
-    bar = tqdm(total=cfg.steps, initial=start, desc=f"{cfg.model} {cfg.data}", disable=not progress)
+    bar = progress_bar(total=cfg.steps, initial=start, desc=f"{cfg.model} {cfg.data}", disable=not progress)
     try:
         while trainer.step_no < cfg.steps:
             out = trainer.step()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from ..progress import progress_bar
 
 from ..errors import UserError
 from ..io import read_json, write_json
@@ -68,7 +68,7 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
         y_mm = np.lib.format.open_memmap(out / "y.npy", "w+", np.float32, (n, len(meta["label_names"])))
         write_json(out / "meta.json", meta)
     res = extractor.resolution
-    with tqdm(total=n, initial=meta["done"], desc="sampling (z, y)", disable=not progress) as bar:
+    with progress_bar(total=n, initial=meta["done"], desc="sampling (z, y)", disable=not progress) as bar:
         for start in range(meta["done"], n, batch):
             m = min(batch, n - start)
             z = _latents(seed, start, m, generator.z_dim)

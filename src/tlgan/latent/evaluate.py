@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from ..progress import progress_bar
 
 from ..data.images import resize
 from .axes import Axes
@@ -44,7 +44,7 @@ def measure_axes(generator, judge, axes: Axes, n: int = 256, seed: int = 0, prog
     spread = base.std(0) + 1e-6
     lams = np.asarray(LAMBDAS)
     results = {}
-    for name in tqdm(axes.names, desc="judging axes", disable=not progress, leave=False):
+    for name in progress_bar(axes.names, desc="judging axes", disable=not progress, leave=False):
         if name not in names:
             continue
         t = names.index(name)

@@ -1,0 +1,94 @@
+"""The editor's HTTP API on the shipped faces model: validation (4xx, never 5xx) and a loopback load test."""
+import concurrent.futures as cf
+import time
+
+import numpy as np
+import pytest
+from editor_server import serve_in_thread
+from fastapi.testclient import TestClient
+
+from tlgan.serve.app import load_app
+
+
+@pytest.fixture(scope="module")
+def app():
+    return load_app()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def z(client):
+    return client.post("/api/latent", json={"seed": 7}).json()["z"]
+
+
+def test_info_and_render(client, z):
+    info = client.get("/api/info").json()
+    names = [a["name"] for a in info["axes"]]
+    assert "Smiling" in names and "Male" in names and len(z) == info["z_dim"]
+    a = client.post("/api/render", json={"z": z}).json()
+    b = client.post("/api/render", json={"z": z, "edits": {"Smiling": 2.5}}).json()
+    assert a["image"].startswith("data:image/png;base64,") and a["image"] != b["image"]
+    assert b["attributes"]["Smiling"] > a["attributes"]["Smiling"]
+    assert client.get("/openapi.json").json()["paths"]["/api/render"]
+
+
+@pytest.mark.parametrize("body,status", [
+    ("{not json", 422),
+    ({"edits": {}}, 422),                                   # no latent
+    ({"z": [0.0] * 3}, 422),                                # wrong latent size
+    ({"z": "Z", "edits": {}}, 422),
+    ({"z": None, "edits": {"Smiling": 1e9}}, 422),          # λ out of range
+    ({"z": None, "edits": {"Smiling": "nan"}}, 422),
+    ({"z": None, "edits": {"No_Such_Axis": 1}}, 422),       # unknown axis
+    ({"z": None, "lock": ["No_Such_Axis"]}, 422),
+    ({"z": "big", "edits": {}}, 422),                       # latent values out of range
+])
+def test_bad_requests_get_4xx_with_a_message(client, z, body, status):
+    if isinstance(body, dict):
+        body = dict(body)
+        if body.get("z") is None and "z" in body:
+            body["z"] = z
+        elif body.get("z") == "big":
+            body["z"] = [1e6] * len(z)
+        r = client.post("/api/render", json=body)
+    else:
+        r = client.post("/api/render", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == status, r.text
+    assert r.json()["detail"]
+    assert client.post("/api/latent", json={"seed": -1}).status_code == 422
+
+
+def test_no_path_reaches_the_filesystem(client):
+    for path in ("/static/../../pretrained/faces64/axes/axes.json", "/static/%2e%2e/app.py", "/../setup.py"):
+        r = client.get(path)
+        assert r.status_code in (404, 400), path
+
+
+def test_load_20_clients_x_50_requests(app, z):
+    import httpx
+    url, server = serve_in_thread(app)
+    names = [a["name"] for a in httpx.get(url + "/api/info").json()["axes"]]
+
+    def client_run(k):
+        times, errors = [], 0
+        with httpx.Client(base_url=url, timeout=60) as c:
+            for i in range(50):
+                t = time.perf_counter()
+                r = c.post("/api/render", json={"z": z, "edits": {names[(k + i) % len(names)]: (i % 7) - 3.0}})
+                times.append(time.perf_counter() - t)
+                errors += r.status_code != 200
+        return times, errors
+    try:
+        with cf.ThreadPoolExecutor(20) as ex:
+            results = list(ex.map(client_run, range(20)))
+    finally:
+        server.should_exit = True
+    times = np.concatenate([r[0] for r in results]) * 1000
+    errors = sum(r[1] for r in results)
+    print(f"\nload test: 20 clients x 50 requests, errors {errors}, p50 {np.percentile(times, 50):.1f} ms, "
+          f"p95 {np.percentile(times, 95):.1f} ms")
+    assert errors == 0 and len(times) == 1000

@@ -1,0 +1,94 @@
+"""The editor in a real browser (Debian's headless Chromium driven by Playwright)."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from editor_server import serve_in_thread
+
+from tlgan.serve.app import load_app
+
+CHROMIUM = os.environ.get("TLGAN_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(os.environ.get("TLGAN_ARTIFACTS", "artifacts"))
+MALE_TOLERANCE = 0.15  # the locked attribute's read-out may move at most this much (probability)
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/setup.sh --test`")
+    from playwright.sync_api import sync_playwright
+    url, server = serve_in_thread(load_app())
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        pg = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        pg.goto(url)
+        pg.wait_for_function("document.getElementById('attr-Smiling') && "
+                             "document.getElementById('attr-Smiling').dataset.value !== undefined")
+        yield pg
+        browser.close()
+    server.should_exit = True
+
+
+def _attr(page, name):
+    return float(page.get_attribute(f"#attr-{name}", "data-value"))
+
+
+def _settle(page):
+    page.wait_for_function("document.getElementById('status').textContent.includes('ms')")
+    page.wait_for_timeout(300)
+
+
+def _slide(page, name, value):
+    page.eval_on_selector(f"#slider-{name}", "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); "
+                          "el.dispatchEvent(new Event('change')); }", str(value))
+    page.wait_for_function(f"document.getElementById('val-{name}').textContent === '{float(value):.2f}'")
+    page.wait_for_timeout(150)
+    _settle(page)
+
+
+def test_smiling_slider_changes_pixels_and_readout(page):
+    _slide(page, "Smiling", -2)
+    before_img, before = page.get_attribute("#edited", "src"), _attr(page, "Smiling")
+    _slide(page, "Smiling", 2.5)
+    after_img, after = page.get_attribute("#edited", "src"), _attr(page, "Smiling")
+    assert after_img != before_img
+    assert after > before + 0.3, (before, after)
+    page.click("#reset")
+    _settle(page)
+
+
+def test_lock_male_keeps_male_while_removing_beard(page):
+    page.click("#reset")
+    _settle(page)
+    page.check("#lock-Male")
+    _settle(page)
+    male0 = _attr(page, "Male")
+    for v in (-2, 2):
+        _slide(page, "No_Beard", v)
+        assert abs(_attr(page, "Male") - male0) <= MALE_TOLERANCE, (male0, _attr(page, "Male"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor.png"), full_page=True)
+
+
+def test_download_produces_a_png(page, tmp_path):
+    with page.expect_download() as dl:
+        page.click("#download")
+    path = tmp_path / "edit.png"
+    dl.value.save_as(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_keyboard_undo_and_export(page):
+    _slide(page, "Smiling", 1)
+    _slide(page, "Smiling", 2)
+    page.focus("#slider-Smiling")
+    page.keyboard.press("u")
+    page.wait_for_function("document.getElementById('val-Smiling').textContent === '1.00'")
+    with page.expect_download() as dl:
+        page.click("#export")
+    import json
+    data = json.loads(Path(dl.value.path()).read_text())
+    assert data["edits"]["Smiling"] == 1 and len(data["z"]) == 100
