@@ -22,18 +22,13 @@ app.add_typer(features_app, name="features")
 app.add_typer(axes_app, name="axes")
 
 
-def _threads() -> None:
-    import torch
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 8)))
-
-
 @data_app.command("render")
 def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is rendered"),
                 n: int = typer.Option(1000, "--n", help="number of images"),
                 out: Path = typer.Option(..., "--out", help="output folder"),
                 seed: int = typer.Option(0), resolution: int = typer.Option(64), start: int = typer.Option(0)):
     """Render procedural faces: PNGs, attributes.csv (CelebA-style columns) and contact_sheet.png."""
-    from .data.faces import ATTRIBUTES, RESOLUTIONS, render_faces
+    from .data.faces import ATTRIBUTES, CONTINUOUS, RESOLUTIONS, render_faces
     from .data.images import make_grid, save_png
     if dataset != "faces":
         raise UserError(f"only the 'faces' dataset is rendered (got {dataset!r})")
@@ -47,7 +42,7 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
         save_png(a, out / name)
     rows = ["filename," + ",".join(ATTRIBUTES)]
     for i, name in enumerate(names):
-        rows.append(name + "," + ",".join(f"{attrs[k][i]:.4g}" if k in ("age", "yaw", "skin_tone")
+        rows.append(name + "," + ",".join(f"{attrs[k][i]:.4g}" if k in CONTINUOUS
                                           else str(int(attrs[k][i])) for k in ATTRIBUTES))
     (out / "attributes.csv").write_text("\n".join(rows) + "\n")
     save_png(make_grid(imgs[:64]), out / "contact_sheet.png", min_size=512)
@@ -65,7 +60,6 @@ def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp"),
     """Train a GAN through the one training loop; writes a run directory."""
     from .config import load_config
     from .train import train as run_train
-    _threads()
     cfg = load_config(config, model=model, data=data, resolution=resolution, steps=steps,
                       batch_size=batch_size, seed=seed)
     run_train(cfg, out, resume=resume)
@@ -109,17 +103,26 @@ def export(run: Path = typer.Argument(...), out: Path = typer.Option(..., "--out
 
 @evaluate_app.command("fd")
 def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., help="dataset the generator models"),
-                n: int = typer.Option(2000, "--n"), seed: int = typer.Option(0)):
+                n: int = typer.Option(2000, "--n"), seed: int = typer.Option(0),
+                features: Optional[Path] = typer.Option(None, help="extractor directory used as the feature network "
+                                                        "(default: a classifier trained on --data, cached)")):
     """FD-<dataset> of a generator beside the floor (FD between two real splits)."""
     from .data import load_data
     from .io import load_generator
     from .metrics import FrechetScorer
-    _threads()
     g = load_generator(run)
-    train_data = load_data(data, g.resolution, None if data != "faces" else 10_000)
-    scorer = FrechetScorer.for_dataset(data, train_data, n=n)
+    net = None
+    if features is not None:
+        from .features import load_extractor
+        net = load_extractor(features)
+    res = net.resolution if net is not None else g.resolution
+    train_data = load_data(data, res, None if data != "faces" else 10_000)
+    scorer = FrechetScorer.for_dataset(data, train_data, n=n, feature_net=net)
     _, x = g.sample(n, seed)
-    typer.echo(f"{scorer.name}: {scorer.score(x):.3f}   floor (real vs real): {scorer.floor(train_data, n):.3f}")
+    from .data.images import resize
+    x = resize(g.to_unit(x) * 2 - 1, res)
+    typer.echo(f"{scorer.name}: {scorer.score(x):.3f}   floor (real vs real): {scorer.floor(train_data, n):.3f}"
+               f"   ({n} samples, feature network: {features or 'default classifier'})")
 
 
 def _models(generator: Optional[str], axes_path: Optional[Path], features: Optional[Path] = None):
@@ -152,7 +155,6 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
     """Train a CNN extractor (binary logits + regression heads); print and save held-out AUC/accuracy/R²."""
     from .data import load_data
     from .features import evaluate_extractor, save_extractor, train_extractor
-    _threads()
     if data == "faces" and n is None:
         n = 20_000
     train_data = load_data(data, resolution, n, seed=data_seed)
@@ -174,7 +176,6 @@ def axes_sample(generator: str = typer.Option(...), features: Path = typer.Optio
     from .features import load_extractor
     from .io import load_generator
     from .latent.cache import build_cache
-    _threads()
     cache = build_cache(load_generator(generator), load_extractor(features), n, out, seed, batch)
     typer.echo(f"cache of {len(cache.z)} (z, y) pairs in {out}")
 
@@ -300,7 +301,6 @@ def evaluate_axes_cmd(generator: Optional[str] = typer.Option(None), axes: Optio
     import json
     from .features import load_extractor
     from .latent.evaluate import evaluate_axes, write_report
-    _threads()
     g, ax, _ = _models(generator, axes)
     if judge is None:
         from .pretrained import default_paths
@@ -333,7 +333,6 @@ def _serve(app, host: str, port: int, open_browser: bool) -> None:
 def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open", help="open a browser")):
     """Start the web editor on the shipped faces model at http://127.0.0.1:PORT (offline)."""
     from .serve.app import load_app
-    _threads()
     _serve(load_app(), "127.0.0.1", port, open_browser)
 
 
@@ -344,7 +343,6 @@ def serve(generator: Optional[str] = typer.Option(None), axes: Optional[Path] = 
           port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open")):
     """Serve the web editor for any generator + axes (default: the shipped faces model)."""
     from .serve.app import load_app
-    _threads()
     _serve(load_app(generator, axes, features), host, port, open_browser)
 
 

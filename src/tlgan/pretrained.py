@@ -5,7 +5,7 @@ from pathlib import Path
 
 from .errors import UserError
 
-ROOT = Path(__file__).parent / "pretrained" / "faces64"
+ROOT = Path(__file__).parent / "pretrained" / "faces"
 
 
 def default_paths() -> dict[str, Path]:

@@ -91,8 +91,6 @@ class Trainer:
             with torch.no_grad():
                 for pe, p in zip(self.ema.parameters(), self.g.parameters()):
                     pe.lerp_(p, 1 - cfg.ema)
-                for be, b in zip(self.ema.buffers(), self.g.buffers()):
-                    be.copy_(b)
         self.step_no += 1
         out["g_loss"] = loss_g.detach()
         return out
@@ -102,7 +100,31 @@ class Trainer:
         return self.ema if self.ema is not None else self.g
 
     @torch.no_grad()
+    def recalibrate_ema(self, batches: int = 16) -> None:
+        """Recompute the EMA generator's BatchNorm statistics from its own activations.
+
+        Averaged weights with the live G's running statistics give washed-out samples; fresh statistics
+        (a cumulative average over ``batches`` batches of fixed noise) fix that. The global RNG is untouched.
+        """
+        bns = [m for m in self.ema.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        if not bns:
+            return
+        gen = torch.Generator().manual_seed(self.cfg.seed + 4)
+        saved = [m.momentum for m in bns]
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None
+        self.ema.train()
+        for _ in range(batches):
+            self.ema(torch.randn(self.cfg.batch_size, self.cfg.z_dim, generator=gen))
+        for m, mom in zip(bns, saved):
+            m.momentum = mom
+        self.ema.eval()
+
+    @torch.no_grad()
     def samples(self, n: int = 64) -> torch.Tensor:
+        if self.ema is not None:
+            self.recalibrate_ema()
         g = self.inference_g
         was = g.training
         g.eval()
@@ -125,6 +147,8 @@ class Trainer:
                     "opt_d": self.opt_d.state_dict(), "rng": torch.get_rng_state(),
                     "data_rng": self.data_gen.get_state()}, tmp / "trainer.pt")
         replace_dir(tmp, run / "state")
+        if self.ema is not None:
+            self.recalibrate_ema()
         save_weights(self.inference_g.state_dict(), run / "generator.safetensors")
 
     def load(self, run: Path) -> None:

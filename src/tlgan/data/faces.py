@@ -11,7 +11,7 @@ Causal table (probabilities of a binary attribute being 1; ``M`` = Male, ages in
 attribute              P(attribute = 1 | parents)
 =====================  ===========================================================
 Male                   0.42
-age (continuous)       18 + 62 * Beta(1.4, 2.2)           Young := age < 40
+age (continuous)       18 + 62 * Kumaraswamy(1.4, 2.2)           Young := age < 40
 skin_tone (cont.)      U(0, 1), 1 = lightest              Pale_Skin := skin_tone > 0.8
 yaw (continuous)       U(-1, 1) head turn (left -1, right +1)
 Chubby                 0.04 + 0.10 M + 0.12 [age > 50]
@@ -78,7 +78,7 @@ def sample_attributes(seed: int, indices) -> dict[str, np.ndarray]:
     """
     u = _uniforms(seed, np.asarray(indices))
     male = u[:, 0] < 0.42
-    age = 18 + 62 * _beta_from_uniform(u[:, 1], u[:, 2], 1.4, 2.2)
+    age = 18 + 62 * _kumaraswamy(u[:, 1], 1.4, 2.2)
     skin = u[:, 3]
     yaw = 2 * u[:, 4] - 1
     old = age > 50
@@ -115,10 +115,9 @@ def sample_attributes(seed: int, indices) -> dict[str, np.ndarray]:
     return out
 
 
-def _beta_from_uniform(u1, u2, a, b):
-    """A Beta(a, b)-shaped draw from two uniforms (Kumaraswamy, which is close to Beta and closed-form)."""
-    del u2
-    return (1 - (1 - u1) ** (1 / b)) ** (1 / a)
+def _kumaraswamy(u, a, b):
+    """Inverse-CDF draw from Kumaraswamy(a, b): Beta-shaped on [0, 1], in closed form."""
+    return (1 - (1 - u) ** (1 / b)) ** (1 / a)
 
 
 def _cover(d: torch.Tensor, px: float) -> torch.Tensor:
