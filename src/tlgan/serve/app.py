@@ -135,14 +135,16 @@ def load_app(generator_path=None, axes_path=None, features_path=None) -> FastAPI
     """The app over given paths, or over the shipped faces model when none are given."""
     from ..features import load_extractor
     from ..io import load_generator
+    title = None
     if generator_path is None and axes_path is None:
         from ..pretrained import default_paths
         p = default_paths()
         generator_path, axes_path, features_path = p["generator"], p["axes"], features_path or p["extractor"]
+        title = "tlgan editor — shipped faces model"
     elif generator_path is None or axes_path is None:
         raise UserError("pass both --generator and --axes (or neither, for the shipped faces model)")
     g = load_generator(generator_path)
     axes = Axes.load(axes_path)
     axes.check_latent(g.z_dim, g.content_hash)
     ext = load_extractor(features_path) if features_path else None
-    return create_app(g, axes, ext, title=f"tlgan editor — {g.name}")
+    return create_app(g, axes, ext, title=title or f"tlgan editor — {g.name}")

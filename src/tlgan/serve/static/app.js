@@ -2,7 +2,7 @@
 // events are coalesced into the latest state), undo history, JSON export/import, keyboard shortcuts.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { seed: 7, z: null, edits: {}, lock: [], keep_norm: false };
+const state = { seed: 1, z: null, edits: {}, lock: [], keep_norm: false };
 let info = null, history = [], inFlight = false, dirty = false, lastImage = null;
 
 async function api(path, body) {
