@@ -6,31 +6,10 @@
 from __future__ import annotations
 
 import argparse
-import socket
-import threading
 import time
 
 import httpx
 import numpy as np
-
-
-def start_server():
-    import uvicorn
-
-    from tlgan.serve.app import load_app
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(load_app(), host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            httpx.get(url + "/api/info", timeout=1)
-            return url, server
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise SystemExit("server did not start")
 
 
 def main() -> None:
@@ -40,7 +19,11 @@ def main() -> None:
     args = ap.parse_args()
     import torch
     torch.set_num_threads(2)
-    url, server = (args.url, None) if args.url else start_server()
+    if args.url:
+        url, server = args.url, None
+    else:
+        from tlgan.serve.app import load_app, serve_in_background
+        url, server = serve_in_background(load_app())
     with httpx.Client(base_url=url, timeout=30) as c:
         info = c.get("/api/info").json()
         names = [a["name"] for a in info["axes"]]

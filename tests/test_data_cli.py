@@ -73,7 +73,7 @@ def test_csv_that_does_not_match_files(tmp_path):
 def test_corrupt_image_names_the_file(tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nthis is not really a png")
-    with pytest.raises(UserError, match="broken.png"):
+    with pytest.raises(UserError, match=r"broken\.png"):
         read_image(bad)
 
 
@@ -85,7 +85,7 @@ def test_corrupt_image_names_the_file(tmp_path):
 ])
 def test_cli_bad_input_is_one_line_and_leaves_no_run(tmp_path, args, expect):
     out = tmp_path / "run"
-    code, stdout, stderr = run_cli(*args, "--out", str(out), "--steps", "2")
+    code, _stdout, stderr = run_cli(*args, "--out", str(out), "--steps", "2")
     assert code == 2, stderr
     lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and expect in lines[0], stderr
@@ -105,15 +105,16 @@ def test_cli_unknown_config_key_and_non_image_folder(tmp_path):
 
 
 def test_cli_render_train_sample(tmp_path):
-    code, out, err = run_cli("data", "render", "faces", "--n", "6", "--out", str(tmp_path / "faces"), "--resolution", "32")
+    code, _, err = run_cli("data", "render", "faces", "--n", "6", "--out", str(tmp_path / "faces"),
+                           "--resolution", "32")
     assert code == 0, err
     csv = (tmp_path / "faces" / "attributes.csv").read_text().splitlines()
     assert csv[0].startswith("filename,Male,Young,Smiling") and len(csv) == 7
     assert (tmp_path / "faces" / "contact_sheet.png").exists()
     run = tmp_path / "run"
-    code, out, err = run_cli("train", "wgan", "--data", "digits", "--steps", "3", "--out", str(run))
+    code, _, err = run_cli("train", "wgan", "--data", "digits", "--steps", "3", "--out", str(run))
     assert code == 0, err
-    code, out, err = run_cli("sample", str(run), "--n", "4", "--out", str(tmp_path / "g.png"),
+    code, _out, err = run_cli("sample", str(run), "--n", "4", "--out", str(tmp_path / "g.png"),
                              "--out-dir", str(tmp_path / "singles"), "--save-latents", str(tmp_path / "z.npy"))
     assert code == 0, err
     assert np.load(tmp_path / "z.npy").shape == (4, 100)

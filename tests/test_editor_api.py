@@ -4,10 +4,9 @@ import time
 
 import numpy as np
 import pytest
-from editor_server import serve_in_thread
 from fastapi.testclient import TestClient
 
-from tlgan.serve.app import load_app
+from tlgan.serve.app import load_app, serve_in_background
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +86,7 @@ def test_no_path_reaches_the_filesystem(client):
 
 def test_load_20_clients_x_50_requests(app, z):
     import httpx
-    url, server = serve_in_thread(app)
+    url, server = serve_in_background(app)
     names = [a["name"] for a in httpx.get(url + "/api/info").json()["axes"]]
 
     def client_run(k):

@@ -4,9 +4,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from editor_server import serve_in_thread
 
-from tlgan.serve.app import load_app
+from tlgan.serve.app import load_app, serve_in_background
 
 CHROMIUM = os.environ.get("TLGAN_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -20,7 +19,7 @@ def page():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/setup.sh --test`")
     from playwright.sync_api import sync_playwright
-    url, server = serve_in_thread(load_app())
+    url, server = serve_in_background(load_app())
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         pg = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)

@@ -42,7 +42,7 @@ def test_svm_recovers_planted_direction():
 
 
 def test_disentangle_is_exact_and_keeps_references():
-    z, y, u, v = _planted()
+    z, y, _u, _v = _planted()
     g = np.random.default_rng(1)
     extra = (z @ g.standard_normal((32, 3))) + 0.5 * y[:, :1]
     axes = fit_glm(z, np.concatenate([y, extra], 1), ["A", "B", "C", "D", "E"], [True, False, False, False, False])
@@ -57,7 +57,7 @@ def test_disentangle_is_exact_and_keeps_references():
 
 
 def test_edit_with_lock_does_not_move_locked_axis():
-    z, y, u, v = _planted()
+    z, y, _u, _v = _planted()
     axes = fit_glm(z, y, ["A", "B"], [True, False])
     z0 = torch.randn(5, 32)
     z1 = edit_latents(z0, axes, {"B": 2.0}, lock=["A"])
@@ -92,7 +92,7 @@ def test_edit_rejects_wrong_latent_size_and_parsing_errors():
 
 
 def test_axes_save_load_and_interfacegan_roundtrip(tmp_path):
-    z, y, u, _ = _planted(n=1000)
+    z, y, _u, _ = _planted(n=1000)
     axes = fit_glm(z, y, ["A", "B"], [True, False])
     axes.save(tmp_path / "axes")
     back = Axes.load(tmp_path / "axes")

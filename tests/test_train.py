@@ -88,7 +88,7 @@ def test_resume_after_kill_reproduces_uninterrupted_run(tmp_path, monkeypatch):
         b = load_file(str(tmp_path / "killed" / "state" / f"{f}.safetensors"))
         assert all(torch.equal(a[k], b[k]) for k in a), f
     g = load_generator(tmp_path / "killed")
-    z, x = g.sample(5, seed=1)
+    _z, x = g.sample(5, seed=1)
     assert x.shape == (5, 1, 32, 32) and x.min() >= -1 and x.max() <= 1
     assert (tmp_path / "full" / "samples" / "step_000006.png").exists()
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import click
 import typer
@@ -38,7 +37,7 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
     out.mkdir(parents=True, exist_ok=True)
     names = [f"{start + i:06d}.png" for i in range(n)]
     arr = imgs.permute(0, 2, 3, 1).numpy()
-    for name, a in zip(names, arr):
+    for name, a in zip(names, arr, strict=True):
         save_png(a, out / name)
     rows = ["filename," + ",".join(ATTRIBUTES)]
     for i, name in enumerate(names):
@@ -51,12 +50,12 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
 
 @app.command()
 def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp"),
-          data: Optional[str] = typer.Option(None, help="faces | fashion | digits | ring8 | folder:PATH"),
-          resolution: Optional[int] = typer.Option(None), steps: Optional[int] = typer.Option(None),
-          batch_size: Optional[int] = typer.Option(None), out: Path = typer.Option(Path("runs/latest")),
-          config: Optional[Path] = typer.Option(None, help="YAML file overriding defaults"),
+          data: str | None = typer.Option(None, help="faces | fashion | digits | ring8 | folder:PATH"),
+          resolution: int | None = typer.Option(None), steps: int | None = typer.Option(None),
+          batch_size: int | None = typer.Option(None), out: Path = typer.Option(Path("runs/latest")),
+          config: Path | None = typer.Option(None, help="YAML file overriding defaults"),
           resume: bool = typer.Option(False, help="continue the run in --out"),
-          seed: Optional[int] = typer.Option(None)):
+          seed: int | None = typer.Option(None)):
     """Train a GAN through the one training loop; writes a run directory."""
     from .config import load_config
     from .train import train as run_train
@@ -68,11 +67,12 @@ def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp"),
 @app.command()
 def sample(run: str = typer.Argument(..., help="run directory, TorchScript file or module:function"),
            n: int = typer.Option(64, "--n"), seed: int = typer.Option(0),
-           out: Optional[Path] = typer.Option(None, help="grid PNG"),
-           out_dir: Optional[Path] = typer.Option(None, help="one PNG per sample"),
-           save_latents: Optional[Path] = typer.Option(None, help="write the latents as .npy")):
+           out: Path | None = typer.Option(None, help="grid PNG"),
+           out_dir: Path | None = typer.Option(None, help="one PNG per sample"),
+           save_latents: Path | None = typer.Option(None, help="write the latents as .npy")):
     """Sample images from a generator: a grid, single PNGs and/or the latents."""
     import numpy as np
+
     from .data.images import save_grid, save_png, to_uint8
     from .io import load_generator
     if n < 1:
@@ -104,7 +104,7 @@ def export(run: Path = typer.Argument(...), out: Path = typer.Option(..., "--out
 @evaluate_app.command("fd")
 def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., help="dataset the generator models"),
                 n: int = typer.Option(2000, "--n"), seed: int = typer.Option(0),
-                features: Optional[Path] = typer.Option(None, help="extractor directory used as the feature network "
+                features: Path | None = typer.Option(None, help="extractor directory used as the feature network "
                                                         "(default: a classifier trained on --data, cached)")):
     """FD-<dataset> of a generator beside the floor (FD between two real splits)."""
     from .data import load_data
@@ -125,7 +125,7 @@ def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., he
                f"   ({n} samples, feature network: {features or 'default classifier'})")
 
 
-def _models(generator: Optional[str], axes_path: Optional[Path], features: Optional[Path] = None):
+def _models(generator: str | None, axes_path: Path | None, features: Path | None = None):
     """(generator, axes, extractor-or-None): the given ones, or the shipped faces model when none is given."""
     from .io import load_generator
     from .latent.axes import Axes
@@ -148,8 +148,8 @@ def _models(generator: Optional[str], axes_path: Optional[Path], features: Optio
 @features_app.command("train")
 def features_train(data: str = typer.Option("faces", help="faces | fashion | digits | folder:PATH"),
                    out: Path = typer.Option(..., "--out"), steps: int = typer.Option(2000),
-                   n: Optional[int] = typer.Option(None, "--n", help="training images (faces default 20000)"),
-                   resolution: Optional[int] = typer.Option(None), seed: int = typer.Option(0),
+                   n: int | None = typer.Option(None, "--n", help="training images (faces default 20000)"),
+                   resolution: int | None = typer.Option(None), seed: int = typer.Option(0),
                    data_seed: int = typer.Option(0, help="faces renderer seed: another seed = another split"),
                    batch_size: int = typer.Option(128)):
     """Train a CNN extractor (binary logits + regression heads); print and save held-out AUC/accuracy/R²."""
@@ -217,6 +217,7 @@ def axes_import(boundary: Path = typer.Argument(...), axes_path: Path = typer.Op
                 name: str = typer.Option(...), binary: bool = typer.Option(True)):
     """Add an InterFaceGAN boundary .npy (1, d) to an axes directory under ``--name``."""
     import numpy as np
+
     from .latent.axes import Axes, import_boundary
     axes = Axes.load(axes_path)
     u = import_boundary(boundary, axes.dim)
@@ -233,15 +234,16 @@ def axes_import(boundary: Path = typer.Argument(...), axes_path: Path = typer.Op
 
 
 @app.command()
-def edit(generator: Optional[str] = typer.Option(None), axes: Optional[Path] = typer.Option(None),
+def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
          seed: int = typer.Option(0), n: int = typer.Option(1, "--n", help="rows: seeds seed..seed+n-1"),
          set_: list[str] = typer.Option([], "--set", help="AXIS=λ (repeatable)"),
          lock: list[str] = typer.Option([], "--lock", help="axes the edits must not move (repeatable)"),
-         sweep: Optional[str] = typer.Option(None, help="AXIS=START:STOP:COUNT, one column per λ"),
+         sweep: str | None = typer.Option(None, help="AXIS=START:STOP:COUNT, one column per λ"),
          keep_norm: bool = typer.Option(False, help="rescale edited latents to the prior's radius √d"),
          out: Path = typer.Option(Path("edit.png"), "--out")):
     """Edit generated faces along feature axes: original | edited, or a sweep grid."""
     import torch
+
     from .data.images import save_grid
     from .latent.edit import edit_latents, parse_assignments, parse_sweep
     g, ax, _ = _models(generator, axes)
@@ -267,10 +269,11 @@ def edit(generator: Optional[str] = typer.Option(None), axes: Optional[Path] = t
 @app.command()
 def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (binary 0/1, continuous values)'),
              n: int = typer.Option(100, "--n"), out: Path = typer.Option(..., "--out"),
-             seed: int = typer.Option(0), generator: Optional[str] = typer.Option(None),
-             axes: Optional[Path] = typer.Option(None), features: Optional[Path] = typer.Option(None)):
+             seed: int = typer.Option(0), generator: str | None = typer.Option(None),
+             axes: Path | None = typer.Option(None), features: Path | None = typer.Option(None)):
     """Write images whose predicted attributes meet the request (data augmentation); print the achieved rate."""
     import json
+
     from .data.images import save_grid, save_png, to_uint8
     from .latent.edit import generate_wanted, parse_assignments
     g, ax, extractor = _models(generator, axes, features)
@@ -279,7 +282,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     if n < 1:
         raise UserError("--n must be >= 1")
     wanted = parse_assignments([want], "--want")
-    z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed)
+    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed)
     out.mkdir(parents=True, exist_ok=True)
     for i, a in enumerate(to_uint8(x, g.value_range).permute(0, 2, 3, 1).numpy()):
         save_png(a, out / f"{i:05d}.png")
@@ -291,14 +294,15 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
 
 
 @evaluate_app.command("axes")
-def evaluate_axes_cmd(generator: Optional[str] = typer.Option(None), axes: Optional[Path] = typer.Option(None),
-                      judge: Optional[Path] = typer.Option(None, help="independent extractor (default: shipped)"),
+def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
+                      judge: Path | None = typer.Option(None, help="independent extractor (default: shipped)"),
                       references: list[str] = typer.Option(["Male"], "--reference"),
                       n: int = typer.Option(256, "--n"), seed: int = typer.Option(0),
                       json_out: Path = typer.Option(Path("axes_eval.json"), "--json"),
-                      report: Optional[Path] = typer.Option(None, help="markdown report (default beside --json)")):
+                      report: Path | None = typer.Option(None, help="markdown report (default beside --json)")):
     """Controllability, flip rate and leakage of every axis, raw and disentangled, by an independent judge."""
     import json
+
     from .features import load_extractor
     from .latent.evaluate import evaluate_axes, write_report
     g, ax, _ = _models(generator, axes)
@@ -311,7 +315,8 @@ def evaluate_axes_cmd(generator: Optional[str] = typer.Option(None), axes: Optio
     write_report(result, report, report.with_suffix(".png"))
     for name, r in result["raw"].items():
         d = result["disentangled"].get(name)
-        extra = "".join(f"  leak->{ref} {r['leakage_ratio'][ref]:.2f}" + (f"/{d['leakage_ratio'][ref]:.2f}" if d else "")
+        extra = "".join(f"  leak->{ref} {r['leakage_ratio'][ref]:.2f}"
+                        + (f"/{d['leakage_ratio'][ref]:.2f}" if d else "")
                         for ref in result["references"] if ref in r["leakage_ratio"])
         typer.echo(f"{name:22s} ctrl {r['controllability']:+.3f}  flip {r['flip_rate']:.2f}" +
                    (f"  (dis. ctrl {d['controllability']:+.3f} flip {d['flip_rate']:.2f})" if d else "") + extra)
@@ -321,6 +326,7 @@ def evaluate_axes_cmd(generator: Optional[str] = typer.Option(None), axes: Optio
 def _serve(app, host: str, port: int, open_browser: bool) -> None:
     import threading
     import webbrowser
+
     import uvicorn
     url = f"http://{host}:{port}"
     typer.echo(f"tlgan editor running at {url}  (Ctrl+C to stop)")
@@ -337,8 +343,8 @@ def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False
 
 
 @app.command()
-def serve(generator: Optional[str] = typer.Option(None), axes: Optional[Path] = typer.Option(None),
-          features: Optional[Path] = typer.Option(None, help="extractor for the attribute read-out"),
+def serve(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
+          features: Path | None = typer.Option(None, help="extractor for the attribute read-out"),
           host: str = typer.Option("127.0.0.1", help="bind address (127.0.0.1: this machine only)"),
           port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open")):
     """Serve the web editor for any generator + axes (default: the shipped faces model)."""

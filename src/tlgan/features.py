@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .progress import progress_bar
 
 from .data import ImageData
 from .errors import UserError
 from .io import file_hash, load_weights, read_json, save_weights, write_json
 from .models.classifier import Classifier
+from .progress import progress_bar
 
 
 def train_extractor(data: ImageData, steps: int = 2000, batch_size: int = 128, lr: float = 2e-3,
@@ -69,7 +69,7 @@ def evaluate_extractor(model, data: ImageData) -> dict[str, dict[str, float]]:
     out = predict(model, torch.cat([data.batch(torch.arange(i, min(i + 512, len(data))))
                                    for i in range(0, len(data), 512)])).numpy()
     res = {}
-    for j, (name, is_bin) in enumerate(zip(data.label_names, data.binary)):
+    for j, (name, is_bin) in enumerate(zip(data.label_names, data.binary, strict=True)):
         y = data.labels[:, j]
         if is_bin:
             ok = len(np.unique(y)) == 2

@@ -64,7 +64,7 @@ class FrechetScorer:
 
     @classmethod
     def for_dataset(cls, spec: str, train_data: ImageData, n: int = 2000, feature_net=None,
-                    extractor_steps: int = 1500) -> "FrechetScorer":
+                    extractor_steps: int = 1500) -> FrechetScorer:
         """Reference = ``n`` test-split images of ``spec`` at the training data's resolution."""
         net = feature_net or default_feature_net(spec, train_data, extractor_steps)
         res = train_data.shape[-1]

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import torch
-from .progress import progress_bar
 
 from . import losses
 from .config import TrainConfig, from_dict
@@ -28,6 +27,7 @@ from .data import ImageData, load_data
 from .errors import UserError
 from .io import load_weights, read_json, replace_dir, save_weights, write_json
 from .models.registry import build_pair
+from .progress import progress_bar
 
 
 class TrainingDiverged(UserError):
@@ -89,7 +89,7 @@ class Trainer:
         self.opt_g.step()
         if self.ema is not None:
             with torch.no_grad():
-                for pe, p in zip(self.ema.parameters(), self.g.parameters()):
+                for pe, p in zip(self.ema.parameters(), self.g.parameters(), strict=True):
                     pe.lerp_(p, 1 - cfg.ema)
         self.step_no += 1
         out["g_loss"] = loss_g.detach()
@@ -117,7 +117,7 @@ class Trainer:
         self.ema.train()
         for _ in range(batches):
             self.ema(torch.randn(self.cfg.batch_size, self.cfg.z_dim, generator=gen))
-        for m, mom in zip(bns, saved):
+        for m, mom in zip(bns, saved, strict=True):
             m.momentum = mom
         self.ema.eval()
 

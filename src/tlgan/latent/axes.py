@@ -64,7 +64,7 @@ class Axes:
         return out
 
     @classmethod
-    def load(cls, path) -> "Axes":
+    def load(cls, path) -> Axes:
         from safetensors.numpy import load_file
         p = Path(path)
         if not (p / "axes.json").exists():
@@ -82,7 +82,7 @@ class Axes:
         if generator_hash and self.generator_hash and generator_hash != self.generator_hash:
             raise UserError(f"the axes were fitted on generator {self.generator_hash}, not {generator_hash}")
 
-    def subset(self, names) -> "Axes":
+    def subset(self, names) -> Axes:
         idx = [self.index(n) for n in names]
         return replace(self, names=[self.names[i] for i in idx], vectors=self.vectors[idx],
                        binary=[self.binary[i] for i in idx],
@@ -114,7 +114,8 @@ def fit_glm(z: np.ndarray, y: np.ndarray, names, binary, clip: float = 3.0, hold
     coef = reg.coef_.reshape(len(names), -1)
     norms = np.linalg.norm(coef, axis=1)
     if (norms == 0).any():
-        raise UserError(f"label(s) {[n for n, s in zip(names, norms) if s == 0]} do not depend on z at all")
+        flat = [n for n, s in zip(names, norms, strict=True) if s == 0]
+        raise UserError(f"label(s) {flat} do not depend on z at all")
     quality = {}
     for j, name in enumerate(names):
         q = {"r2": float(r2_score(t[te, j], pred[:, j]))}

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from ..progress import progress_bar
 
 from ..errors import UserError
 from ..io import read_json, write_json
+from ..progress import progress_bar
 
 
 @dataclass

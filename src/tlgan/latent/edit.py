@@ -103,7 +103,7 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
     def meets(x: torch.Tensor) -> torch.Tensor:
         y = extractor(resize(generator.to_unit(x) * 2 - 1, extractor.resolution))
         ok = torch.ones(len(x), dtype=torch.bool)
-        for nm, j in zip(names, cols):
+        for nm, j in zip(names, cols, strict=True):
             if extractor.binary[j]:
                 ok &= (y[:, j] > 0) == (want[nm] == 1)
             else:
@@ -136,5 +136,6 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
         kept_x.append(x[ok])
     z, x = torch.cat(kept_z)[:n], torch.cat(kept_x)[:n]
     accepted = sum(len(k) for k in kept_z)
-    stats = {"tried": tried, "accepted": accepted, "rate": accepted / max(tried, 1), "base_rate": base_ok / max(tried, 1)}
+    stats = {"tried": tried, "accepted": accepted, "rate": accepted / max(tried, 1),
+             "base_rate": base_ok / max(tried, 1)}
     return z, x, stats

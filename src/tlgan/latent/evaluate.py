@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from ..progress import progress_bar
 
 from ..data.images import resize
+from ..progress import progress_bar
 from .axes import Axes
 from .disentangle import disentangle
 

@@ -38,7 +38,8 @@ class ConvGenerator(nn.Module):
         base, steps = _base_and_steps(resolution)
         self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
         c = width * 2 ** (steps - 1)
-        layers: list[nn.Module] = [nn.ConvTranspose2d(z_dim, c, base, 1, 0, bias=False), nn.BatchNorm2d(c), nn.ReLU(True)]
+        layers: list[nn.Module] = [nn.ConvTranspose2d(z_dim, c, base, 1, 0, bias=False), nn.BatchNorm2d(c),
+                                   nn.ReLU(True)]
         for _ in range(steps - 1):
             layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU(True)]
             c //= 2

@@ -17,7 +17,7 @@ def generator_spec(cfg, data_shape: tuple[int, ...]) -> dict:
         kw = dict(z_dim=cfg.z_dim, out_shape=list(data_shape), hidden=list(cfg.mlp_hidden_g),
                   batchnorm=cfg.mlp_batchnorm, out_act="none" if point else "tanh")
         return {"arch": "mlp", "kwargs": kw}
-    c, h, w = data_shape
+    c, h, _w = data_shape
     return {"arch": "conv", "kwargs": dict(z_dim=cfg.z_dim, resolution=h, channels=c, width=cfg.width)}
 
 

@@ -95,8 +95,9 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         return {"title": title, "z_dim": generator.z_dim, "resolution": generator.resolution,
                 "max_lambda": MAX_LAMBDA, "max_abs_z": MAX_ABS_Z,
                 "axes": [{"name": n, "binary": b, "quality": axes.quality.get(n, {})}
-                         for n, b in zip(axes.names, axes.binary)],
-                "labels": [{"name": n, "binary": b} for n, b in zip(extractor.label_names, extractor.binary)]
+                         for n, b in zip(axes.names, axes.binary, strict=True)],
+                "labels": [{"name": n, "binary": b}
+                           for n, b in zip(extractor.label_names, extractor.binary, strict=True)]
                 if extractor is not None else [],
                 "generator_hash": generator.content_hash}
 
@@ -123,7 +124,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
             attrs = {}
             if extractor is not None:
                 y = extractor(resize(generator.to_unit(x) * 2 - 1, extractor.resolution))[0]
-                for j, (n, b) in enumerate(zip(extractor.label_names, extractor.binary)):
+                for j, (n, b) in enumerate(zip(extractor.label_names, extractor.binary, strict=True)):
                     attrs[n] = float(torch.sigmoid(y[j])) if b else float(y[j])
         return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
                 "z_edited": z1[0].tolist()}
@@ -148,3 +149,29 @@ def load_app(generator_path=None, axes_path=None, features_path=None) -> FastAPI
     axes.check_latent(g.z_dim, g.content_hash)
     ext = load_extractor(features_path) if features_path else None
     return create_app(g, axes, ext, title=title or f"tlgan editor — {g.name}")
+
+
+def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0):
+    """Run ``app`` with uvicorn in a daemon thread (port 0: a free one). Returns (base url, server) once it answers.
+
+    Stop it with ``server.should_exit = True``. Useful in notebooks, tests and benchmarks.
+    """
+    import socket
+    import time
+
+    import httpx
+    import uvicorn
+    if port == 0:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://{host}:{port}"
+    for _ in range(400):
+        try:
+            httpx.get(url + "/api/info", timeout=1)
+            return url, server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the editor did not start on {url}")
