@@ -50,6 +50,9 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
     from ..data.images import resize
     if n < 1 or batch < 1:
         raise UserError("--n and --batch must be >= 1")
+    if getattr(extractor, "channels", generator.channels) != generator.channels:
+        raise UserError(f"the generator makes {generator.channels}-channel images but the extractor expects "
+                        f"{extractor.channels}")
     out = Path(out)
     meta = {"n": n, "z_dim": generator.z_dim, "label_names": list(extractor.label_names),
             "binary": list(extractor.binary), "generator_hash": generator.content_hash,

@@ -81,13 +81,15 @@ def parse_sweep(text: str) -> tuple[str, np.ndarray]:
 
 @torch.no_grad()
 def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n: int, seed: int = 0,
-                    margin: float = 2.0, batch: int = 128, max_rounds: int = 50, tolerance: float = 0.1):
+                    max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int = 50,
+                    tolerance: float = 0.1):
     """Images whose *predicted* attributes meet ``want`` ({name: 0/1 for binary, a value for continuous}).
 
-    Each latent is moved along each wanted axis (disentangled against the other wanted axes) until the GLM
-    predicts the wanted side with logit ``margin`` (or the wanted value), then kept only if the extractor
-    agrees (binary: decision; continuous: within ``tolerance`` × max(1, |value|)).
-    Returns (latents (n', d), images (n', C, R, R), stats dict with tried/accepted/base_rate).
+    Each latent walks along each wanted axis (disentangled against the other wanted axes) in steps of ``step``
+    up to ``max_lambda`` (so it stays near the prior), stopping at the first step where the extractor sees
+    the attribute as wanted (binary: decision; continuous: within ``tolerance`` × max(1, |value|)); the
+    result is kept only if every wanted attribute holds at the end.
+    Returns (latents (n', d), images (n', C, R, R), stats dict with tried/accepted/rate/base_rate).
     """
     from ..data.images import resize
     names = list(want)
@@ -98,17 +100,19 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
         if name not in extractor.label_names:
             raise UserError(f"--want {name}: the feature extractor does not predict {name}")
     dirs = {nm: torch.from_numpy(edit_directions(axes, [nm], [o for o in names if o != nm])[0]) for nm in names}
-    cols = [extractor.label_names.index(nm) for nm in names]
+    cols = {nm: extractor.label_names.index(nm) for nm in names}
 
-    def meets(x: torch.Tensor) -> torch.Tensor:
-        y = extractor(resize(generator.to_unit(x) * 2 - 1, extractor.resolution))
-        ok = torch.ones(len(x), dtype=torch.bool)
-        for nm, j in zip(names, cols, strict=True):
-            if extractor.binary[j]:
-                ok &= (y[:, j] > 0) == (want[nm] == 1)
-            else:
-                ok &= (y[:, j] - want[nm]).abs() <= tolerance * max(1.0, abs(want[nm]))
-        return ok
+    def labels(z: torch.Tensor) -> torch.Tensor:
+        return extractor(resize(generator.to_unit(generator(z)) * 2 - 1, extractor.resolution))
+
+    def ok(y: torch.Tensor, nm: str) -> torch.Tensor:
+        j = cols[nm]
+        if extractor.binary[j]:
+            return (y[:, j] > 0) == (want[nm] == 1)
+        return (y[:, j] - want[nm]).abs() <= tolerance * max(1.0, abs(want[nm]))
+
+    def all_ok(y: torch.Tensor) -> torch.Tensor:
+        return torch.stack([ok(y, nm) for nm in names]).all(0)
 
     gen = torch.Generator().manual_seed(seed)
     kept_z, kept_x, tried, base_ok = [], [], 0, 0
@@ -116,24 +120,27 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
         if sum(len(k) for k in kept_z) >= n:
             break
         z = torch.randn(batch, axes.dim, generator=gen)
-        base_ok += int(meets(generator(z)).sum())
-        for _ in range(2):  # two passes: later edits can disturb earlier ones slightly
+        base_ok += int(all_ok(labels(z)).sum())
+        for _ in range(2):  # a second pass repairs what a later edit disturbed
             for nm in names:
-                i = axes.index(nm)
-                u, d = torch.from_numpy(axes.vectors[i]), dirs[nm]
-                pred = float(axes.slopes[i]) * (z @ u) + float(axes.intercepts[i])
-                if axes.binary[i]:
-                    target = margin if want[nm] == 1 else -margin
-                    wrong = (pred < target) if want[nm] == 1 else (pred > target)
-                    step = torch.where(wrong, target - pred, torch.zeros_like(pred))
+                j, d = cols[nm], dirs[nm]
+                y = labels(z)
+                if extractor.binary[j]:
+                    sign = torch.full((batch,), 1.0 if want[nm] == 1 else -1.0)
                 else:
-                    step = want[nm] - pred
-                z = z + (step / (float(axes.slopes[i]) * float(u @ d)))[:, None] * d[None, :]
+                    sign = torch.sign(want[nm] - y[:, j])
+                done = ok(y, nm)
+                moved = torch.zeros(batch)
+                while not bool(done.all()) and float(moved.max()) < max_lambda:
+                    moved = torch.where(done, moved, moved + step)
+                    zz = z + (sign * moved)[:, None] * d[None, :]
+                    done = done | ok(labels(zz), nm)
+                z = z + (sign * moved)[:, None] * d[None, :]
         x = generator(z)
-        ok = meets(x)
+        good = all_ok(extractor(resize(generator.to_unit(x) * 2 - 1, extractor.resolution)))
         tried += batch
-        kept_z.append(z[ok])
-        kept_x.append(x[ok])
+        kept_z.append(z[good])
+        kept_x.append(x[good])
     z, x = torch.cat(kept_z)[:n], torch.cat(kept_x)[:n]
     accepted = sum(len(k) for k in kept_z)
     stats = {"tried": tried, "accepted": accepted, "rate": accepted / max(tried, 1),

@@ -1,0 +1,82 @@
+"""The TL-GAN commands on the shipped model, and their one-line errors for bad input."""
+import json
+
+import numpy as np
+import pytest
+from conftest import run_cli
+from PIL import Image
+
+from tlgan.latent.axes import Axes
+from tlgan.pretrained import default_paths
+
+
+def test_edit_and_sweep_write_images(tmp_path):
+    code, out, err = run_cli("edit", "--seed", "1", "--set", "Smiling=1.5", "--set", "No_Beard=2", "--lock", "Male",
+                             "--keep-norm", "--out", str(tmp_path / "e.png"))
+    assert code == 0, err
+    code, _, err = run_cli("edit", "--seed", "0", "--n", "2", "--sweep", "Smiling=-3:3:5", "--out", str(tmp_path / "s.png"))
+    assert code == 0, err
+    w, h = Image.open(tmp_path / "s.png").size
+    assert w > h  # 5 columns x 2 rows
+
+
+def test_generate_meets_the_request_more_often_than_chance(tmp_path):
+    code, out, err = run_cli("generate", "--want", "Eyeglasses=1,Smiling=1", "--n", "8", "--out", str(tmp_path / "g"))
+    assert code == 0, err
+    stats = json.loads((tmp_path / "g" / "request.json").read_text())
+    assert stats["accepted"] >= 8 and len(list((tmp_path / "g").glob("0*.png"))) == 8
+    assert stats["rate"] > 3 * stats["base_rate"], stats  # editing along the axes, not lucky sampling
+    assert "met the request" in out
+
+
+@pytest.mark.parametrize("args,expect", [
+    (["edit", "--set", "Smiling=nan"], "finite"),
+    (["edit", "--set", "Smiling=inf"], "finite"),
+    (["edit", "--set", "Not_An_Attribute=1"], "unknown axis"),
+    (["edit", "--set", "Smiling=1", "--lock", "Nope"], "unknown axis"),
+    (["edit", "--sweep", "Smiling=-3:3"], "START:STOP:COUNT"),
+    (["generate", "--want", "Smiling=0.5", "--n", "2"], "binary attribute takes 0 or 1"),
+])
+def test_bad_edits_are_one_line_errors(tmp_path, args, expect):
+    extra = ["--out", str(tmp_path / "x")] if args[0] == "generate" else ["--out", str(tmp_path / "x.png")]
+    code, _, err = run_cli(*args, *extra)
+    assert code == 2 and expect in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_axes_for_another_latent_size_or_generator_are_refused(tmp_path):
+    axes = Axes.load(default_paths()["axes"]).subset(["Smiling", "Male"])
+    axes.vectors = np.eye(16, dtype=np.float32)[:2]
+    axes.save(tmp_path / "axes16")
+    gen = str(default_paths()["generator"])
+    code, _, err = run_cli("edit", "--generator", gen, "--axes", str(tmp_path / "axes16"), "--set", "Smiling=1",
+                           "--out", str(tmp_path / "x.png"))
+    assert code == 2 and "16-d latent space" in err, err
+    run = tmp_path / "other"
+    code, _, err = run_cli("train", "dcgan", "--data", "digits", "--resolution", "32", "--steps", "1", "--out", str(run))
+    assert code == 0, err
+    code, _, err = run_cli("edit", "--generator", str(run), "--axes", str(default_paths()["axes"]), "--set",
+                           "Smiling=1", "--out", str(tmp_path / "x.png"))
+    assert code == 2 and "fitted on generator" in err, err
+    code, _, err = run_cli("axes", "sample", "--generator", str(run), "--features", str(default_paths()["extractor"]),
+                           "--n", "8", "--out", str(tmp_path / "cache"))
+    assert code == 2 and "1-channel" in err, err
+
+
+def test_cache_of_another_generator_is_refused(tmp_path):
+    p = default_paths()
+    cache = tmp_path / "cache"
+    code, _, err = run_cli("axes", "sample", "--generator", str(p["generator"]), "--features", str(p["extractor"]),
+                           "--n", "64", "--batch", "32", "--out", str(cache))
+    assert code == 0, err
+    meta = json.loads((cache / "meta.json").read_text())
+    meta["generator_hash"] = "0123456789abcdef"  # as if another generator had built it
+    (cache / "meta.json").write_text(json.dumps(meta))
+    code, _, err = run_cli("axes", "sample", "--generator", str(p["generator"]), "--features", str(p["extractor"]),
+                           "--n", "64", "--batch", "32", "--out", str(cache))
+    assert code == 2 and "other settings or models" in err, err
+    code, out, err = run_cli("axes", "fit", str(cache), "--out", str(tmp_path / "axes"))
+    assert code == 0 and (tmp_path / "axes" / "cosine.png").exists(), err
+    code, _, err = run_cli("edit", "--generator", str(p["generator"]), "--axes", str(tmp_path / "axes"),
+                           "--set", "Smiling=1", "--out", str(tmp_path / "x.png"))
+    assert code == 2 and "fitted on generator 0123456789abcdef" in err, err
