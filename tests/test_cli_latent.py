@@ -11,10 +11,11 @@ from tlgan.pretrained import default_paths
 
 
 def test_edit_and_sweep_write_images(tmp_path):
-    code, out, err = run_cli("edit", "--seed", "1", "--set", "Smiling=1.5", "--set", "No_Beard=2", "--lock", "Male",
-                             "--keep-norm", "--out", str(tmp_path / "e.png"))
+    code, _, err = run_cli("edit", "--seed", "1", "--set", "Smiling=1.5", "--set", "No_Beard=2", "--lock", "Male",
+                           "--keep-norm", "--out", str(tmp_path / "e.png"))
     assert code == 0, err
-    code, _, err = run_cli("edit", "--seed", "0", "--n", "2", "--sweep", "Smiling=-3:3:5", "--out", str(tmp_path / "s.png"))
+    code, _, err = run_cli("edit", "--seed", "0", "--n", "2", "--sweep", "Smiling=-3:3:5",
+                           "--out", str(tmp_path / "s.png"))
     assert code == 0, err
     w, h = Image.open(tmp_path / "s.png").size
     assert w > h  # 5 columns x 2 rows
@@ -53,7 +54,8 @@ def test_axes_for_another_latent_size_or_generator_are_refused(tmp_path):
                            "--out", str(tmp_path / "x.png"))
     assert code == 2 and "16-d latent space" in err, err
     run = tmp_path / "other"
-    code, _, err = run_cli("train", "dcgan", "--data", "digits", "--resolution", "32", "--steps", "1", "--out", str(run))
+    code, _, err = run_cli("train", "dcgan", "--data", "digits", "--resolution", "32", "--steps", "1",
+                           "--out", str(run))
     assert code == 0, err
     code, _, err = run_cli("edit", "--generator", str(run), "--axes", str(default_paths()["axes"]), "--set",
                            "Smiling=1", "--out", str(tmp_path / "x.png"))
@@ -75,7 +77,7 @@ def test_cache_of_another_generator_is_refused(tmp_path):
     code, _, err = run_cli("axes", "sample", "--generator", str(p["generator"]), "--features", str(p["extractor"]),
                            "--n", "64", "--batch", "32", "--out", str(cache))
     assert code == 2 and "other settings or models" in err, err
-    code, out, err = run_cli("axes", "fit", str(cache), "--out", str(tmp_path / "axes"))
+    code, _, err = run_cli("axes", "fit", str(cache), "--out", str(tmp_path / "axes"))
     assert code == 0 and (tmp_path / "axes" / "cosine.png").exists(), err
     code, _, err = run_cli("edit", "--generator", str(p["generator"]), "--axes", str(tmp_path / "axes"),
                            "--set", "Smiling=1", "--out", str(tmp_path / "x.png"))
