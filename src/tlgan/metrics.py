@@ -6,6 +6,7 @@ The default feature network is a small classifier trained on the dataset's own l
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +22,13 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     mu1, mu2 = a.mean(0), b.mean(0)
     s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
-    if not np.isfinite(covmean).all():
-        eps = 1e-6 * np.eye(len(s1))
-        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
-    covmean = covmean.real
+    with warnings.catch_warnings():  # near-singular covariances (few samples, dead features): retry with a ridge
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(s1 @ s2)
+        if not np.isfinite(covmean).all():
+            eps = 1e-6 * np.eye(len(s1))
+            covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
+    covmean = np.real(covmean)
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
@@ -68,7 +71,7 @@ class FrechetScorer:
         """Reference = ``n`` test-split images of ``spec`` at the training data's resolution."""
         net = feature_net or default_feature_net(spec, train_data, extractor_steps)
         res = train_data.shape[-1]
-        test = load_data(spec, res, n, split="test") if spec != "digits" else load_data(spec, res, split="test")
+        test = load_data(spec, res, n, split="test")
         return cls(net, test.batch(torch.arange(len(test))), f"FD-{train_data.name}")
 
     def floor(self, train_data: ImageData, n: int = 2000) -> float:
