@@ -82,3 +82,19 @@ def test_cache_of_another_generator_is_refused(tmp_path):
     code, _, err = run_cli("edit", "--generator", str(p["generator"]), "--axes", str(tmp_path / "axes"),
                            "--set", "Smiling=1", "--out", str(tmp_path / "x.png"))
     assert code == 2 and "fitted on generator 0123456789abcdef" in err, err
+
+
+def test_interfacegan_boundary_export_import_via_cli(tmp_path):
+    import shutil
+    axes_dir = tmp_path / "axes"
+    shutil.copytree(default_paths()["axes"], axes_dir)
+    code, _, err = run_cli("axes", "export", "--axes", str(axes_dir), "--name", "Smiling",
+                           "--out", str(tmp_path / "s.npy"))
+    assert code == 0, err
+    assert np.load(tmp_path / "s.npy").shape == (1, 100)
+    code, _, err = run_cli("axes", "import", str(tmp_path / "s.npy"), "--axes", str(axes_dir), "--name", "Smile2")
+    assert code == 0, err
+    axes = Axes.load(axes_dir)
+    assert np.allclose(axes.vector("Smile2"), axes.vector("Smiling"), atol=1e-6)
+    code, _, err = run_cli("axes", "import", str(tmp_path / "s.npy"), "--axes", str(axes_dir), "--name", "Smile2")
+    assert code == 2 and "already exists" in err

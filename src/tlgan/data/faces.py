@@ -265,10 +265,3 @@ def render_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0, ba
         for k in ATTRIBUTES:
             attrs[k].append(a[k])
     return torch.cat(imgs), {k: np.concatenate(v) for k, v in attrs.items()}
-
-
-def conditional_table(seed: int = 0, n: int = 50_000) -> dict[str, dict[str, float]]:
-    """Empirical P(attribute | Male) and P(attribute | not Male) from ``n`` draws: a check on the table above."""
-    a = sample_attributes(seed, np.arange(n))
-    m = a["Male"] == 1
-    return {k: {"P(.|Male)": float(a[k][m].mean()), "P(.|Female)": float(a[k][~m].mean())} for k in BINARY}

@@ -26,10 +26,6 @@ class Classifier(nn.Module):
         self.register_buffer("mean", torch.zeros(k))  # continuous outputs: value = raw * std + mean
         self.register_buffer("std", torch.ones(k))
 
-    @property
-    def feature_dim(self) -> int:
-        return self.head.in_features
-
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled features (N, F) of images in [-1, 1]."""
         return self.body(x)
