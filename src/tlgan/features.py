@@ -66,8 +66,7 @@ def predict(model, x: torch.Tensor, batch: int = 512) -> torch.Tensor:
 def evaluate_extractor(model, data: ImageData) -> dict[str, dict[str, float]]:
     """Held-out quality per label: AUC and accuracy for binary labels, R² for continuous ones."""
     from sklearn.metrics import r2_score, roc_auc_score
-    out = predict(model, torch.cat([data.batch(torch.arange(i, min(i + 512, len(data))))
-                                   for i in range(0, len(data), 512)])).numpy()
+    out = predict(model, data.batch(torch.arange(len(data)))).numpy()
     res = {}
     for j, (name, is_bin) in enumerate(zip(data.label_names, data.binary, strict=True)):
         y = data.labels[:, j]

@@ -123,8 +123,6 @@ class Trainer:
 
     @torch.no_grad()
     def samples(self, n: int = 64) -> torch.Tensor:
-        if self.ema is not None:
-            self.recalibrate_ema()
         g = self.inference_g
         was = g.training
         g.eval()
@@ -147,8 +145,6 @@ class Trainer:
                     "opt_d": self.opt_d.state_dict(), "rng": torch.get_rng_state(),
                     "data_rng": self.data_gen.get_state()}, tmp / "trainer.pt")
         replace_dir(tmp, run / "state")
-        if self.ema is not None:
-            self.recalibrate_ema()
         save_weights(self.inference_g.state_dict(), run / "generator.safetensors")
 
     def load(self, run: Path) -> None:
@@ -223,10 +219,14 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                 for k, v in out.items():
                     writer.add_scalar(k, float(v), s)
                 bar.set_postfix_str(_fmt(out))
-            if trainer.data.is_image and (s % cfg.sample_every == 0 or s == cfg.steps):
+            due_sample = trainer.data.is_image and (s % cfg.sample_every == 0 or s == cfg.steps)
+            due_ckpt = s % cfg.ckpt_every == 0 or s == cfg.steps
+            if trainer.ema is not None and (due_sample or due_ckpt):
+                trainer.recalibrate_ema()  # once, before grids, the metric and the checkpoint use the EMA
+            if due_sample:
                 from .data.images import save_grid
                 save_grid(trainer.samples(), run / "samples" / f"step_{s:06d}.png")
-            if s % cfg.ckpt_every == 0 or s == cfg.steps:
+            if due_ckpt:
                 if metric_fn is not None:
                     value = metric_fn(trainer.inference_g)
                     writer.add_scalar(cfg.metric, value, s)
