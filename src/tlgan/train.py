@@ -56,14 +56,26 @@ class Trainer:
         self.step_no = 0
         self.best = float("inf")
 
+    def nets(self) -> dict[str, torch.nn.Module]:
+        """Every network of the run by name (saved as ``state/<name>.safetensors``)."""
+        return {"g": self.g, "d": self.d, **({"ema": self.ema} if self.ema is not None else {})}
+
+    def optimizers(self) -> dict[str, tuple[torch.optim.Optimizer, float]]:
+        """Every optimiser by name with its base learning rate (for decay and resume)."""
+        return {"g": (self.opt_g, self.cfg.lr_g), "d": (self.opt_d, self.cfg.lr_d)}
+
+    def decay_lr(self) -> None:
+        """Linear decay to 0 at the last step: a function of the step alone, so resuming needs no state."""
+        if self.cfg.lr_decay == "linear":
+            frac = 1.0 - self.step_no / self.cfg.steps
+            for opt, lr in self.optimizers().values():
+                for group in opt.param_groups:
+                    group["lr"] = lr * frac
+
     def step(self) -> dict[str, torch.Tensor]:
         """One generator update (after n_critic critic updates). Returns detached scalar losses."""
         cfg, n, bs = self.cfg, len(self.data), self.cfg.batch_size
-        if cfg.lr_decay == "linear":  # a function of the step alone, so resuming needs no scheduler state
-            frac = 1.0 - self.step_no / cfg.steps
-            for opt, lr in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d)):
-                for group in opt.param_groups:
-                    group["lr"] = lr * frac
+        self.decay_lr()
         self.g.train()
         self.d.train()
         for _ in range(cfg.n_critic):
@@ -132,18 +144,16 @@ class Trainer:
 
     # -- checkpoints -----------------------------------------------------------------------------
     def save(self, run: Path) -> None:
-        """Write state/ (for resume) and generator.safetensors atomically."""
+        """Write state/ (every net, optimiser and RNG: for resume) and generator.safetensors atomically."""
         tmp = run / "state.tmp"
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
-        save_weights(self.g.state_dict(), tmp / "g.safetensors")
-        save_weights(self.d.state_dict(), tmp / "d.safetensors")
-        if self.ema is not None:
-            save_weights(self.ema.state_dict(), tmp / "ema.safetensors")
-        torch.save({"step": self.step_no, "best": self.best, "opt_g": self.opt_g.state_dict(),
-                    "opt_d": self.opt_d.state_dict(), "rng": torch.get_rng_state(),
-                    "data_rng": self.data_gen.get_state()}, tmp / "trainer.pt")
+        for name, net in self.nets().items():
+            save_weights(net.state_dict(), tmp / f"{name}.safetensors")
+        torch.save({"step": self.step_no, "best": self.best,
+                    "opt": {k: opt.state_dict() for k, (opt, _) in self.optimizers().items()},
+                    "rng": torch.get_rng_state(), "data_rng": self.data_gen.get_state()}, tmp / "trainer.pt")
         replace_dir(tmp, run / "state")
         save_weights(self.inference_g.state_dict(), run / "generator.safetensors")
 
@@ -154,13 +164,11 @@ class Trainer:
             state = run / "state.old"
         if not (state / "trainer.pt").exists():
             raise UserError(f"{run} has no checkpoint to resume from (no state/trainer.pt)")
-        load_weights(self.g, state / "g.safetensors")
-        load_weights(self.d, state / "d.safetensors")
-        if self.ema is not None:
-            load_weights(self.ema, state / "ema.safetensors")
+        for name, net in self.nets().items():
+            load_weights(net, state / f"{name}.safetensors")
         t = torch.load(state / "trainer.pt", weights_only=True)
-        self.opt_g.load_state_dict(t["opt_g"])
-        self.opt_d.load_state_dict(t["opt_d"])
+        for name, (opt, _) in self.optimizers().items():
+            opt.load_state_dict(t["opt"][name])
         torch.set_rng_state(t["rng"])
         self.data_gen.set_state(t["data_rng"])
         self.step_no, self.best = int(t["step"]), float(t["best"])
@@ -171,8 +179,10 @@ def _run_config(cfg: TrainConfig, spec: dict) -> dict:
 
 
 def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageData | None = None,
-          progress: bool = True, log=print) -> Path:
+          progress: bool = True, log=print, make_trainer=Trainer) -> Path:
     """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``). Returns the run path.
+
+    ``make_trainer(cfg, data)`` builds the model family's :class:`Trainer` (default: the GAN pair).
 
     Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
     """
@@ -185,7 +195,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
         raise UserError(f"{run} already exists and is not empty; pass --resume to continue it or choose another --out")
     if data is None:
         data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
-    trainer = Trainer(cfg, data)
+    trainer = make_trainer(cfg, data)
     created = not run.exists()
     try:
         run.mkdir(parents=True, exist_ok=True)

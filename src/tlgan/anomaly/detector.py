@@ -1,0 +1,294 @@
+"""GAN anomaly detection with one API: train a detector on normal images, score new images.
+
+Protocol: **one-class** — the named class is *normal*, every other class is an anomaly (the GANomaly and
+EGBAD papers use the reverse: one class anomalous, the rest normal). A higher score means more anomalous.
+
+Run directory::
+
+    RUN/anomaly.json      method, config, protocol, calibration (from held-out *normal training* images)
+    RUN/gan/              the adversarial stage, an ordinary tlgan run (``tlgan sample RUN/gan`` works)
+    RUN/encoder/          f-AnoGAN only: the izif encoder stage
+
+Scores (all reduced per image, never over a batch):
+
+- ``anogan``   latent search on z: (1 − w)·mean|x − G(z)| + w·mean|f(x) − f(G(z))|, f = D's last feature layer.
+- ``egbad``    the same form with z = E(x) and f = the joint discriminator's features of (x, E(x)).
+- ``ganomaly`` mean((E(x) − E2(G(E(x))))²).
+- ``fanogan``  mean((x − G(E(x)))²) + κ · mean((f(x) − f(G(E(x))))²), f = the WGAN-GP critic's features.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..config import TrainConfig, from_dict
+from ..data import ImageData, load_data
+from ..errors import UserError
+from ..io import load_weights, read_json, write_json
+from ..progress import progress_bar
+from ..train import Trainer, train
+from .trainers import EGBADTrainer, GANomalyTrainer, IZIFEncoderTrainer
+
+METHODS = ("anogan", "egbad", "ganomaly", "fanogan")
+GAN_MODEL = {"anogan": "dcgan", "egbad": "dcgan", "ganomaly": "dcgan", "fanogan": "wgan-gp"}
+LABELLED = ("fashion", "digits")
+
+
+@dataclass
+class AnomalyConfig:
+    method: str = "ganomaly"              # anogan | egbad | ganomaly | fanogan
+    data: str = "fashion"                 # fashion | digits | folder:PATH (a folder holds only normal images)
+    normal_class: int | None = None       # the normal class (None: class 0 of fashion/digits; all of a folder)
+    resolution: int | None = None         # None: the dataset's native size
+    steps: int = 3000                     # adversarial training updates
+    encoder_steps: int = 2000             # f-AnoGAN: izif encoder updates after the WGAN-GP
+    batch_size: int = 64
+    z_dim: int = 100
+    width: int = 32
+    holdout: float = 0.1                  # share of normal training images kept for calibration
+    w_adv: float = 1.0                    # GANomaly loss weights
+    w_con: float = 50.0
+    w_lat: float = 1.0
+    kappa: float = 1.0                    # f-AnoGAN feature-residual weight (izif)
+    feature_weight: float = 0.1           # AnoGAN / EGBAD: weight w of the discriminator-feature term
+    search_steps: int = 200               # AnoGAN: gradient steps of the latent search per image
+    search_lr: float = 0.01
+    threshold_quantile: float = 0.95      # threshold = this quantile of held-out normal scores
+    calibration_n: int = 500              # at most this many held-out images calibrate the scores
+    seed: int = 0
+
+
+def anomaly_config(**values) -> AnomalyConfig:
+    """Build and validate an AnomalyConfig; unknown keys and bad values are UserErrors."""
+    known = {f.name for f in dataclasses.fields(AnomalyConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise UserError(f"unknown anomaly option(s): {', '.join(unknown)}")
+    try:
+        c = AnomalyConfig(**values)
+    except TypeError as e:
+        raise UserError(f"bad anomaly option: {e}") from None
+    if c.normal_class is None and c.data in LABELLED:
+        c.normal_class = 0
+    if c.method not in METHODS:
+        raise UserError(f"unknown anomaly method {c.method!r}; expected one of {', '.join(METHODS)}")
+    if c.normal_class is not None and c.data not in LABELLED:
+        raise UserError(f"--normal-class needs a labelled dataset ({', '.join(LABELLED)}); "
+                        f"a folder of normal images takes no class")
+    if c.normal_class is not None and not 0 <= c.normal_class <= 9:
+        raise UserError(f"normal class must be 0..9, got {c.normal_class}")
+    if not 0 < c.holdout < 0.5 or not 0 < c.threshold_quantile < 1:
+        raise UserError("holdout must be in (0, 0.5) and threshold_quantile in (0, 1)")
+    if min(c.steps, c.encoder_steps, c.search_steps, c.calibration_n) < 1:
+        raise UserError("steps, encoder_steps, search_steps and calibration_n must be >= 1")
+    return c
+
+
+def protocol(acfg: AnomalyConfig) -> str:
+    """One line naming what is normal, printed with every result."""
+    if acfg.normal_class is None:
+        return f"one-class: the images of {acfg.data} are normal"
+    return f"one-class: {acfg.data} class {acfg.normal_class} is normal, every other class is an anomaly"
+
+
+def class_of(data: ImageData) -> np.ndarray:
+    """Integer class per image of a labelled dataset (its first 10 label columns are one-hot)."""
+    return data.labels[:, :10].argmax(1)
+
+
+def subset(data: ImageData, idx) -> ImageData:
+    """The rows ``idx`` of a dataset, as a new ImageData."""
+    idx = np.asarray(idx)
+    return dataclasses.replace(data, x=data.x[torch.from_numpy(idx)],
+                               labels=None if data.labels is None else data.labels[idx])
+
+
+def normal_split(acfg: AnomalyConfig) -> tuple[ImageData, ImageData]:
+    """(train, held-out) normal training images: a fixed permutation by seed, ``holdout`` share held out."""
+    data = load_data(acfg.data, acfg.resolution, split="train")
+    idx = np.arange(len(data)) if acfg.normal_class is None else np.flatnonzero(class_of(data) == acfg.normal_class)
+    idx = np.random.default_rng(acfg.seed).permutation(idx)
+    n_hold = max(1, round(len(idx) * acfg.holdout))
+    if len(idx) - n_hold < acfg.batch_size:
+        raise UserError(f"only {len(idx)} normal training images: too few for batches of {acfg.batch_size}")
+    return subset(data, np.sort(idx[n_hold:])), subset(data, np.sort(idx[:n_hold]))
+
+
+def _gan_config(acfg: AnomalyConfig, steps: int) -> TrainConfig:
+    every = max(1, steps // 5)
+    return from_dict(dict(model=GAN_MODEL[acfg.method], data=acfg.data, resolution=acfg.resolution,
+                          steps=steps, batch_size=acfg.batch_size, z_dim=acfg.z_dim, width=acfg.width,
+                          seed=acfg.seed, sample_every=every, ckpt_every=every, log_every=min(50, every)))
+
+
+def _factory(acfg: AnomalyConfig):
+    if acfg.method == "egbad":
+        return EGBADTrainer
+    if acfg.method == "ganomaly":
+        return lambda cfg, data: GANomalyTrainer(cfg, data, (acfg.w_adv, acfg.w_con, acfg.w_lat))
+    return Trainer
+
+
+def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, progress: bool = True,
+                   log=print) -> Path:
+    """Train a detector on the normal images of ``acfg`` into ``out``, then calibrate it on held-out normals.
+
+    Returns the run path. With ``resume``, finished stages are kept and an interrupted one continues.
+    """
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not resume:
+        raise UserError(f"{out} already exists and is not empty; pass --resume to continue it or choose another --out")
+    train_set, hold = normal_split(acfg)
+    log(protocol(acfg) + f"; {len(train_set)} training images, {len(hold)} held out for calibration")
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "anomaly.json", {"method": acfg.method, "protocol": protocol(acfg),
+                                      "config": dataclasses.asdict(acfg), "complete": False})
+    _stage(_gan_config(acfg, acfg.steps), out / "gan", train_set, _factory(acfg), resume, progress, log)
+    if acfg.method == "fanogan":
+        g, critic = _load_nets(acfg, out)[:2]
+        make = lambda cfg, data: IZIFEncoderTrainer(cfg, data, g, critic, acfg.kappa)  # noqa: E731
+        _stage(_gan_config(acfg, acfg.encoder_steps), out / "encoder", train_set, make, resume, progress, log)
+    det = Detector(out, calibrated=False)
+    cal = subset(hold, np.random.default_rng(acfg.seed + 1).permutation(len(hold))[:acfg.calibration_n])
+    scores = det.score(cal.batch(slice(None)), progress=progress)["score"].numpy()
+    calibration = {"n": len(scores), "mean": float(scores.mean()), "std": float(scores.std() + 1e-12),
+                   "quantile": acfg.threshold_quantile,
+                   "threshold": float(np.quantile(scores, acfg.threshold_quantile))}
+    write_json(out / "anomaly.json", {"method": acfg.method, "protocol": protocol(acfg),
+                                      "config": dataclasses.asdict(acfg), "complete": True,
+                                      "data_shape": list(train_set.shape), "calibration": calibration})
+    log(f"calibrated on {len(scores)} held-out normal images: threshold {calibration['threshold']:.4g} "
+        f"({acfg.threshold_quantile:.0%} of normal scores fall below it); detector written to {out}")
+    return out
+
+
+def _stage(cfg, run: Path, data, make, resume, progress, log) -> None:
+    if (run / "state" / "trainer.pt").exists():
+        step = int(torch.load(run / "state" / "trainer.pt", weights_only=True)["step"])
+        if step >= cfg.steps:
+            return
+        if not resume:
+            raise UserError(f"{run} holds an unfinished stage; pass --resume to continue it")
+        train(cfg, run, resume=True, data=data, progress=progress, log=log, make_trainer=make)
+        return
+    train(cfg, run, data=data, progress=progress, log=log, make_trainer=make)
+
+
+def _load_nets(acfg: AnomalyConfig, run: Path):
+    """(G, critic/discriminator, encoder or None, second encoder or None) of a run, in eval mode."""
+    cfg_dict = read_json(run / "gan" / "config.json")
+    cfg = from_dict({k: v for k, v in cfg_dict.items() if k not in ("generator", "value_range")})
+    kw = cfg_dict["generator"]["kwargs"]
+    shape = (kw["channels"], kw["resolution"], kw["resolution"])
+    empty = ImageData("empty", torch.zeros((0, *shape), dtype=torch.uint8))
+    trainer = _factory(acfg)(cfg, empty)
+    for name, net in trainer.nets().items():
+        load_weights(net, run / "gan" / "state" / f"{name}.safetensors")
+    e = getattr(trainer, "e", None)
+    if acfg.method == "fanogan" and (run / "encoder" / "state").exists():
+        enc = IZIFEncoderTrainer(cfg, empty, trainer.g, trainer.d)
+        e = load_weights(enc.e, run / "encoder" / "state" / "e.safetensors")
+    nets = (trainer.g, trainer.d, e, getattr(trainer, "e2", None))
+    for n in nets:
+        if n is not None:
+            n.eval().requires_grad_(False)
+    return nets
+
+
+class Detector:
+    """A trained anomaly detector loaded from its run directory (read-only: scoring never writes to it).
+
+    ``score(x)`` takes images (N, C, R, R) in [-1, 1] and returns per-image ``score`` (N,) (higher = more
+    anomalous), ``normalised`` (N,) (z-score against held-out normal images), ``flag`` (N,) bool (above the
+    threshold) and ``recon`` (N, C, R, R), the reconstruction the residual heat maps compare against.
+    """
+
+    def __init__(self, run: str | Path, method: str | None = None, calibrated: bool = True):
+        self.run = Path(run)
+        meta_path = self.run / "anomaly.json"
+        if not meta_path.exists():
+            raise UserError(f"{self.run} is not an anomaly-detector run (no anomaly.json); "
+                            "train one with `tlgan anomaly train`")
+        meta = read_json(meta_path)
+        if method is not None and method != meta["method"]:
+            raise UserError(f"{self.run} is a {meta['method']} detector, not {method}")
+        if calibrated and not meta.get("complete"):
+            raise UserError(f"{self.run}: training did not finish; continue it with `tlgan anomaly train --resume`")
+        self.method, self.protocol, self.calibration = meta["method"], meta["protocol"], meta.get("calibration")
+        self.cfg = anomaly_config(**meta["config"])
+        self.g, self.d, self.e, self.e2 = _load_nets(self.cfg, self.run)
+        self.shape = (self.g.channels, self.g.resolution, self.g.resolution)
+
+    def check(self, x: torch.Tensor) -> None:
+        """UserError unless ``x`` is a float batch (N, C, R, R) of this detector's channel count and size."""
+        if x.dim() != 4 or tuple(x.shape[1:]) != self.shape:
+            raise UserError(f"this detector takes images of shape {self.shape} (channels, height, width), "
+                            f"got {tuple(x.shape[1:])}")
+
+    def score(self, x: torch.Tensor, batch: int = 256, progress: bool = False) -> dict[str, torch.Tensor]:
+        """Per-image scores of images (N, C, R, R) in [-1, 1]; see the class docstring."""
+        self.check(x)
+        parts = [self._score_batch(x[i:i + batch]) for i in
+                 progress_bar(range(0, len(x), batch), desc=f"{self.method} scoring", disable=not progress)]
+        out = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+        if self.calibration:
+            c = self.calibration
+            out["normalised"] = (out["score"] - c["mean"]) / c["std"]
+            out["flag"] = out["score"] > c["threshold"]
+        return out
+
+    def _score_batch(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        c = self.cfg
+        if self.method == "anogan":
+            res = latent_search(self.g, self.d.features, x, c.search_steps, c.search_lr, c.feature_weight, c.seed)
+            return {"score": res["loss"], "recon": res["recon"], "initial_loss": res["initial_loss"]}
+        with torch.no_grad():
+            z = self.e(x)
+            xr = self.g(z)
+            if self.method == "egbad":
+                fx, fr = self.d.features(x, z), self.d.features(xr, z)
+                score = (1 - c.feature_weight) * _per_image((x - xr).abs()) + \
+                    c.feature_weight * _per_image((fx - fr).abs())
+            elif self.method == "ganomaly":
+                score = _per_image((z - self.e2(xr)).pow(2))
+            else:  # fanogan
+                fx, fr = self.d.features(x), self.d.features(xr)
+                score = _per_image((x - xr).pow(2)) + c.kappa * _per_image((fx - fr).pow(2))
+        return {"score": score, "recon": xr}
+
+
+def _per_image(t: torch.Tensor) -> torch.Tensor:
+    """Mean over every axis but the first: (N, ...) -> (N,)."""
+    return t.flatten(1).mean(1)
+
+
+def latent_search(g, features, x: torch.Tensor, steps: int, lr: float, w: float, seed: int = 0) -> dict:
+    """AnoGAN's per-image search for z with G(z) ≈ x, batched over images (each image has its own z).
+
+    In: G (eval mode), a feature map f, images x (N, C, R, R) in [-1, 1]. Loss per image
+    (1 − w)·mean|x − G(z)| + w·mean|f(x) − f(G(z))|, minimised by Adam over z from a seeded N(0, I) start.
+    Out: ``loss`` and ``initial_loss`` (N,), ``z`` (N, z_dim), ``recon`` G(z) (N, C, R, R).
+    """
+    z = torch.randn(len(x), g.z_dim, generator=torch.Generator().manual_seed(seed)).requires_grad_(True)
+    fx = features(x).detach()
+    opt = torch.optim.Adam([z], lr=lr)
+
+    def loss_of(z):
+        xr = g(z)
+        return (1 - w) * _per_image((x - xr).abs()) + w * _per_image((fx - features(xr)).abs()), xr
+
+    with torch.no_grad():
+        initial = loss_of(z)[0]
+    for _ in range(steps):
+        loss, _ = loss_of(z)
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()  # a sum of independent per-image losses: each z gets its own gradient
+        opt.step()
+    with torch.no_grad():
+        loss, xr = loss_of(z)
+    return {"loss": loss, "initial_loss": initial, "z": z.detach(), "recon": xr}
+

@@ -1,0 +1,130 @@
+"""GAN anomaly detection on scikit-learn digits (one class normal, the other nine anomalous), on CPU budgets."""
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import run_cli
+from PIL import Image
+
+from tlgan.anomaly.bench import detection_metrics
+from tlgan.anomaly.detector import Detector, anomaly_config, class_of, normal_split, train_detector
+from tlgan.data import load_data
+from tlgan.errors import UserError
+
+BUDGET = {"ganomaly": dict(steps=200), "egbad": dict(steps=200), "fanogan": dict(steps=40, encoder_steps=300),
+          "anogan": dict(steps=200, search_steps=100)}
+
+
+@pytest.fixture(scope="module")
+def detectors(tmp_path_factory):
+    root = tmp_path_factory.mktemp("anomaly")
+    return {m: train_detector(anomaly_config(method=m, data="digits", normal_class=0, **kw), root / m,
+                              progress=False, log=lambda *_: None) for m, kw in BUDGET.items()}
+
+
+@pytest.fixture(scope="module")
+def digits_test():
+    test = load_data("digits", split="test")
+    return test.batch(slice(None)), class_of(test) != 0
+
+
+@pytest.mark.parametrize("method", ["ganomaly", "egbad", "fanogan"])
+def test_encoder_methods_detect_anomalies(detectors, digits_test, method):
+    x, is_anomaly = digits_test
+    scores = Detector(detectors[method]).score(x)["score"].numpy()
+    assert detection_metrics(scores, is_anomaly)["auroc"] >= 0.8
+
+
+def test_anogan_search_explains_normal_images_better(detectors, digits_test):
+    x, is_anomaly = digits_test
+    out = Detector(detectors["anogan"]).score(x[::3])
+    y = is_anomaly[::3]
+    start, end = out["initial_loss"].numpy(), out["score"].numpy()
+    removed = (start - end) / start  # share of its own loss the latent search removes
+    assert (end < start).mean() > 0.95
+    assert removed[~y].mean() > removed[y].mean() + 0.1
+
+
+def test_scores_are_per_image_and_calibration_uses_held_out_normals(detectors, digits_test):
+    x, _ = digits_test
+    det = Detector(detectors["ganomaly"])
+    batch = det.score(x[:32])["score"]
+    alone = torch.cat([det.score(x[i:i + 1])["score"] for i in range(32)])
+    torch.testing.assert_close(batch, alone, rtol=1e-4, atol=1e-6)  # no batch statistics leak into a score
+    _, hold = normal_split(det.cfg)
+    held = det.score(hold.batch(slice(None)))["score"].numpy()
+    assert det.calibration["threshold"] == pytest.approx(np.quantile(held, 0.95), rel=1e-4)
+    assert "class 0 is normal" in det.protocol
+
+
+def test_detection_metrics():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    m = detection_metrics(np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9]), y)
+    assert m["auroc"] == 1.0 and m["ap"] == 1.0 and m["f1"] == 1.0
+    assert detection_metrics(np.array([0.9, 0.8, 0.7, 0.3, 0.2, 0.1]), y)["auroc"] == 0.0
+    with pytest.raises(UserError):
+        detection_metrics(np.ones(3), np.zeros(3))
+
+
+def _tree_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*")):
+        h.update(str(p.relative_to(path)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_score_cli_writes_scores_and_heatmaps_without_touching_the_run(detectors, digits_test, tmp_path):
+    x, _ = digits_test
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(4):
+        Image.fromarray(((x[i, 0] + 1) * 127.5).round().byte().numpy(), "L").save(inp / f"{i}.png")
+    run = detectors["fanogan"]
+    before = _tree_hash(run)
+    code, out, err = run_cli("anomaly", "score", str(run), "--input", str(inp), "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    assert _tree_hash(run) == before
+    rows = (tmp_path / "o" / "scores.csv").read_text().splitlines()
+    assert rows[0] == "filename,score,normalised,anomaly" and len(rows) == 5
+    assert len(list((tmp_path / "o" / "heatmaps").glob("*.png"))) == 4
+    assert "class 0 is normal" in out
+
+
+def test_score_cli_bad_input(detectors, tmp_path):
+    run = str(detectors["ganomaly"])
+    (tmp_path / "empty").mkdir()
+    big, rgb = tmp_path / "big", tmp_path / "rgb"
+    big.mkdir()
+    rgb.mkdir()
+    Image.new("L", (64, 64)).save(big / "a.png")
+    Image.new("RGB", (32, 32)).save(rgb / "a.png")
+    cases = [(["--input", str(tmp_path / "empty")], "holds no images"),
+             (["--input", str(big)], "32x32 images with 1 channel"),
+             (["--input", str(rgb)], "with 3"),
+             (["--input", str(big), "--method", "anogan"], "is a ganomaly detector"),
+             (["--input", str(big), "--out", str(Path(run) / "x")], "must not lie inside")]
+    for args, msg in cases:
+        code, _, err = run_cli("anomaly", "score", run, *args)
+        assert code == 2 and msg in err and err.count("\n") == 1, (args, err)
+    code, _, err = run_cli("anomaly", "score", str(tmp_path), "--input", str(big))
+    assert code == 2 and "not an anomaly-detector run" in err
+    code, _, err = run_cli("anomaly", "train", "vae", "--data", "digits", "--out", str(tmp_path / "r"))
+    assert code == 2 and "unknown anomaly method" in err and not (tmp_path / "r").exists()
+
+
+def test_bench_cli_prints_the_table_and_reuses_finished_detectors(tmp_path):
+    args = ["anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "0,1", "--steps", "30",
+            "--out", str(tmp_path / "b")]
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    assert "mean AUROC" in out and "one-class" in out
+    res = json.loads((tmp_path / "b" / "results.json").read_text())
+    assert set(res["runs"]) == {"0", "1"} and 0 <= res["mean"]["ganomaly"]["auroc"] <= 1
+    stamp = (tmp_path / "b" / "class0" / "ganomaly" / "anomaly.json").stat().st_mtime_ns
+    assert run_cli(*args)[0] == 0
+    assert (tmp_path / "b" / "class0" / "ganomaly" / "anomaly.json").stat().st_mtime_ns == stamp
