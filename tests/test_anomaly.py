@@ -14,8 +14,8 @@ from tlgan.anomaly.detector import Detector, anomaly_config, class_of, normal_sp
 from tlgan.data import load_data
 from tlgan.errors import UserError
 
-BUDGET = {"ganomaly": dict(steps=200), "egbad": dict(steps=200), "fanogan": dict(steps=40, encoder_steps=300),
-          "anogan": dict(steps=200, search_steps=100)}
+BUDGET = {"ganomaly": dict(steps=100, width=16), "egbad": dict(steps=200, width=16),
+          "fanogan": dict(steps=20, encoder_steps=150, width=16), "anogan": dict(steps=200, search_steps=100)}
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_score_cli_bad_input(detectors, tmp_path):
 
 
 def test_bench_cli_prints_the_table_and_reuses_finished_detectors(tmp_path):
-    args = ["anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "0,1", "--steps", "30",
+    args = ["anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "0,1", "--steps", "10",
             "--out", str(tmp_path / "b")]
     code, out, err = run_cli(*args)
     assert code == 0, err

@@ -25,7 +25,7 @@ def test_celeba_like_correlations():
     a = sample_attributes(0, np.arange(20_000))
     m = a["Male"] == 1
     assert a["Mustache"][~m].mean() == 0 and a["Mustache"][m].mean() > 0.2
-    assert (1 - a["No_Beard"][m]).mean() > 0.3 and (1 - a["No_Beard"][~m]).mean() == 0
+    assert (1 - a["No_Beard"][m]).mean() > 0.3 and 0.04 < (1 - a["No_Beard"][~m]).mean() < 0.12
     assert a["Heavy_Makeup"][~m].mean() > 10 * a["Heavy_Makeup"][m].mean()
     assert a["Wearing_Earrings"][~m].mean() > 5 * a["Wearing_Earrings"][m].mean()
     old = a["age"] > 55

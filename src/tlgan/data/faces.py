@@ -22,7 +22,7 @@ long hair (unlabelled) not Bald: F 0.80, M 0.10
 Wearing_Hat            0.06
 Bangs                  not Bald and not hat: F 0.30, M 0.12
 Mustache               M 0.25, F 0
-No_Beard               1 - (M 0.40, F 0)
+No_Beard               1 - (M 0.40, F 0.08)   (mostly, not only, men)
 Heavy_Makeup           F 0.60, M 0.02
 Wearing_Earrings       F 0.35, M 0.03
 Eyeglasses             0.07 + 0.12 [age > 50]
@@ -93,7 +93,7 @@ def sample_attributes(seed: int, indices) -> dict[str, np.ndarray]:
     hat = u[:, 10] < 0.06
     bangs = ~bald & ~hat & (u[:, 11] < np.where(male, 0.12, 0.30))
     mustache = male & (u[:, 12] < 0.25)
-    beard = male & (u[:, 13] < 0.40)
+    beard = u[:, 13] < np.where(male, 0.40, 0.08)
     makeup = u[:, 14] < np.where(male, 0.02, 0.60)
     earrings = u[:, 15] < np.where(male, 0.03, 0.35)
     glasses = u[:, 16] < 0.07 + 0.12 * old
