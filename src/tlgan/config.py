@@ -11,12 +11,12 @@ from pathlib import Path
 
 from .errors import UserError
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp")
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "vae")
 
 
 @dataclass
 class TrainConfig:
-    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp
+    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp | vae
     data: str = "faces"                   # faces | fashion | digits | ring8 | folder:PATH
     resolution: int | None = None         # None: the dataset's native size (faces 64, fashion 28, digits 32)
     n_data: int | None = None             # images to load or render (None: dataset default; faces 30k)
@@ -47,6 +47,8 @@ class TrainConfig:
     metric: str = "none"                  # none | fd  (FD-<dataset> at each checkpoint -> best/)
     metric_samples: int = 2000
     fd_extractor_steps: int = 1500        # training steps of FD's default feature network (cached per dataset)
+    vae_decoder: str = "bernoulli"        # vae: bernoulli (pixels in [0, 1]) | gaussian (fixed sigma)
+    vae_sigma: float = 0.1                # vae, gaussian decoder: sigma on the [-1, 1] pixel scale
 
 
 FAMILY_DEFAULTS: dict[str, dict] = {
@@ -58,6 +60,8 @@ FAMILY_DEFAULTS: dict[str, dict] = {
                  lr_d=5e-5, betas=None, n_critic=5, clip=0.01, gp_lambda=0.0),
     "wgan-gp": dict(d_norm="layer", d_loss="wasserstein", g_loss="wasserstein", optimizer="adam", lr_g=1e-4,
                     lr_d=1e-4, betas=[0.5, 0.9], n_critic=5, clip=0.0, gp_lambda=10.0),
+    "vae": dict(d_norm="batch", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=1e-3, lr_d=1e-3,
+                betas=[0.9, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),  # the loss terms are unused by a VAE
 }
 
 
@@ -78,6 +82,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
               (0.0 <= cfg.ema < 1.0, "ema must be in [0, 1)"),
               (cfg.metric in ("none", "fd"), "metric must be none or fd"),
               (cfg.lr_decay in ("none", "linear"), "lr_decay must be none or linear"),
+              (cfg.vae_decoder in ("bernoulli", "gaussian") and cfg.vae_sigma > 0,
+               "vae_decoder must be bernoulli or gaussian and vae_sigma > 0"),
+              (cfg.model != "vae" or cfg.ema == 0, "vae: ema is not supported (set ema: 0)"),
               (min(cfg.log_every, cfg.sample_every, cfg.ckpt_every) >= 1, "log/sample/ckpt intervals must be >= 1")]
     for ok, msg in checks:
         if not ok:

@@ -179,10 +179,11 @@ def _run_config(cfg: TrainConfig, spec: dict) -> dict:
 
 
 def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageData | None = None,
-          progress: bool = True, log=print, make_trainer=Trainer) -> Path:
+          progress: bool = True, log=print, make_trainer=None) -> Path:
     """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``). Returns the run path.
 
-    ``make_trainer(cfg, data)`` builds the model family's :class:`Trainer` (default: the GAN pair).
+    ``make_trainer(cfg, data)`` builds the model family's :class:`Trainer` (default: by ``cfg.model``, the GAN
+    pair or :class:`tlgan.models.vae.VAETrainer`).
 
     Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
     """
@@ -195,6 +196,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
         raise UserError(f"{run} already exists and is not empty; pass --resume to continue it or choose another --out")
     if data is None:
         data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
+    if make_trainer is None:
+        from .models.vae import VAETrainer
+        make_trainer = VAETrainer if cfg.model == "vae" else Trainer
     trainer = make_trainer(cfg, data)
     created = not run.exists()
     try:

@@ -1,26 +1,10 @@
-"""Networks the anomaly detectors add to the DCGAN pair: an image encoder and BiGAN's joint discriminator."""
+"""BiGAN's joint discriminator D(x, z), which EGBAD adds to the DCGAN pair and an image encoder."""
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from ..models.conv import ConvDiscriminator
-
-
-class ConvEncoder(nn.Module):
-    """images (N, C, R, R) in [-1, 1] -> latents (N, z_dim): the DCGAN discriminator's trunk + a linear head."""
-
-    def __init__(self, z_dim: int = 100, resolution: int = 28, channels: int = 1, width: int = 64,
-                 norm: str = "batch"):
-        super().__init__()
-        trunk = ConvDiscriminator(resolution, channels, width, norm)
-        self.features = trunk.features
-        with torch.no_grad():
-            n_feat = self.features(torch.zeros(2, channels, resolution, resolution)).flatten(1).shape[1]
-        self.head = nn.Linear(n_feat, z_dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).flatten(1))
+from ..models.conv import ConvEncoder
 
 
 class JointDiscriminator(nn.Module):

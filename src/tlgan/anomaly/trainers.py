@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from .. import losses
-from ..models.conv import dcgan_init
+from ..models.conv import ConvEncoder, dcgan_init
 from ..train import Trainer, _optimizer
-from .nets import ConvEncoder, JointDiscriminator
+from .nets import JointDiscriminator
 
 
 class _Reconstructing(Trainer):

@@ -68,6 +68,22 @@ class ConvDiscriminator(nn.Module):
         return self.head(self.features(x)).view(-1)
 
 
+class ConvEncoder(nn.Module):
+    """images (N, C, R, R) in [-1, 1] -> latents (N, z_dim): the DCGAN discriminator's trunk + a linear head."""
+
+    def __init__(self, z_dim: int = 100, resolution: int = 28, channels: int = 1, width: int = 64,
+                 norm: str = "batch"):
+        super().__init__()
+        trunk = ConvDiscriminator(resolution, channels, width, norm)
+        self.features = trunk.features
+        with torch.no_grad():
+            n_feat = self.features(torch.zeros(2, channels, resolution, resolution)).flatten(1).shape[1]
+        self.head = nn.Linear(n_feat, z_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).flatten(1))
+
+
 def dcgan_init(module: nn.Module) -> None:
     """DCGAN initialisation: conv weights N(0, 0.02), BatchNorm weight N(1, 0.02), biases 0."""
     for m in module.modules():
