@@ -64,7 +64,7 @@ def _png_data_url(img_uint8_chw: torch.Tensor) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor") -> FastAPI:
+def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor", default_lock=()) -> FastAPI:
     """Build the editor app. ``generator``: tlgan.io.Generator; ``axes``: Axes; ``extractor``: optional."""
     axes.check_latent(generator.z_dim)
     app = FastAPI(title=title, version="1", description="TL-GAN latent editor: sliders over feature axes.")
@@ -93,7 +93,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
     def info():
         """Model description: axes (name, type, held-out quality), latent size, resolution, extractor labels."""
         return {"title": title, "z_dim": generator.z_dim, "resolution": generator.resolution,
-                "max_lambda": MAX_LAMBDA, "max_abs_z": MAX_ABS_Z,
+                "max_lambda": MAX_LAMBDA, "max_abs_z": MAX_ABS_Z, "default_lock": list(default_lock),
                 "axes": [{"name": n, "binary": b, "quality": axes.quality.get(n, {})}
                          for n, b in zip(axes.names, axes.binary, strict=True)],
                 "labels": [{"name": n, "binary": b}
@@ -136,19 +136,20 @@ def load_app(generator_path=None, axes_path=None, features_path=None) -> FastAPI
     """The app over given paths, or over the shipped faces model when none are given."""
     from ..features import load_extractor
     from ..io import load_generator
-    title = None
+    title, default_lock = None, ()
     if generator_path is None and axes_path is None:
         from ..pretrained import default_paths
         p = default_paths()
         generator_path, axes_path, features_path = p["generator"], p["axes"], features_path or p["extractor"]
         title = "tlgan editor — shipped faces model"
+        default_lock = ("Male",)  # its raw Smiling axis leaks into Male (ratio ~2.5, docs/axes_eval.md)
     elif generator_path is None or axes_path is None:
         raise UserError("pass both --generator and --axes (or neither, for the shipped faces model)")
     g = load_generator(generator_path)
     axes = Axes.load(axes_path)
     axes.check_latent(g.z_dim, g.content_hash)
     ext = load_extractor(features_path) if features_path else None
-    return create_app(g, axes, ext, title=title or f"tlgan editor — {g.name}")
+    return create_app(g, axes, ext, title=title or f"tlgan editor — {g.name}", default_lock=default_lock)
 
 
 def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0):

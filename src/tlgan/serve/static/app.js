@@ -2,7 +2,7 @@
 // events are coalesced into the latest state), undo history, JSON export/import, keyboard shortcuts.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { seed: 1, z: null, edits: {}, lock: [], keep_norm: false };
+const state = { seed: 2, z: null, edits: {}, lock: [], keep_norm: false };
 let info = null, history = [], inFlight = false, dirty = false, lastImage = null;
 
 async function api(path, body) {
@@ -170,10 +170,12 @@ async function main() {
   $("title").textContent = info.title;
   document.title = info.title;
   buildSliders();
+  state.lock = [...(info.default_lock || [])];
+  syncControls();
   $("go").onclick = () => loadSeed($("seed").value);
   $("seed").addEventListener("keydown", (e) => { if (e.key === "Enter") loadSeed($("seed").value); });
   $("random").onclick = () => loadSeed(Math.floor(Math.random() * 1e6));
-  $("reset").onclick = () => { state.edits = {}; state.lock = []; syncControls(); pushHistory(); request(); };
+  $("reset").onclick = () => { state.edits = {}; state.lock = [...(info.default_lock || [])]; syncControls(); pushHistory(); request(); };
   $("undo").onclick = undo;
   $("keepnorm").onchange = (e) => { state.keep_norm = e.target.checked; pushHistory(); request(); };
   $("download").onclick = download;
