@@ -51,7 +51,7 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
 
 
 @app.command()
-def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp | vae"),
+def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp | vae | stylegan"),
           data: str | None = typer.Option(None, help="faces | fashion | digits | ring8 | folder:PATH"),
           resolution: int | None = typer.Option(None), steps: int | None = typer.Option(None),
           batch_size: int | None = typer.Option(None), out: Path = typer.Option(Path("runs/latest")),

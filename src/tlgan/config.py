@@ -11,12 +11,12 @@ from pathlib import Path
 
 from .errors import UserError
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "vae")
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "vae", "stylegan")
 
 
 @dataclass
 class TrainConfig:
-    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp | vae
+    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp | vae | stylegan
     data: str = "faces"                   # faces | fashion | digits | ring8 | folder:PATH
     resolution: int | None = None         # None: the dataset's native size (faces 64, fashion 28, digits 32)
     n_data: int | None = None             # images to load or render (None: dataset default; faces 30k)
@@ -49,6 +49,8 @@ class TrainConfig:
     fd_extractor_steps: int = 1500        # training steps of FD's default feature network (cached per dataset)
     vae_decoder: str = "bernoulli"        # vae: bernoulli (pixels in [0, 1]) | gaussian (fixed sigma)
     vae_sigma: float = 0.1                # vae, gaussian decoder: sigma on the [-1, 1] pixel scale
+    r1_gamma: float = 1.0                 # stylegan: R1 penalty weight (lazy, every 16 steps)
+    style_mixing: float = 0.9             # stylegan: probability of mixing two latents' styles in a batch
 
 
 FAMILY_DEFAULTS: dict[str, dict] = {
@@ -62,6 +64,8 @@ FAMILY_DEFAULTS: dict[str, dict] = {
                     lr_d=1e-4, betas=[0.5, 0.9], n_critic=5, clip=0.0, gp_lambda=10.0),
     "vae": dict(d_norm="batch", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=1e-3, lr_d=1e-3,
                 betas=[0.9, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),  # the loss terms are unused by a VAE
+    "stylegan": dict(d_norm="none", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-3, lr_d=2e-3,
+                     betas=[0.0, 0.99], n_critic=1, clip=0.0, gp_lambda=0.0),
 }
 
 
@@ -85,6 +89,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
               (cfg.vae_decoder in ("bernoulli", "gaussian") and cfg.vae_sigma > 0,
                "vae_decoder must be bernoulli or gaussian and vae_sigma > 0"),
               (cfg.model != "vae" or cfg.ema == 0, "vae: ema is not supported (set ema: 0)"),
+              (cfg.r1_gamma >= 0 and 0 <= cfg.style_mixing <= 1, "r1_gamma must be >= 0, style_mixing in [0, 1]"),
               (min(cfg.log_every, cfg.sample_every, cfg.ckpt_every) >= 1, "log/sample/ckpt intervals must be >= 1")]
     for ok, msg in checks:
         if not ok:

@@ -183,7 +183,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
     """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``). Returns the run path.
 
     ``make_trainer(cfg, data)`` builds the model family's :class:`Trainer` (default: by ``cfg.model``, the GAN
-    pair or :class:`tlgan.models.vae.VAETrainer`).
+    pair, :class:`tlgan.models.vae.VAETrainer` or :class:`tlgan.models.style_training.StyleGANTrainer`).
 
     Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
     """
@@ -197,8 +197,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
     if data is None:
         data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
     if make_trainer is None:
+        from .models.style_training import StyleGANTrainer
         from .models.vae import VAETrainer
-        make_trainer = VAETrainer if cfg.model == "vae" else Trainer
+        make_trainer = {"vae": VAETrainer, "stylegan": StyleGANTrainer}.get(cfg.model, Trainer)
     trainer = make_trainer(cfg, data)
     created = not run.exists()
     try:

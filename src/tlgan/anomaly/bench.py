@@ -53,9 +53,10 @@ def run_bench(base: AnomalyConfig, methods, classes, out: str | Path, test_n: in
         for method in methods:
             acfg = dataclasses.replace(base, method=method, normal_class=k)
             run = out / f"class{k}" / method
-            meta = run / "anomaly.json"
-            if not (meta.exists() and read_json(meta).get("complete")
-                    and read_json(meta)["config"] == dataclasses.asdict(acfg)):
+            meta = read_json(run / "anomaly.json") if (run / "anomaly.json").exists() else None
+            if meta is not None and meta["config"] != dataclasses.asdict(acfg):
+                raise UserError(f"{run} was trained with other settings; remove it or choose another --out")
+            if meta is None or not meta.get("complete"):
                 t0 = time.time()
                 train_detector(acfg, run, resume=run.exists(), progress=progress, log=log)
                 write_json(run / "train_time.json", {"seconds": time.time() - t0})

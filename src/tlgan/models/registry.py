@@ -6,8 +6,10 @@ from torch import nn
 from ..errors import UserError
 from .conv import ConvDiscriminator, ConvGenerator, dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator
+from .style import StyleGenerator
 
-ARCHS = {"mlp": (MLPGenerator, MLPDiscriminator), "conv": (ConvGenerator, ConvDiscriminator)}
+ARCHS = {"mlp": (MLPGenerator, MLPDiscriminator), "conv": (ConvGenerator, ConvDiscriminator),
+         "style": (StyleGenerator, ConvDiscriminator)}
 
 
 def generator_spec(cfg, data_shape: tuple[int, ...]) -> dict:
@@ -18,6 +20,9 @@ def generator_spec(cfg, data_shape: tuple[int, ...]) -> dict:
                   batchnorm=cfg.mlp_batchnorm, out_act="none" if point else "tanh")
         return {"arch": "mlp", "kwargs": kw}
     c, h, _w = data_shape
+    if cfg.model == "stylegan":
+        return {"arch": "style", "kwargs": dict(z_dim=cfg.z_dim, w_dim=cfg.z_dim, resolution=h, channels=c,
+                                                width=cfg.width)}
     return {"arch": "conv", "kwargs": dict(z_dim=cfg.z_dim, resolution=h, channels=c, width=cfg.width)}
 
 
@@ -44,5 +49,6 @@ def build_pair(cfg, data_shape) -> tuple[dict, nn.Module, nn.Module]:
     g, d = build_generator(spec), build_discriminator(cfg, spec)
     if spec["arch"] == "conv":
         dcgan_init(g)
+    if spec["arch"] != "mlp":
         dcgan_init(d)
     return spec, g, d

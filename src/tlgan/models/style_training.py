@@ -1,0 +1,47 @@
+"""Training the StyleGAN-style generator through the one loop (see :mod:`tlgan.models.style`)."""
+from __future__ import annotations
+
+import torch
+
+from .. import losses
+from ..train import Trainer
+from .style import mix_styles
+
+
+class StyleGANTrainer(Trainer):
+    """Non-saturating loss with lazy R1 (every ``R1_EVERY`` steps, weighted by that interval), style mixing,
+    w_avg tracking and an EMA of G that carries the buffers (w_avg, constant noise) with it."""
+
+    R1_EVERY = 16
+
+    def step(self):
+        cfg, bs = self.cfg, self.cfg.batch_size
+        self.decay_lr()
+        self.g.train()
+        self.d.train()
+        real = self.data.batch(torch.randint(len(self.data), (bs,), generator=self.data_gen))
+        fake = self.g.synthesis(mix_styles(self.g, torch.randn(bs, cfg.z_dim), cfg.style_mixing))
+        loss_d = losses.d_bce(self.d(real), self.d(fake.detach()))
+        out = {"d_loss": loss_d.detach()}
+        if cfg.r1_gamma > 0 and self.step_no % self.R1_EVERY == 0:
+            real = real.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.d(real).sum(), real, create_graph=True)
+            r1 = grad.pow(2).flatten(1).sum(1).mean()
+            loss_d = loss_d + cfg.r1_gamma / 2 * r1 * self.R1_EVERY
+            out["r1"] = r1.detach()
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        loss_g = losses.g_nonsaturating(self.d(fake))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        if self.ema is not None:
+            with torch.no_grad():
+                for pe, p in zip(self.ema.parameters(), self.g.parameters(), strict=True):
+                    pe.lerp_(p, 1 - cfg.ema)
+                for be, b in zip(self.ema.buffers(), self.g.buffers(), strict=True):
+                    be.copy_(b)
+        self.step_no += 1
+        out["g_loss"] = loss_g.detach()
+        return out
