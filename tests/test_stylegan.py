@@ -46,3 +46,30 @@ def test_fine_layers_change_detail_coarse_layers_keep_structure(g):
     assert d(low, fine_mix, x1) < 0.5 * whole           # the coarse structure stays the first w's
     assert d(low, coarse_mix, x1) > 2 * d(low, fine_mix, x1)
     assert d(high, fine_mix, x1) > 0.3 * d(high, x2, x1)  # while the detail does change
+
+
+class _Brightness(torch.nn.Module):
+    """A feature extractor with one continuous label: mean brightness of the image in [-1, 1]."""
+    label_names, binary, resolution, channels, content_hash = ["brightness"], [False], 32, 3, "bright"
+
+    def forward(self, x):
+        return x.mean((1, 2, 3))[:, None]
+
+
+@pytest.mark.parametrize("space,layers", [("z", None), ("w", None), ("w+", None), ("w+", (0, 2))])
+def test_tlgan_axes_in_z_w_and_w_plus(g, tmp_path, space, layers):
+    from tlgan.io import Generator, _style_space
+    from tlgan.latent.axes import fit_glm, restrict_layers
+    from tlgan.latent.cache import build_cache
+    from tlgan.latent.edit import edit_latents
+    gen = Generator(g, g.z_dim, 32, 3, content_hash="sg")
+    gen = gen if space == "z" else _style_space(gen, space)
+    cache = build_cache(gen, _Brightness(), 1500, tmp_path / "c", progress=False)
+    axes = fit_glm(cache.z, cache.y, cache.label_names, cache.binary)
+    assert axes.quality["brightness"]["r2"] > 0.3 and cache.meta["space"] == space
+    if layers:
+        axes = restrict_layers(axes, cache.meta["n_ws"], layers)  # coarse layers only: brightness is coarse
+    z = gen.latents(64, seed=3)
+    with torch.no_grad():
+        lo, hi = (gen(edit_latents(z, axes, {"brightness": v})).mean((1, 2, 3)) for v in (-2.0, 2.0))
+    assert (hi > lo).float().mean() > 0.9

@@ -186,7 +186,8 @@ def axes_sample(generator: str = typer.Option(...), features: Path = typer.Optio
 def axes_fit(cache: Path = typer.Argument(...), method: str = typer.Option("glm", help="glm | svm"),
              out: Path = typer.Option(..., "--out"),
              disentangle_from: list[str] = typer.Option([], "--disentangle-from",
-                                                        help="also save a heat map of axes projected off these")):
+                                                        help="also save a heat map of axes projected off these"),
+             layers: str | None = typer.Option(None, help="W+ caches: act on style layers A-B only (0 = coarsest)")):
     """Fit one unit axis per label; print held-out quality; save axes + cosine heat map."""
     from .latent.axes import fit_glm, fit_svm
     from .latent.cache import open_cache
@@ -196,7 +197,16 @@ def axes_fit(cache: Path = typer.Argument(...), method: str = typer.Option("glm"
     c = open_cache(cache)
     fit = fit_glm if method == "glm" else fit_svm
     axes = fit(c.z, c.y, c.label_names, c.binary)
-    axes.generator_hash = c.meta["generator_hash"]
+    axes.generator_hash, axes.space = c.meta["generator_hash"], c.meta.get("space", "z")
+    if layers is not None:
+        from .latent.axes import restrict_layers
+        if axes.space != "w+":
+            raise UserError(f"--layers needs a cache sampled in W+ (generator RUN@w+), this one is in {axes.space}")
+        try:
+            first, last = (int(v) for v in layers.split("-"))
+        except ValueError:
+            raise UserError(f"--layers must look like 0-3, got {layers!r}") from None
+        axes = restrict_layers(axes, c.meta["n_ws"], (first, last))
     axes.save(out)
     for name in axes.names:
         typer.echo(f"{name:22s} " + "  ".join(f"{k}={v:.3f}" for k, v in axes.quality[name].items()))

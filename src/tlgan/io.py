@@ -92,16 +92,20 @@ def replace_dir(tmp: Path, final: Path) -> None:
 
 
 class Generator(nn.Module):
-    """A ready generator: ``forward(z (N, z_dim)) -> images (N, C, R, R)`` in ``value_range``.
+    """A ready generator: ``forward(latent (N, z_dim)) -> images (N, C, R, R)`` in ``value_range``.
 
     Carries its descriptor: ``z_dim``, ``resolution``, ``channels``, ``value_range`` and ``content_hash``.
+    ``prior`` maps draws from N(0, I) of size ``prior_dim`` to latents (identity for Z; the mapping network for a
+    StyleGAN's W / W+), so every sampler in tlgan draws ``prior(randn)``.
     """
 
     def __init__(self, net: nn.Module, z_dim: int, resolution: int, channels: int,
-                 value_range=(-1.0, 1.0), content_hash: str = "", name: str = ""):
+                 value_range=(-1.0, 1.0), content_hash: str = "", name: str = "", prior=None, prior_dim=None):
         super().__init__()
         self.net, self.z_dim, self.resolution, self.channels = net, int(z_dim), int(resolution), int(channels)
         self.value_range, self.content_hash, self.name = tuple(value_range), content_hash, name
+        self.prior_fn, self.prior_dim = prior, int(prior_dim or z_dim)
+        self.space, self.n_ws = "z", 1  # "w" / "w+" (with n_ws per-layer styles) for a StyleGAN's W spaces
         self.eval()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -109,9 +113,14 @@ class Generator(nn.Module):
             raise UserError(f"latent must have shape (N, {self.z_dim}), got {tuple(z.shape)}")
         return self.net(z)
 
+    @torch.no_grad()
+    def prior(self, noise: torch.Tensor) -> torch.Tensor:
+        """N(0, I) draws (N, prior_dim) -> latents (N, z_dim) of this generator's space."""
+        return noise if self.prior_fn is None else self.prior_fn(noise)
+
     def latents(self, n: int, seed: int = 0) -> torch.Tensor:
-        """``n`` latents from the prior N(0, I), reproducible by seed: (n, z_dim) float32."""
-        return torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed))
+        """``n`` latents from the prior, reproducible by seed: (n, z_dim) float32."""
+        return self.prior(torch.randn(n, self.prior_dim, generator=torch.Generator().manual_seed(seed)))
 
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0, batch: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,10 +138,13 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
     """Load a generator from a run directory, a TorchScript file or a ``module:function`` factory.
 
     Run directory: uses ``best/generator.safetensors`` if present (and ``best``), else ``generator.safetensors``.
+    A StyleGAN-style run can be opened in its W or W+ space with a suffix: ``RUN@w`` (one w for every layer,
+    latent (N, w_dim)) or ``RUN@w+`` (one w per layer, latent (N, n_ws * w_dim)); the default is Z.
     TorchScript / factory: ``descriptor`` (or ``<file>.json`` beside a TorchScript file) gives ``z_dim``,
     ``resolution``, ``channels`` and optionally ``value_range``.
     """
     from .models.registry import build_generator
+    path, space = _split_space(path)
     p = Path(path)
     if p.is_dir():
         cfg_path = p / "config.json"
@@ -148,8 +160,9 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
         net = load_weights(build_generator(spec), weights).float()
         kw = spec["kwargs"]
         shape = kw.get("out_shape") or [kw["channels"], kw["resolution"], kw["resolution"]]
-        return Generator(net, kw["z_dim"], shape[-1], shape[0], cfg.get("value_range", (-1, 1)),
-                         file_hash(weights), name=p.name)
+        g = Generator(net, kw["z_dim"], shape[-1], shape[0], cfg.get("value_range", (-1, 1)),
+                      file_hash(weights), name=p.name)
+        return g if space == "z" else _style_space(g, space)
     if p.suffix in (".pt", ".ts", ".torchscript") and p.exists():
         desc = descriptor or read_json(p.with_suffix(".json"))
         try:
@@ -167,6 +180,44 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
         net, desc = made if isinstance(made, tuple) else (made, descriptor or getattr(made, "descriptor", None))
         return _described(net, desc, hashlib.sha256(str(path).encode()).hexdigest()[:16], fn_name)
     raise UserError(f"{path}: expected a run directory, a TorchScript file (.pt) or module:function")
+
+
+def _split_space(path) -> tuple[str, str]:
+    text = str(path)
+    for space in ("w+", "w", "z"):
+        if text.endswith("@" + space):
+            return text[: -len(space) - 1], space
+    return text, "z"
+
+
+class _StyleSynthesis(nn.Module):
+    """W / W+ latents -> images through a StyleGenerator's synthesis network (constant noise)."""
+
+    def __init__(self, g, plus: bool):
+        super().__init__()
+        self.g, self.plus = g, plus
+
+    def forward(self, w: torch.Tensor) -> torch.Tensor:
+        n_ws, w_dim = self.g.n_ws, self.g.w_dim
+        ws = w.view(len(w), n_ws, w_dim) if self.plus else w[:, None].expand(-1, n_ws, -1)
+        return self.g.synthesis(ws)
+
+
+def _style_space(g: Generator, space: str) -> Generator:
+    from .models.style import StyleGenerator
+    net = g.net
+    if not isinstance(net, StyleGenerator):
+        raise UserError(f"{g.name}: only StyleGAN-style generators have a {space.upper()} space (this one has Z)")
+    plus = space == "w+"
+
+    def prior(z):
+        w = net.map(z, net.truncation)
+        return w.repeat(1, net.n_ws) if plus else w
+
+    out = Generator(_StyleSynthesis(net, plus), net.w_dim * (net.n_ws if plus else 1), g.resolution, g.channels,
+                    g.value_range, f"{g.content_hash}@{space}", f"{g.name}@{space}", prior, net.z_dim)
+    out.space, out.n_ws = space, net.n_ws if plus else 1
+    return out
 
 
 def _described(net: nn.Module, desc: dict | None, content_hash: str, name: str) -> Generator:

@@ -160,6 +160,22 @@ def fit_svm(z: np.ndarray, y: np.ndarray, names, binary, ratio: float = 0.02, va
                 np.asarray(slopes, np.float32), np.asarray(inters, np.float32))
 
 
+def restrict_layers(axes: Axes, n_ws: int, layers: tuple[int, int]) -> Axes:
+    """W+ axes acting on layers ``layers`` = (first, last) only (0 = coarsest): other layers' parts are zeroed and
+    each axis renormalised. In: axes over (n_ws · w_dim)-d W+ latents. The held-out quality stays the full axes'."""
+    a, b = layers
+    if not 0 <= a <= b < n_ws:
+        raise UserError(f"--layers must lie within 0-{n_ws - 1} (the generator's {n_ws} style layers), got {a}-{b}")
+    v = axes.vectors.reshape(len(axes.names), n_ws, -1).copy()
+    v[:, :a] = 0
+    v[:, b + 1:] = 0
+    v = v.reshape(len(axes.names), -1)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    if (norms < 1e-12).any():
+        raise UserError(f"an axis has no component in layers {a}-{b}")
+    return replace(axes, vectors=(v / norms).astype(np.float32), space=f"w+[{a}-{b}]")
+
+
 def export_boundary(axes: Axes, name: str, path) -> Path:
     """Write one axis as an InterFaceGAN boundary: a float32 ``.npy`` of shape (1, d)."""
     path = Path(path)

@@ -56,7 +56,8 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
     out = Path(out)
     meta = {"n": n, "z_dim": generator.z_dim, "label_names": list(extractor.label_names),
             "binary": list(extractor.binary), "generator_hash": generator.content_hash,
-            "extractor_hash": getattr(extractor, "content_hash", ""), "seed": seed, "batch": batch, "done": 0}
+            "extractor_hash": getattr(extractor, "content_hash", ""), "seed": seed, "batch": batch,
+            "space": getattr(generator, "space", "z"), "n_ws": getattr(generator, "n_ws", 1), "done": 0}
     if (out / "meta.json").exists():
         old = read_json(out / "meta.json")
         same = {k: old.get(k) for k in meta if k != "done"} == {k: v for k, v in meta.items() if k != "done"}
@@ -74,7 +75,7 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
     with progress_bar(total=n, initial=meta["done"], desc="sampling (z, y)", disable=not progress) as bar:
         for start in range(meta["done"], n, batch):
             m = min(batch, n - start)
-            z = _latents(seed, start, m, generator.z_dim)
+            z = generator.prior(_latents(seed, start, m, generator.prior_dim))
             x = generator.to_unit(generator(z)) * 2 - 1
             y = extractor(resize(x, res))
             z_mm[start:start + m] = z.numpy()

@@ -119,7 +119,7 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
     for _ in range(max_rounds):
         if sum(len(k) for k in kept_z) >= n:
             break
-        z = torch.randn(batch, axes.dim, generator=gen)
+        z = generator.prior(torch.randn(batch, generator.prior_dim, generator=gen))
         base_ok += int(all_ok(labels(z)).sum())
         for _ in range(2):  # a second pass repairs what a later edit disturbed
             for nm in names:

@@ -38,7 +38,7 @@ def judge_scores(generator, judge, z: torch.Tensor, batch: int = 256) -> np.ndar
 
 def measure_axes(generator, judge, axes: Axes, n: int = 256, seed: int = 0, progress: bool = True) -> dict:
     """Per-axis controllability, flip rate, leakage and leakage ratio (see module doc) on ``n`` latents."""
-    z0 = torch.randn(n, axes.dim, generator=torch.Generator().manual_seed(seed))
+    z0 = generator.latents(n, seed)
     base = judge_scores(generator, judge, z0)
     names = judge.label_names
     spread = base.std(0) + 1e-6
