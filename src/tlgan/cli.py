@@ -51,8 +51,10 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
 
 
 @app.command()
-def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp | vae | stylegan"),
-          data: str | None = typer.Option(None, help="faces | fashion | digits | ring8 | folder:PATH"),
+def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp | vae | stylegan | cyclegan"),
+          data: str | None = typer.Option(None, help="faces | fashion | digits | shapes | ring8 | folder:PATH, "
+                                                     "optionally filtered: fashion#Sneaker, faces#Blond_Hair=0"),
+          data_b: str | None = typer.Option(None, help="cyclegan: the second domain"),
           resolution: int | None = typer.Option(None), steps: int | None = typer.Option(None),
           batch_size: int | None = typer.Option(None), out: Path = typer.Option(Path("runs/latest")),
           config: Path | None = typer.Option(None, help="YAML file overriding defaults"),
@@ -61,7 +63,7 @@ def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp | 
     """Train a GAN through the one training loop; writes a run directory."""
     from .config import load_config
     from .train import train as run_train
-    cfg = load_config(config, model=model, data=data, resolution=resolution, steps=steps,
+    cfg = load_config(config, model=model, data=data, data_b=data_b, resolution=resolution, steps=steps,
                       batch_size=batch_size, seed=seed)
     run_train(cfg, out, resume=resume)
 
@@ -335,6 +337,25 @@ def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | N
     typer.echo(f"wrote {json_out} and {report}")
 
 
+@app.command("translate")
+def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cyclegan`"),
+                  input: Path = typer.Option(..., "--input", help="an image or a folder of images (the run's size)"),
+                  direction: str = typer.Option("a2b", help="a2b | b2a"),
+                  out: Path = typer.Option(Path("translated"), help="output folder")):
+    """Translate images with a CycleGAN run: one PNG per input plus a before/after grid."""
+    import torch
+
+    from .data.images import read_images, save_grid, save_png, to_uint8
+    from .translate import load_translator, translate
+    net, shape = load_translator(run, direction)
+    names, x = read_images(input, shape)
+    y = translate(net, x)
+    for name, img in zip(names, to_uint8(y).permute(0, 2, 3, 1).numpy(), strict=True):
+        save_png(img if img.shape[2] == 3 else img[:, :, 0], out / (Path(name).stem + f"_{direction}.png"))
+    save_grid(torch.stack([x, y], 1).flatten(0, 1), out / "grid.png", nrow=2)  # each input beside its output
+    typer.echo(f"translated {len(names)} image(s) {direction}; wrote them and grid.png to {out}")
+
+
 def _anomaly_config(config: Path | None, **overrides):
     """AnomalyConfig from code defaults <- YAML file <- the command line's non-None options."""
     from .anomaly.detector import anomaly_config
@@ -374,7 +395,8 @@ def anomaly_score(run: Path = typer.Argument(..., help="a run of `tlgan anomaly 
                   method: str | None = typer.Option(None, help="fail unless the run is this method")):
     """Score images: per-image score, z-score vs held-out normals, flag above the threshold, residual heat maps."""
     from .anomaly.detector import Detector
-    from .anomaly.files import read_images, write_scores
+    from .anomaly.files import write_scores
+    from .data.images import read_images
     det = Detector(run, method)
     if out.resolve().is_relative_to(run.resolve()):
         raise UserError("--out must not lie inside the detector's run directory (scoring never modifies a run)")

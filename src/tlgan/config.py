@@ -11,12 +11,12 @@ from pathlib import Path
 
 from .errors import UserError
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "vae", "stylegan")
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "vae", "stylegan", "cyclegan")
 
 
 @dataclass
 class TrainConfig:
-    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp | vae | stylegan
+    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp | vae | stylegan | cyclegan
     data: str = "faces"                   # faces | fashion | digits | ring8 | folder:PATH
     resolution: int | None = None         # None: the dataset's native size (faces 64, fashion 28, digits 32)
     n_data: int | None = None             # images to load or render (None: dataset default; faces 30k)
@@ -51,6 +51,11 @@ class TrainConfig:
     vae_sigma: float = 0.1                # vae, gaussian decoder: sigma on the [-1, 1] pixel scale
     r1_gamma: float = 1.0                 # stylegan: R1 penalty weight (lazy, every 16 steps)
     style_mixing: float = 0.9             # stylegan: probability of mixing two latents' styles in a batch
+    data_b: str | None = None             # cyclegan: the second domain (data is the first), e.g. fashion#Sandal
+    n_res: int = 4                        # cyclegan/stargan: residual blocks of the generator
+    cycle_lambda: float = 10.0            # cyclegan: cycle-consistency weight
+    identity: float = 0.5                 # cyclegan: identity weight, as a multiple of cycle_lambda
+    pool_size: int = 50                   # cyclegan: history of generated images shown to D
 
 
 FAMILY_DEFAULTS: dict[str, dict] = {
@@ -64,6 +69,8 @@ FAMILY_DEFAULTS: dict[str, dict] = {
                     lr_d=1e-4, betas=[0.5, 0.9], n_critic=5, clip=0.0, gp_lambda=10.0),
     "vae": dict(d_norm="batch", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=1e-3, lr_d=1e-3,
                 betas=[0.9, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),  # the loss terms are unused by a VAE
+    "cyclegan": dict(d_norm="none", d_loss="lsgan", g_loss="lsgan", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+                     betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),
     "stylegan": dict(d_norm="none", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-3, lr_d=2e-3,
                      betas=[0.0, 0.99], n_critic=1, clip=0.0, gp_lambda=0.0),
 }

@@ -1,4 +1,4 @@
-"""Reading images to score (checked against the detector, never resized) and writing scores and heat maps."""
+"""Writing anomaly scores and residual heat maps."""
 from __future__ import annotations
 
 import csv
@@ -6,42 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
 
-from ..data.folder import IMAGE_EXT
-from ..data.images import save_png, to_model_range
-from ..errors import UserError
-
-
-def read_images(folder: str | Path, shape: tuple[int, int, int]) -> tuple[list[str], torch.Tensor]:
-    """The images in ``folder`` as (file names, float (N, C, H, W) in [-1, 1]).
-
-    Every image must already have the detector's ``shape`` (C, H, W): a different size or channel count is a
-    UserError naming the file (resizing would change what is being judged). Alpha channels are dropped.
-    """
-    root = Path(folder)
-    if not root.is_dir():
-        raise UserError(f"input folder {root} does not exist")
-    names = sorted(p.name for p in root.iterdir() if p.suffix.lower() in IMAGE_EXT)
-    if not names:
-        raise UserError(f"{root} holds no images ({', '.join(sorted(IMAGE_EXT))})")
-    c, h, w = shape
-    arrs = []
-    for name in names:
-        try:
-            with Image.open(root / name) as im:
-                im = im.convert("RGB") if im.mode in ("P", "RGBA", "CMYK") else im
-                im = im.convert("L") if im.mode in ("LA", "I", "I;16", "F") else im
-                arr = np.asarray(im)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-            raise UserError(f"{root / name}: not a readable image file ({type(e).__name__})") from None
-        arr = arr[:, :, None] if arr.ndim == 2 else arr
-        if arr.shape != (h, w, c):
-            raise UserError(f"{root / name}: the detector takes {w}x{h} images with {c} channel(s), "
-                            f"this one is {arr.shape[1]}x{arr.shape[0]} with {arr.shape[2]}")
-        arrs.append(arr)
-    x = torch.from_numpy(np.stack(arrs)).permute(0, 3, 1, 2).contiguous()
-    return names, to_model_range(x)
+from ..data.images import save_png
 
 
 def heatmap_panel(x: torch.Tensor, recon: torch.Tensor) -> np.ndarray:

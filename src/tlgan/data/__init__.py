@@ -13,7 +13,7 @@ import torch
 from ..errors import UserError
 from .images import resize, to_model_range
 
-DATASETS = ("faces", "fashion", "digits", "ring8", "folder:PATH")
+DATASETS = ("faces", "fashion", "digits", "shapes", "ring8", "folder:PATH")
 FACES_TEST_OFFSET = 10_000_000  # faces test split: indices from here on never overlap a training split
 
 
@@ -56,7 +56,13 @@ def ring8(n: int, seed: int = 0, radius: float = 2.0, std: float = 0.05) -> np.n
 
 def load_data(spec: str, resolution: int | None = None, n: int | None = None, split: str = "train",
               seed: int = 0) -> ImageData:
-    """Load a dataset by name. ``resolution`` None means the dataset's native size; ``n`` caps/sets the count."""
+    """Load a dataset by name. ``resolution`` None means the dataset's native size; ``n`` caps/sets the count.
+
+    ``NAME#LABEL`` keeps the images whose binary label LABEL is 1 (``NAME#LABEL=0``: is 0), e.g. ``fashion#Sneaker``
+    or ``faces#Blond_Hair``: the domains of image-to-image translation. ``n`` applies before the filter.
+    """
+    if "#" in spec:
+        return _filtered(spec, resolution, n, split, seed)
     if split not in ("train", "test"):
         raise UserError(f"split must be 'train' or 'test', got {split!r}")
     if spec == "faces":
@@ -83,6 +89,10 @@ def load_data(spec: str, resolution: int | None = None, n: int | None = None, sp
         imgs, y = imgs[sl][:n], y[sl][:n]
         x = _resized(imgs, resolution or 32)
         return ImageData("digits", x, np.eye(10, dtype=np.float32)[y], [str(i) for i in range(10)], [True] * 10)
+    if spec == "shapes":
+        from .shapes import LABELS, render_shapes
+        imgs, labels = render_shapes(n or 10_000, seed + (1 if split == "test" else 0), resolution or 16)
+        return ImageData("shapes", imgs, labels, list(LABELS), [True] * len(LABELS))
     if spec == "ring8":
         pts = ring8(n or 20_000, seed=seed + (1 if split == "test" else 0))
         return ImageData("ring8", torch.from_numpy(pts))
@@ -92,6 +102,21 @@ def load_data(spec: str, resolution: int | None = None, n: int | None = None, sp
         binary = [bool(np.isin(labels[:, j], (0, 1)).all()) for j in range(len(names))] if labels is not None else []
         return ImageData("folder", torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous(), labels, names, binary)
     raise UserError(f"unknown dataset {spec!r}; expected one of {', '.join(DATASETS)}")
+
+
+def _filtered(spec: str, resolution, n, split, seed) -> ImageData:
+    base, cond = spec.split("#", 1)
+    name, _, value = cond.partition("=")
+    data = load_data(base, resolution, n, split, seed)
+    if name not in data.label_names:
+        raise UserError(f"{spec}: {base} has no label {name!r}; its labels: {', '.join(data.label_names) or 'none'}")
+    j = data.label_names.index(name)
+    if not data.binary[j] or value not in ("", "0", "1"):
+        raise UserError(f"{spec}: filter on a binary label, as {base}#{name} or {base}#{name}=0")
+    keep = np.flatnonzero(data.labels[:, j] == (0 if value == "0" else 1))
+    if len(keep) == 0:
+        raise UserError(f"{spec}: no image of {base} matches")
+    return ImageData(spec, data.x[torch.from_numpy(keep)], data.labels[keep], data.label_names, data.binary)
 
 
 def _resized(x_uint8: torch.Tensor, resolution: int | None) -> torch.Tensor:

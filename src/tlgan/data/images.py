@@ -86,3 +86,38 @@ def center_crop_resize(arr: np.ndarray, size: int) -> np.ndarray:
     im = Image.fromarray(crop[:, :, 0] if mode == "L" else crop, mode).resize((size, size), Image.LANCZOS)
     out = np.asarray(im)
     return out[:, :, None] if mode == "L" else out
+
+
+def read_images(path: str | os.PathLike, shape: tuple[int, int, int]) -> tuple[list[str], torch.Tensor]:
+    """An image file, or the images in a folder, as (file names, float (N, C, H, W) in [-1, 1]).
+
+    Every image must already have the model's ``shape`` (C, H, W): a different size or channel count is a
+    UserError naming the file (resizing would change what is being judged). Alpha channels are dropped.
+    """
+    from .folder import IMAGE_EXT
+    root = Path(path)
+    if root.is_file():
+        root, names = root.parent, [root.name]
+    elif root.is_dir():
+        names = sorted(p.name for p in root.iterdir() if p.suffix.lower() in IMAGE_EXT)
+    else:
+        raise UserError(f"input {root} does not exist")
+    if not names:
+        raise UserError(f"{root} holds no images ({', '.join(sorted(IMAGE_EXT))})")
+    c, h, w = shape
+    arrs = []
+    for name in names:
+        try:
+            with Image.open(root / name) as im:
+                im = im.convert("RGB") if im.mode in ("P", "RGBA", "CMYK") else im
+                im = im.convert("L") if im.mode in ("LA", "I", "I;16", "F") else im
+                arr = np.asarray(im)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+            raise UserError(f"{root / name}: not a readable image file ({type(e).__name__})") from None
+        arr = arr[:, :, None] if arr.ndim == 2 else arr
+        if arr.shape != (h, w, c):
+            raise UserError(f"{root / name}: the model takes {w}x{h} images with {c} channel(s), "
+                            f"this one is {arr.shape[1]}x{arr.shape[0]} with {arr.shape[2]}")
+        arrs.append(arr)
+    x = torch.from_numpy(np.stack(arrs)).permute(0, 3, 1, 2).contiguous()
+    return names, to_model_range(x)

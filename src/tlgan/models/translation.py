@@ -1,0 +1,107 @@
+"""Image-to-image translation networks: CycleGAN's ResNet generator and PatchGAN discriminator, the image pool.
+
+StarGAN reuses both: its generator takes the target labels tiled over the image as extra input channels, and
+its discriminator adds a classification head.
+"""
+from __future__ import annotations
+
+import random
+
+import torch
+from torch import nn
+
+
+def _conv_norm_relu(c_in: int, c_out: int, k: int, stride: int = 1, pad: int = 0, up: bool = False) -> list:
+    conv = (nn.ConvTranspose2d(c_in, c_out, k, stride, pad, output_padding=1) if up
+            else nn.Conv2d(c_in, c_out, k, stride, pad))
+    return [conv, nn.InstanceNorm2d(c_out, affine=True), nn.ReLU(True)]
+
+
+class ResBlock(nn.Module):
+    """x + (conv3 – IN – ReLU – conv3 – IN)(x), reflection padding."""
+
+    def __init__(self, c: int):
+        super().__init__()
+        self.body = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c, affine=True),
+                                  nn.ReLU(True), nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3),
+                                  nn.InstanceNorm2d(c, affine=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ResnetGenerator(nn.Module):
+    """images (N, C + extra, R, R) in [−1, 1] → images (N, C, R, R) in [−1, 1].
+
+    c7s1-w, d2w, d4w, ``n_res`` residual blocks, u2w, uw, c7s1-C, tanh (CycleGAN's generator; 9 blocks at 256
+    px, fewer here). ``extra`` input channels carry StarGAN's tiled target labels.
+    """
+
+    def __init__(self, channels: int = 3, width: int = 32, n_res: int = 4, extra: int = 0):
+        super().__init__()
+        self.channels, self.extra = channels, extra
+        layers = [nn.ReflectionPad2d(3), *_conv_norm_relu(channels + extra, width, 7),
+                  *_conv_norm_relu(width, 2 * width, 3, 2, 1), *_conv_norm_relu(2 * width, 4 * width, 3, 2, 1)]
+        layers += [ResBlock(4 * width) for _ in range(n_res)]
+        layers += [*_conv_norm_relu(4 * width, 2 * width, 3, 2, 1, up=True),
+                   *_conv_norm_relu(2 * width, width, 3, 2, 1, up=True),
+                   nn.ReflectionPad2d(3), nn.Conv2d(width, channels, 7), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.extra:
+            if labels is None or labels.shape != (len(x), self.extra):
+                raise ValueError(f"this generator needs target labels of shape (N, {self.extra})")
+            x = torch.cat([x, labels[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
+        return self.net(x)
+
+
+class PatchDiscriminator(nn.Module):
+    """PatchGAN: images (N, C, R, R) → a grid of real/fake scores (N, 1, P, P), one per receptive field.
+
+    Stride-2 4×4 convolutions (LeakyReLU 0.2, InstanceNorm after the first) down to R/8, then two stride-1 4×4
+    convolutions: the 70×70 PatchGAN at 256 px, scaled to the resolution by its depth. With ``n_classes`` a
+    second head (StarGAN) returns class logits (N, n_classes) from the same trunk.
+    """
+
+    def __init__(self, channels: int = 3, width: int = 32, resolution: int = 32, n_classes: int = 0):
+        super().__init__()
+        n_down = 3 if resolution >= 32 else 2
+        layers, c = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)], width
+        for _ in range(n_down - 1):
+            layers += [nn.Conv2d(c, 2 * c, 4, 2, 1), nn.InstanceNorm2d(2 * c, affine=True), nn.LeakyReLU(0.2, True)]
+            c *= 2
+        self.trunk = nn.Sequential(*layers)
+        self.src = nn.Conv2d(c, 1, 3, 1, 1)
+        side = resolution // 2 ** n_down
+        self.cls = nn.Conv2d(c, n_classes, side) if n_classes else None
+
+    def forward(self, x: torch.Tensor):
+        h = self.trunk(x)
+        if self.cls is None:
+            return self.src(h)
+        return self.src(h), self.cls(h).flatten(1)
+
+
+class ImagePool:
+    """CycleGAN's history of generated images: D sees a 50/50 mix of fresh fakes and older ones (size 50)."""
+
+    def __init__(self, size: int = 50, seed: int = 0):
+        self.size, self.images, self.rng = size, [], random.Random(seed)
+
+    def query(self, batch: torch.Tensor) -> torch.Tensor:
+        """A batch (N, C, R, R) → a batch of the same shape, each image fresh or swapped for a stored one."""
+        if self.size == 0:
+            return batch
+        out = []
+        for img in batch.detach():
+            if len(self.images) < self.size:
+                self.images.append(img)
+                out.append(img)
+            elif self.rng.random() < 0.5:
+                i = self.rng.randrange(self.size)
+                out.append(self.images[i])
+                self.images[i] = img
+            else:
+                out.append(img)
+        return torch.stack(out)
