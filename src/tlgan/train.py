@@ -43,6 +43,8 @@ def _optimizer(cfg: TrainConfig, params, lr: float) -> torch.optim.Optimizer:
 class Trainer:
     """Holds the models, optimisers and RNG state of one run; ``step()`` does n_critic D updates + one G update."""
 
+    grid_nrow: int | None = None  # images per row of the sample grids (None: a square grid)
+
     def __init__(self, cfg: TrainConfig, data: ImageData):
         self.cfg, self.data = cfg, data
         torch.manual_seed(cfg.seed)
@@ -242,7 +244,7 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                 trainer.recalibrate_ema()  # once, before grids, the metric and the checkpoint use the EMA
             if due_sample:
                 from .data.images import save_grid
-                save_grid(trainer.samples(), run / "samples" / f"step_{s:06d}.png")
+                save_grid(trainer.samples(), run / "samples" / f"step_{s:06d}.png", nrow=trainer.grid_nrow)
             if due_ckpt:
                 if metric_fn is not None:
                     value = metric_fn(trainer.inference_g)

@@ -25,6 +25,8 @@ class CycleGANTrainer(Trainer):
     G(F(B)).
     """
 
+    grid_nrow = 8
+
     def __init__(self, cfg, data, data_b=None):
         if not cfg.data_b and data_b is None:
             raise UserError("cyclegan needs a second domain: --data-b (e.g. --data fashion#Sneaker "

@@ -19,6 +19,8 @@ from .conv import ConvEncoder
 class VAETrainer(Trainer):
     """Gaussian encoder q(z|x) = N(μ, diag σ²), decoder p(x|z), loss = −ELBO per image (nats), reparameterised."""
 
+    grid_nrow = 8
+
     def __init__(self, cfg, data):
         super().__init__(cfg, data)
         kw = self.spec["kwargs"]
