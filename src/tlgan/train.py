@@ -101,13 +101,21 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        if self.ema is not None:
-            with torch.no_grad():
-                for pe, p in zip(self.ema.parameters(), self.g.parameters(), strict=True):
-                    pe.lerp_(p, 1 - cfg.ema)
+        self.update_ema()
         self.step_no += 1
         out["g_loss"] = loss_g.detach()
         return out
+
+    @torch.no_grad()
+    def update_ema(self, copy_buffers: bool = False) -> None:
+        """Move the EMA generator's weights towards G's (decay cfg.ema); optionally copy G's buffers too."""
+        if self.ema is None:
+            return
+        for pe, p in zip(self.ema.parameters(), self.g.parameters(), strict=True):
+            pe.lerp_(p, 1 - self.cfg.ema)
+        if copy_buffers:
+            for be, b in zip(self.ema.buffers(), self.g.buffers(), strict=True):
+                be.copy_(b)
 
     @property
     def inference_g(self) -> torch.nn.Module:

@@ -36,12 +36,7 @@ class StyleGANTrainer(Trainer):
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        if self.ema is not None:
-            with torch.no_grad():
-                for pe, p in zip(self.ema.parameters(), self.g.parameters(), strict=True):
-                    pe.lerp_(p, 1 - cfg.ema)
-                for be, b in zip(self.ema.buffers(), self.g.buffers(), strict=True):
-                    be.copy_(b)
+        self.update_ema(copy_buffers=True)  # w_avg and the constant noise travel with the weights
         self.step_no += 1
         out["g_loss"] = loss_g.detach()
         return out
