@@ -128,3 +128,18 @@ def test_bench_cli_prints_the_table_and_reuses_finished_detectors(tmp_path):
     stamp = (tmp_path / "b" / "class0" / "ganomaly" / "anomaly.json").stat().st_mtime_ns
     assert run_cli(*args)[0] == 0
     assert (tmp_path / "b" / "class0" / "ganomaly" / "anomaly.json").stat().st_mtime_ns == stamp
+
+
+def test_greyscale_folder_of_normal_images_trains_and_scores_natively(digits_test, tmp_path):
+    from tlgan.data.images import read_images
+    x, _ = digits_test
+    folder = tmp_path / "normal"
+    folder.mkdir()
+    for i in range(80):
+        Image.fromarray(((x[i, 0] + 1) * 127.5).round().byte().numpy(), "L").save(folder / f"{i}.png")
+    cfg = anomaly_config(method="ganomaly", data=f"folder:{folder}", resolution=32, steps=3, width=8, batch_size=16)
+    run = train_detector(cfg, tmp_path / "run", progress=False, log=lambda *_: None)
+    det = Detector(run)
+    assert det.shape == (1, 32, 32) and "are normal" in det.protocol
+    names, imgs = read_images(folder, det.shape)
+    assert len(names) == 80 and det.score(imgs)["score"].shape == (80,)

@@ -45,9 +45,10 @@ def _read_csv_attrs(path: Path) -> tuple[list[str], list[str], np.ndarray]:
     return files, header[1:], np.asarray(rows, np.float32)
 
 
-def load_folder(path: str, resolution: int, channels: int = 3, limit: int | None = None):
+def load_folder(path: str, resolution: int, channels: int | None = None, limit: int | None = None):
     """Read a folder of images. Out: (uint8 array (N, res, res, C), attribute names, float labels (N, K) or None).
 
+    ``channels`` None: 1 if the first image is greyscale, else 3 (every image is converted to that).
     Layouts: CelebA (``img_align_celeba/`` + ``list_attr_celeba.txt``), ``attributes.csv`` beside the images,
     or a bare folder of images. A missing or unreadable image raises UserError naming the file.
     """
@@ -74,5 +75,7 @@ def load_folder(path: str, resolution: int, channels: int = 3, limit: int | None
         labels = labels[:limit] if labels is not None else None
     if not files:
         raise UserError(f"{img_dir} holds no images ({', '.join(sorted(IMAGE_EXT))})")
+    if channels is None:
+        channels = read_image(img_dir / files[0], 0).shape[2]
     arr = np.stack([center_crop_resize(read_image(img_dir / f, channels), resolution) for f in files])
     return arr, names, labels

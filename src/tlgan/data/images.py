@@ -66,9 +66,13 @@ def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None =
 
 
 def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
-    """Read an image file as uint8 (H, W, channels). Raises UserError naming the file if it is not an image."""
+    """Read an image file as uint8 (H, W, channels); ``channels`` 0: 1 for a greyscale file, else 3.
+
+    Raises UserError naming the file if it is not an image."""
     try:
         with Image.open(path) as im:
+            if channels == 0:
+                channels = 1 if im.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
             im = im.convert("RGB" if channels == 3 else "L")
             arr = np.asarray(im)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
