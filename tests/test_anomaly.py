@@ -118,16 +118,16 @@ def test_score_cli_bad_input(detectors, tmp_path):
 
 
 def test_bench_cli_prints_the_table_and_reuses_finished_detectors(tmp_path):
-    args = ["anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "0,1", "--steps", "10",
+    args = ["anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "3", "--steps", "10",
             "--out", str(tmp_path / "b")]
     code, out, err = run_cli(*args)
     assert code == 0, err
     assert "mean AUROC" in out and "one-class" in out
     res = json.loads((tmp_path / "b" / "results.json").read_text())
-    assert set(res["runs"]) == {"0", "1"} and 0 <= res["mean"]["ganomaly"]["auroc"] <= 1
-    stamp = (tmp_path / "b" / "class0" / "ganomaly" / "anomaly.json").stat().st_mtime_ns
+    assert set(res["runs"]) == {"3"} and 0 <= res["mean"]["ganomaly"]["auroc"] <= 1
+    stamp = (tmp_path / "b" / "class3" / "ganomaly" / "anomaly.json").stat().st_mtime_ns
     assert run_cli(*args)[0] == 0
-    assert (tmp_path / "b" / "class0" / "ganomaly" / "anomaly.json").stat().st_mtime_ns == stamp
+    assert (tmp_path / "b" / "class3" / "ganomaly" / "anomaly.json").stat().st_mtime_ns == stamp
 
 
 def test_greyscale_folder_of_normal_images_trains_and_scores_natively(digits_test, tmp_path):

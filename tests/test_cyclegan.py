@@ -18,8 +18,8 @@ CYCLE_BOUND = 0.15  # mean |x − F(G(x))| on the [−1, 1] scale, i.e. under 7.
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    cfg = from_dict(dict(model="cyclegan", data=RED, data_b=GREEN, n_data=2000, steps=600, width=8, n_res=2,
-                         batch_size=16, sample_every=600, ckpt_every=600, lr_decay="linear"))
+    cfg = from_dict(dict(model="cyclegan", data=RED, data_b=GREEN, n_data=2000, steps=450, width=8, n_res=2,
+                         batch_size=16, sample_every=450, ckpt_every=450, lr_decay="linear"))
     return train(cfg, tmp_path_factory.mktemp("cyc") / "run", progress=False, log=lambda *_: None)
 
 
@@ -44,7 +44,7 @@ def test_translate_cli_and_errors(run, tmp_path):
     inp.mkdir()
     for i in range(3):
         Image.fromarray(a.x[i].permute(1, 2, 0).numpy()).save(inp / f"{i}.png")
-    code, out, err = run_cli("translate", str(run), "--input", str(inp), "--out", str(tmp_path / "o"))
+    code, _, err = run_cli("translate", str(run), "--input", str(inp), "--out", str(tmp_path / "o"))
     assert code == 0, err
     assert len(list((tmp_path / "o").glob("*_a2b.png"))) == 3 and (tmp_path / "o" / "grid.png").exists()
     Image.new("RGB", (32, 32)).save(tmp_path / "big.png")
