@@ -359,17 +359,8 @@ def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cy
 def _anomaly_config(config: Path | None, **overrides):
     """AnomalyConfig from code defaults <- YAML file <- the command line's non-None options."""
     from .anomaly.detector import anomaly_config
-    values: dict = {}
-    if config is not None:
-        import yaml
-        try:
-            values = yaml.safe_load(config.read_text()) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise UserError(f"cannot read config {config}: {e}") from None
-        if not isinstance(values, dict):
-            raise UserError(f"{config}: a config file must be a mapping of option: value")
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return anomaly_config(**values)
+    from .config import merged_values
+    return anomaly_config(**merged_values(config, overrides))
 
 
 @anomaly_app.command("train")

@@ -106,6 +106,11 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
 
 def load_config(path: str | Path | None = None, **overrides) -> TrainConfig:
     """Defaults <- YAML file (if given) <- non-None keyword overrides; then :func:`resolve`."""
+    return from_dict(merged_values(path, overrides))
+
+
+def merged_values(path: str | Path | None, overrides: dict) -> dict:
+    """The option values of a YAML file (if given), updated with the non-None ``overrides``."""
     values: dict = {}
     if path is not None:
         import yaml
@@ -117,16 +122,21 @@ def load_config(path: str | Path | None = None, **overrides) -> TrainConfig:
             raise UserError(f"{path}: a config file must be a mapping of option: value")
         values.update(loaded)
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return from_dict(values)
+    return values
 
 
-def from_dict(values: dict) -> TrainConfig:
-    """Build and resolve a TrainConfig from a dict; unknown keys are a UserError."""
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
+def build(cls, values: dict):
+    """Instantiate the config dataclass ``cls`` from ``values``; unknown keys and bad values are UserErrors."""
+    known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
         raise UserError(f"unknown config key(s): {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
     try:
-        return resolve(TrainConfig(**values))
+        return cls(**values)
     except TypeError as e:
         raise UserError(f"bad config value: {e}") from None
+
+
+def from_dict(values: dict) -> TrainConfig:
+    """Build and resolve a TrainConfig from a dict; unknown keys are a UserError."""
+    return resolve(build(TrainConfig, values))

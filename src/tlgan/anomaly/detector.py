@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import TrainConfig, from_dict
+from ..config import TrainConfig, build, from_dict
 from ..data import ImageData, load_data
 from ..errors import UserError
 from ..io import load_weights, read_json, write_json
@@ -64,14 +64,7 @@ class AnomalyConfig:
 
 def anomaly_config(**values) -> AnomalyConfig:
     """Build and validate an AnomalyConfig; unknown keys and bad values are UserErrors."""
-    known = {f.name for f in dataclasses.fields(AnomalyConfig)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise UserError(f"unknown anomaly option(s): {', '.join(unknown)}")
-    try:
-        c = AnomalyConfig(**values)
-    except TypeError as e:
-        raise UserError(f"bad anomaly option: {e}") from None
+    c = build(AnomalyConfig, values)
     if c.normal_class is None and c.data in LABELLED:
         c.normal_class = 0
     if c.method not in METHODS:
@@ -145,8 +138,9 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
     train_set, hold = normal_split(acfg)
     log(protocol(acfg) + f"; {len(train_set)} training images, {len(hold)} held out for calibration")
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "anomaly.json", {"method": acfg.method, "protocol": protocol(acfg),
-                                      "config": dataclasses.asdict(acfg), "complete": False})
+    meta = {"method": acfg.method, "protocol": protocol(acfg), "config": dataclasses.asdict(acfg),
+            "data_shape": list(train_set.shape), "complete": False}
+    write_json(out / "anomaly.json", meta)  # complete: False until calibrated (a crash leaves it marked)
     _stage(_gan_config(acfg, acfg.steps), out / "gan", train_set, _factory(acfg), resume, progress, log)
     if acfg.method == "fanogan":
         g, critic = _load_nets(acfg, out)[:2]
@@ -158,9 +152,7 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
     calibration = {"n": len(scores), "mean": float(scores.mean()), "std": float(scores.std() + 1e-12),
                    "quantile": acfg.threshold_quantile,
                    "threshold": float(np.quantile(scores, acfg.threshold_quantile))}
-    write_json(out / "anomaly.json", {"method": acfg.method, "protocol": protocol(acfg),
-                                      "config": dataclasses.asdict(acfg), "complete": True,
-                                      "data_shape": list(train_set.shape), "calibration": calibration})
+    write_json(out / "anomaly.json", {**meta, "complete": True, "calibration": calibration})
     log(f"calibrated on {len(scores)} held-out normal images: threshold {calibration['threshold']:.4g} "
         f"({acfg.threshold_quantile:.0%} of normal scores fall below it); detector written to {out}")
     return out

@@ -111,14 +111,7 @@ def read_images(path: str | os.PathLike, shape: tuple[int, int, int]) -> tuple[l
     c, h, w = shape
     arrs = []
     for name in names:
-        try:
-            with Image.open(root / name) as im:
-                im = im.convert("RGB") if im.mode in ("P", "RGBA", "CMYK") else im
-                im = im.convert("L") if im.mode in ("LA", "I", "I;16", "F") else im
-                arr = np.asarray(im)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-            raise UserError(f"{root / name}: not a readable image file ({type(e).__name__})") from None
-        arr = arr[:, :, None] if arr.ndim == 2 else arr
+        arr = read_image(root / name, 0)  # its own channel count: a mismatch is an error, not a conversion
         if arr.shape != (h, w, c):
             raise UserError(f"{root / name}: the model takes {w}x{h} images with {c} channel(s), "
                             f"this one is {arr.shape[1]}x{arr.shape[0]} with {arr.shape[2]}")
