@@ -51,10 +51,13 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
 
 
 @app.command()
-def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp | vae | stylegan | cyclegan"),
+def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp | vae | stylegan | cyclegan | "
+                                                 "stargan"),
           data: str | None = typer.Option(None, help="faces | fashion | digits | shapes | ring8 | folder:PATH, "
                                                      "optionally filtered: fashion#Sneaker, faces#Blond_Hair=0"),
           data_b: str | None = typer.Option(None, help="cyclegan: the second domain"),
+          attributes: str | None = typer.Option(None, help="stargan: comma-separated binary labels to condition "
+                                                           "on (default Black_Hair,Blond_Hair,Brown_Hair,Male,Young)"),
           resolution: int | None = typer.Option(None), steps: int | None = typer.Option(None),
           batch_size: int | None = typer.Option(None), out: Path = typer.Option(Path("runs/latest")),
           config: Path | None = typer.Option(None, help="YAML file overriding defaults"),
@@ -64,7 +67,8 @@ def train(model: str = typer.Argument(..., help="gan | dcgan | wgan | wgan-gp | 
     from .config import load_config
     from .train import train as run_train
     cfg = load_config(config, model=model, data=data, data_b=data_b, resolution=resolution, steps=steps,
-                      batch_size=batch_size, seed=seed)
+                      batch_size=batch_size, seed=seed,
+                      attributes=[a.strip() for a in attributes.split(",")] if attributes else None)
     run_train(cfg, out, resume=resume)
 
 
@@ -338,22 +342,38 @@ def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | N
 
 
 @app.command("translate")
-def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cyclegan`"),
+def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cyclegan` or `tlgan train stargan`"),
                   input: Path = typer.Option(..., "--input", help="an image or a folder of images (the run's size)"),
-                  direction: str = typer.Option("a2b", help="a2b | b2a"),
+                  direction: str = typer.Option("a2b", help="CycleGAN: a2b | b2a"),
+                  set_: list[str] = typer.Option([], "--set", help="StarGAN: NAME=VALUE, repeatable "
+                                                                    "(e.g. --set Blond_Hair=1 --set Young=0)"),
                   out: Path = typer.Option(Path("translated"), help="output folder")):
-    """Translate images with a CycleGAN run: one PNG per input plus a before/after grid."""
+    """Translate images with a CycleGAN (--direction) or StarGAN (--set) run: one PNG each plus a before/after grid.
+
+    StarGAN keeps every attribute not named in --set as its critic reads it off the input image.
+    """
     import torch
 
     from .data.images import read_images, save_grid, save_png, to_uint8
-    from .translate import load_translator, translate
-    net, shape = load_translator(run, direction)
-    names, x = read_images(input, shape)
-    y = translate(net, x)
+    from .translate import StarGAN, load_translator, parse_settings, run_arch, translate
+    if run_arch(run) == "stargan":
+        if not set_:
+            raise UserError("a StarGAN run translates to target attributes: give --set NAME=VALUE")
+        settings = parse_settings(set_)
+        model = StarGAN(run)
+        names, x = read_images(input, model.shape)
+        y = model.translate(x, model.targets(x, settings))
+        tag = "_".join(f"{k}={v:g}" for k, v in settings.items())
+    else:
+        if set_:
+            raise UserError("--set applies to StarGAN runs; a CycleGAN run translates by --direction a2b|b2a")
+        net, shape = load_translator(run, direction)
+        names, x = read_images(input, shape)
+        y, tag = translate(net, x), direction
     for name, img in zip(names, to_uint8(y).permute(0, 2, 3, 1).numpy(), strict=True):
-        save_png(img if img.shape[2] == 3 else img[:, :, 0], out / (Path(name).stem + f"_{direction}.png"))
+        save_png(img if img.shape[2] == 3 else img[:, :, 0], out / (Path(name).stem + f"_{tag}.png"))
     save_grid(torch.stack([x, y], 1).flatten(0, 1), out / "grid.png", nrow=2)  # each input beside its output
-    typer.echo(f"translated {len(names)} image(s) {direction}; wrote them and grid.png to {out}")
+    typer.echo(f"translated {len(names)} image(s) ({tag}); wrote them and grid.png to {out}")
 
 
 def _anomaly_config(config: Path | None, **overrides):

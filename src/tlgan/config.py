@@ -11,12 +11,12 @@ from pathlib import Path
 
 from .errors import UserError
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "vae", "stylegan", "cyclegan")
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "vae", "stylegan", "cyclegan", "stargan")
 
 
 @dataclass
 class TrainConfig:
-    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp | vae | stylegan | cyclegan
+    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp | vae | stylegan | cyclegan | stargan
     data: str = "faces"                   # faces | fashion | digits | ring8 | folder:PATH
     resolution: int | None = None         # None: the dataset's native size (faces 64, fashion 28, digits 32)
     n_data: int | None = None             # images to load or render (None: dataset default; faces 30k)
@@ -56,6 +56,10 @@ class TrainConfig:
     cycle_lambda: float = 10.0            # cyclegan: cycle-consistency weight
     identity: float = 0.5                 # cyclegan: identity weight, as a multiple of cycle_lambda
     pool_size: int = 50                   # cyclegan: history of generated images shown to D
+    attributes: list[str] = field(default_factory=lambda: ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male",
+                                                           "Young"])  # stargan: the conditioning labels
+    cls_lambda: float = 1.0               # stargan: attribute-classification weight
+    rec_lambda: float = 10.0              # stargan: reconstruction weight
 
 
 FAMILY_DEFAULTS: dict[str, dict] = {
@@ -71,6 +75,8 @@ FAMILY_DEFAULTS: dict[str, dict] = {
                 betas=[0.9, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),  # the loss terms are unused by a VAE
     "cyclegan": dict(d_norm="none", d_loss="lsgan", g_loss="lsgan", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
                      betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),
+    "stargan": dict(d_norm="none", d_loss="wasserstein", g_loss="wasserstein", optimizer="adam", lr_g=1e-4,
+                    lr_d=1e-4, betas=[0.5, 0.999], n_critic=5, clip=0.0, gp_lambda=10.0),
     "stylegan": dict(d_norm="none", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-3, lr_d=2e-3,
                      betas=[0.0, 0.99], n_critic=1, clip=0.0, gp_lambda=0.0),
 }

@@ -208,10 +208,10 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
         data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
     if make_trainer is None:
         from .models.style_training import StyleGANTrainer
-        from .models.translation_training import CycleGANTrainer
+        from .models.translation_training import CycleGANTrainer, StarGANTrainer
         from .models.vae import VAETrainer
-        make_trainer = {"vae": VAETrainer, "stylegan": StyleGANTrainer, "cyclegan": CycleGANTrainer}.get(
-            cfg.model, Trainer)
+        make_trainer = {"vae": VAETrainer, "stylegan": StyleGANTrainer, "cyclegan": CycleGANTrainer,
+                        "stargan": StarGANTrainer}.get(cfg.model, Trainer)
     trainer = make_trainer(cfg, data)
     created = not run.exists()
     try:

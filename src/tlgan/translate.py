@@ -1,4 +1,4 @@
-"""Loading trained image-to-image translators (CycleGAN: a2b / b2a) and applying them to image files."""
+"""Loading trained image-to-image translators and applying them: CycleGAN (a2b / b2a) and StarGAN (set labels)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,20 +7,31 @@ import torch
 
 from .errors import UserError
 from .io import load_weights, read_json
-from .models.translation import ResnetGenerator
+from .models.translation import PatchDiscriminator, ResnetGenerator, set_attributes
 
 DIRECTIONS = {"a2b": "g", "b2a": "f"}
+
+
+def _spec(run: Path, arch: str, command: str) -> dict:
+    """The generator spec in ``run``/config.json; UserError unless the run is of ``arch``."""
+    cfg = read_json(run / "config.json") if (run / "config.json").exists() else None
+    if cfg is None or cfg.get("generator", {}).get("arch") != arch:
+        raise UserError(f"{run} is not a {arch} run (train one with `tlgan train {command}`)")
+    return cfg["generator"]
+
+
+def run_arch(run: str | Path) -> str | None:
+    """'cyclegan', 'stargan' (or another model name) for a training run, None for anything else."""
+    path = Path(run) / "config.json"
+    return read_json(path).get("generator", {}).get("arch") if path.exists() else None
 
 
 def load_translator(run: str | Path, direction: str = "a2b") -> tuple[ResnetGenerator, tuple[int, int, int]]:
     """(generator in eval mode, image shape (C, R, R)) of a CycleGAN run for ``direction`` a2b or b2a."""
     run = Path(run)
-    cfg = read_json(run / "config.json") if (run / "config.json").exists() else None
-    if cfg is None or cfg.get("generator", {}).get("arch") != "cyclegan":
-        raise UserError(f"{run} is not a CycleGAN run (train one with `tlgan train cyclegan`)")
+    spec = _spec(run, "cyclegan", "cyclegan")
     if direction not in DIRECTIONS:
         raise UserError(f"--direction must be a2b or b2a, got {direction!r}")
-    spec = cfg["generator"]
     net = ResnetGenerator(**spec["kwargs"])
     load_weights(net, run / "state" / f"{DIRECTIONS[direction]}.safetensors")
     return net.eval().requires_grad_(False), (spec["kwargs"]["channels"], spec["resolution"], spec["resolution"])
@@ -30,3 +41,59 @@ def load_translator(run: str | Path, direction: str = "a2b") -> tuple[ResnetGene
 def translate(net: ResnetGenerator, x: torch.Tensor, batch: int = 64) -> torch.Tensor:
     """Images (N, C, R, R) in [-1, 1] → their translations, same shape and range."""
     return torch.cat([net(x[i:i + batch]) for i in range(0, len(x), batch)])
+
+
+def parse_settings(items: list[str]) -> dict[str, float]:
+    """['Blond_Hair=1', 'Male=0'] → {'Blond_Hair': 1.0, 'Male': 0.0}; UserError on a malformed item."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise UserError(f"--set takes NAME=VALUE (e.g. Blond_Hair=1), got {item!r}") from None
+    return out
+
+
+class StarGAN:
+    """A trained StarGAN run: its generator G(x, c) and its critic's attribute classifier.
+
+    ``attributes`` are the K label names in the order of c; ``shape`` is (C, R, R).
+    """
+
+    def __init__(self, run: str | Path):
+        run = Path(run)
+        spec = _spec(run, "stargan", "stargan")
+        self.attributes: list[str] = spec["attributes"]
+        self.exclusive: dict[str, list[str]] = spec["exclusive"]
+        kw = spec["kwargs"]
+        self.shape = (kw["channels"], spec["resolution"], spec["resolution"])
+        self.g = load_weights(ResnetGenerator(**kw), run / "state" / "g.safetensors").eval().requires_grad_(False)
+        d = PatchDiscriminator(kw["channels"], kw["width"], spec["resolution"], len(self.attributes), norm=False)
+        self.d = load_weights(d, run / "state" / "d.safetensors").eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """Images (N, C, R, R) in [-1, 1] → the critic's attribute probabilities (N, K) in [0, 1]."""
+        return torch.sigmoid(self.d(x)[1])
+
+    def targets(self, x: torch.Tensor, settings: dict[str, float]) -> torch.Tensor:
+        """Target labels (N, K): each image's own attributes as the critic sees them (rounded to 0/1), with
+        ``settings`` (name → value in [0, 1]) applied; setting a hair colour to 1 clears the others."""
+        for name, value in settings.items():
+            if name not in self.attributes:
+                raise UserError(f"unknown attribute {name!r}; this StarGAN run knows: {', '.join(self.attributes)}")
+            if not 0.0 <= value <= 1.0:
+                raise UserError(f"{name}={value:g}: attribute values lie in [0, 1]")
+        return set_attributes(self.classify(x).round(), settings, self.attributes, self.exclusive)
+
+    @torch.no_grad()
+    def translate(self, x: torch.Tensor, labels: torch.Tensor, batch: int = 64) -> torch.Tensor:
+        """Images (N, C, R, R) in [-1, 1] and target labels (N, K) in [0, 1] → translated images, same shape."""
+        k = len(self.attributes)
+        if labels.dim() != 2 or labels.shape != (len(x), k):
+            raise UserError(f"target labels must have shape ({len(x)}, {k}) — one column per attribute "
+                            f"({', '.join(self.attributes)}) — got {tuple(labels.shape)}")
+        return torch.cat([self.g(x[i:i + batch], labels[i:i + batch].float()) for i in range(0, len(x), batch)])

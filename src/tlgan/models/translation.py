@@ -40,7 +40,10 @@ class ResnetGenerator(nn.Module):
     def __init__(self, channels: int = 3, width: int = 32, n_res: int = 4, extra: int = 0):
         super().__init__()
         self.channels, self.extra = channels, extra
-        layers = [nn.ReflectionPad2d(3), *_conv_norm_relu(channels + extra, width, 7),
+        # Tiled labels are constant over the image: an InstanceNorm right after the first convolution would
+        # subtract their whole contribution, so with labels the stem is conv → ReLU (the ReLU mixes them in).
+        stem = _conv_norm_relu(channels + extra, width, 7)
+        layers = [nn.ReflectionPad2d(3), *(stem[::2] if extra else stem),
                   *_conv_norm_relu(width, 2 * width, 3, 2, 1), *_conv_norm_relu(2 * width, 4 * width, 3, 2, 1)]
         layers += [ResBlock(4 * width) for _ in range(n_res)]
         layers += [*_conv_norm_relu(4 * width, 2 * width, 3, 2, 1, up=True),
@@ -61,15 +64,18 @@ class PatchDiscriminator(nn.Module):
 
     Stride-2 4×4 convolutions (LeakyReLU 0.2, InstanceNorm after the first) down to R/8, then two stride-1 4×4
     convolutions: the 70×70 PatchGAN at 256 px, scaled to the resolution by its depth. With ``n_classes`` a
-    second head (StarGAN) returns class logits (N, n_classes) from the same trunk.
+    second head (StarGAN) returns class logits (N, n_classes) from the same trunk; ``norm=False`` drops the
+    InstanceNorm (StarGAN's WGAN-GP critic: the penalty is per sample).
     """
 
-    def __init__(self, channels: int = 3, width: int = 32, resolution: int = 32, n_classes: int = 0):
+    def __init__(self, channels: int = 3, width: int = 32, resolution: int = 32, n_classes: int = 0,
+                 norm: bool = True):
         super().__init__()
         n_down = 3 if resolution >= 32 else 2
         layers, c = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)], width
         for _ in range(n_down - 1):
-            layers += [nn.Conv2d(c, 2 * c, 4, 2, 1), nn.InstanceNorm2d(2 * c, affine=True), nn.LeakyReLU(0.2, True)]
+            layers += [nn.Conv2d(c, 2 * c, 4, 2, 1), *([nn.InstanceNorm2d(2 * c, affine=True)] if norm else []),
+                       nn.LeakyReLU(0.2, True)]
             c *= 2
         self.trunk = nn.Sequential(*layers)
         self.src = nn.Conv2d(c, 1, 3, 1, 1)
@@ -81,6 +87,19 @@ class PatchDiscriminator(nn.Module):
         if self.cls is None:
             return self.src(h)
         return self.src(h), self.cls(h).flatten(1)
+
+
+def set_attributes(labels: torch.Tensor, updates: dict[str, float], names: list[str],
+                   exclusive: dict[str, list[str]] | None = None) -> torch.Tensor:
+    """Labels (N, K) with the named columns set (values in [0, 1]); an attribute set to 1 zeroes those listed
+    as exclusive with it (hair colours). Returns a new tensor."""
+    out = labels.clone()
+    for name, value in updates.items():
+        if value >= 0.5:
+            for other in (exclusive or {}).get(name, []):
+                out[:, names.index(other)] = 0.0
+        out[:, names.index(name)] = value
+    return out
 
 
 class ImagePool:
