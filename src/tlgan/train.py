@@ -188,6 +188,12 @@ def _run_config(cfg: TrainConfig, spec: dict) -> dict:
     return {**dataclasses.asdict(cfg), "generator": spec, "value_range": [-1.0, 1.0]}
 
 
+def run_config(run: str | Path) -> TrainConfig:
+    """The resolved TrainConfig a run was trained with (from RUN/config.json)."""
+    saved = read_json(Path(run) / "config.json")
+    return from_dict({k: v for k, v in saved.items() if k not in ("generator", "value_range")})
+
+
 def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageData | None = None,
           progress: bool = True, log=print, make_trainer=None) -> Path:
     """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``). Returns the run path.
@@ -199,9 +205,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
     """
     run = Path(out)
     if resume:
-        saved = read_json(run / "config.json")
-        saved = {k: v for k, v in saved.items() if k not in ("generator", "value_range")}
-        cfg = from_dict({**saved, "steps": cfg.steps})
+        cfg = dataclasses.replace(run_config(run), steps=cfg.steps)
     elif run.exists() and any(run.iterdir()):
         raise UserError(f"{run} already exists and is not empty; pass --resume to continue it or choose another --out")
     if data is None:
