@@ -81,3 +81,12 @@ def test_stargan_setup_errors_and_exclusive_groups():
     cols = [faces.label_names.index(n) for n in names]
     groups = exclusive_attributes(faces.labels[:, cols], names)
     assert sorted(groups["Blond_Hair"]) == ["Black_Hair", "Brown_Hair"] and groups["Male"] == []
+
+
+def test_generator_output_depends_on_the_labels_from_the_start():
+    from tlgan.models.translation import ResnetGenerator
+    torch.manual_seed(0)
+    g = ResnetGenerator(3, 8, 1, extra=2).eval()
+    x = torch.rand(4, 3, 16, 16) * 2 - 1
+    # an InstanceNorm right after the stem would cancel the spatially constant label planes exactly
+    assert (g(x, torch.zeros(4, 2)) - g(x, torch.ones(4, 2))).abs().mean() > 1e-3
