@@ -23,11 +23,12 @@ import numpy as np
 import torch
 
 from tlgan.data import load_data
-from tlgan.data.images import resize
 from tlgan.features import load_extractor
 from tlgan.io import load_generator
 from tlgan.latent.axes import Axes, fit_glm
 from tlgan.latent.disentangle import disentangle
+from tlgan.latent.evaluate import judge_images
+from tlgan.models.translation import set_attributes
 from tlgan.models.translation_training import StarGANTrainer
 from tlgan.pretrained import default_paths
 from tlgan.train import run_config
@@ -42,14 +43,11 @@ args = ap.parse_args()
 torch.set_num_threads(2)
 paths = default_paths()
 judge = load_extractor(paths["judge"])
-binary = torch.tensor(judge.binary)
 
 
-@torch.no_grad()
 def judged(x01: torch.Tensor) -> np.ndarray:
     """Images on [0, 1] → the judge's (N, K) scores (probabilities for binary labels)."""
-    y = judge(resize(x01 * 2 - 1, judge.resolution))
-    return torch.where(binary, torch.sigmoid(y), y).numpy()
+    return judge_images(judge, x01 * 2 - 1)
 
 
 def scores(name: str, before: np.ndarray, after: np.ndarray, target: np.ndarray, group: list[str],
@@ -68,6 +66,7 @@ names = [a for a in star.attributes if a in judge.label_names]
 faces = load_data("faces", star.shape[-1], args.n, split="test", seed=args.seed)
 x = faces.batch(slice(None))
 base_star = judged((x + 1) / 2)
+src = star.classify(x).round()  # the critic's reading of each face: what StarGAN keeps
 g = load_generator(paths["generator"])
 axes = Axes.load(paths["axes"])
 dis = disentangle(axes, ["Male"])
@@ -82,12 +81,11 @@ for name in names:
     t = judge.label_names.index(name)
     # StarGAN: flip the attribute (hair colours: set to 1 where the judge sees another colour)
     want = ~(base_star[:, t] > 0.5) if not group else np.ones(args.n, bool)
-    src = star.classify(x).round()
-    j = star.attributes.index(name)
-    labels = src.clone()
-    labels[:, j] = torch.from_numpy(want.astype(np.float32))
-    for other in group:
-        labels[torch.from_numpy(want), star.attributes.index(other)] = 0.0
+    if group:
+        labels = set_attributes(src, {name: 1.0}, star.attributes, star.exclusive)
+    else:
+        labels = src.clone()
+        labels[:, star.attributes.index(name)] = torch.from_numpy(want.astype(np.float32))
     y = (star.translate(x, labels) + 1) / 2
     s_star = scores(name, base_star, judged(y), want, group, (x + 1) / 2, y)
     # TL-GAN: move along the (disentangled) axis toward the other class

@@ -53,10 +53,18 @@ class Trainer:
         self.opt_g = _optimizer(cfg, self.g.parameters(), cfg.lr_g)
         self.opt_d = _optimizer(cfg, self.d.parameters(), cfg.lr_d)
         self.d_loss_fn, self.g_loss_fn = losses.D_LOSSES[cfg.d_loss], losses.G_LOSSES[cfg.g_loss]
-        self.data_gen = torch.Generator().manual_seed(cfg.seed + 1)
         self.fixed_z = torch.randn(64, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
-        self.step_no = 0
-        self.best = float("inf")
+        self.start_state()
+
+    def start_state(self) -> None:
+        """Reset what every trainer saves and resumes besides its networks: data-order RNG, step, best metric."""
+        self.data_gen = torch.Generator().manual_seed(self.cfg.seed + 1)
+        self.step_no, self.best = 0, float("inf")
+
+    def batch_indices(self, data: ImageData | None = None) -> torch.Tensor:
+        """``batch_size`` random indices (drawn from the run's data-order RNG) into ``data`` (default: the run's)."""
+        n = len(data if data is not None else self.data)
+        return torch.randint(n, (self.cfg.batch_size,), generator=self.data_gen)
 
     def nets(self) -> dict[str, torch.nn.Module]:
         """Every network of the run by name (saved as ``state/<name>.safetensors``)."""
@@ -76,12 +84,12 @@ class Trainer:
 
     def step(self) -> dict[str, torch.Tensor]:
         """One generator update (after n_critic critic updates). Returns detached scalar losses."""
-        cfg, n, bs = self.cfg, len(self.data), self.cfg.batch_size
+        cfg, bs = self.cfg, self.cfg.batch_size
         self.decay_lr()
         self.g.train()
         self.d.train()
         for _ in range(cfg.n_critic):
-            real = self.data.batch(torch.randint(n, (bs,), generator=self.data_gen))
+            real = self.data.batch(self.batch_indices())
             fake = self.g(torch.randn(bs, cfg.z_dim))
             loss_d = self.d_loss_fn(self.d(real), self.d(fake.detach()))
             out = {"d_loss": loss_d.detach()}

@@ -7,29 +7,34 @@ import torch
 
 from .errors import UserError
 from .io import load_weights, read_json
-from .models.translation import PatchDiscriminator, ResnetGenerator, set_attributes
+from .models.translation import ResnetGenerator, set_attributes, stargan_networks
 
 DIRECTIONS = {"a2b": "g", "b2a": "f"}
 
 
-def _spec(run: Path, arch: str, command: str) -> dict:
-    """The generator spec in ``run``/config.json; UserError unless the run is of ``arch``."""
-    cfg = read_json(run / "config.json") if (run / "config.json").exists() else None
-    if cfg is None or cfg.get("generator", {}).get("arch") != arch:
-        raise UserError(f"{run} is not a {arch} run (train one with `tlgan train {command}`)")
-    return cfg["generator"]
+def _generator_spec(run: str | Path) -> dict:
+    """The generator spec in RUN/config.json ({} when RUN is not a training run)."""
+    path = Path(run) / "config.json"
+    return read_json(path).get("generator", {}) if path.exists() else {}
 
 
 def run_arch(run: str | Path) -> str | None:
     """'cyclegan', 'stargan' (or another model name) for a training run, None for anything else."""
-    path = Path(run) / "config.json"
-    return read_json(path).get("generator", {}).get("arch") if path.exists() else None
+    return _generator_spec(run).get("arch")
+
+
+def _spec(run: Path, arch: str) -> dict:
+    """The generator spec of ``run``; UserError unless the run is of ``arch``."""
+    spec = _generator_spec(run)
+    if spec.get("arch") != arch:
+        raise UserError(f"{run} is not a {arch} run (train one with `tlgan train {arch}`)")
+    return spec
 
 
 def load_translator(run: str | Path, direction: str = "a2b") -> tuple[ResnetGenerator, tuple[int, int, int]]:
     """(generator in eval mode, image shape (C, R, R)) of a CycleGAN run for ``direction`` a2b or b2a."""
     run = Path(run)
-    spec = _spec(run, "cyclegan", "cyclegan")
+    spec = _spec(run, "cyclegan")
     if direction not in DIRECTIONS:
         raise UserError(f"--direction must be a2b or b2a, got {direction!r}")
     net = ResnetGenerator(**spec["kwargs"])
@@ -65,13 +70,12 @@ class StarGAN:
 
     def __init__(self, run: str | Path):
         run = Path(run)
-        spec = _spec(run, "stargan", "stargan")
+        spec = _spec(run, "stargan")
         self.attributes: list[str] = spec["attributes"]
         self.exclusive: dict[str, list[str]] = spec["exclusive"]
-        kw = spec["kwargs"]
-        self.shape = (kw["channels"], spec["resolution"], spec["resolution"])
-        self.g = load_weights(ResnetGenerator(**kw), run / "state" / "g.safetensors").eval().requires_grad_(False)
-        d = PatchDiscriminator(kw["channels"], kw["width"], spec["resolution"], len(self.attributes), norm=False)
+        self.shape = (spec["kwargs"]["channels"], spec["resolution"], spec["resolution"])
+        g, d = stargan_networks(spec)
+        self.g = load_weights(g, run / "state" / "g.safetensors").eval().requires_grad_(False)
         self.d = load_weights(d, run / "state" / "d.safetensors").eval().requires_grad_(False)
 
     @torch.no_grad()

@@ -42,8 +42,7 @@ class _Reconstructing(Trainer):
         return out
 
     def _real_batch(self) -> torch.Tensor:
-        idx = torch.randint(len(self.data), (self.cfg.batch_size,), generator=self.data_gen)
-        return self.data.batch(idx)
+        return self.data.batch(self.batch_indices())
 
 
 class EGBADTrainer(_Reconstructing):

@@ -25,15 +25,18 @@ LAMBDAS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 
 
 @torch.no_grad()
+def judge_images(judge, x: torch.Tensor) -> np.ndarray:
+    """Judge outputs for images (N, C, R, R) in [-1, 1]: (N, K), binary columns as probabilities, continuous as
+    values."""
+    y = judge(resize(x, judge.resolution))
+    return torch.where(torch.tensor(judge.binary), torch.sigmoid(y), y).numpy()
+
+
+@torch.no_grad()
 def judge_scores(generator, judge, z: torch.Tensor, batch: int = 256) -> np.ndarray:
-    """Judge outputs for G(z): (N, K) with binary columns as probabilities, continuous as values."""
-    outs = []
-    for i in range(0, len(z), batch):
-        x = generator.to_unit(generator(z[i:i + batch])) * 2 - 1
-        outs.append(judge(resize(x, judge.resolution)))
-    y = torch.cat(outs)
-    b = torch.tensor(judge.binary)
-    return torch.where(b, torch.sigmoid(y), y).numpy()
+    """Judge outputs for G(z), as :func:`judge_images`."""
+    return np.concatenate([judge_images(judge, generator.to_unit(generator(z[i:i + batch])) * 2 - 1)
+                           for i in range(0, len(z), batch)])
 
 
 def measure_axes(generator, judge, axes: Axes, n: int = 256, seed: int = 0, progress: bool = True) -> dict:

@@ -19,7 +19,7 @@ class StyleGANTrainer(Trainer):
         self.decay_lr()
         self.g.train()
         self.d.train()
-        real = self.data.batch(torch.randint(len(self.data), (bs,), generator=self.data_gen))
+        real = self.data.batch(self.batch_indices())
         fake = self.g.synthesis(mix_styles(self.g, torch.randn(bs, cfg.z_dim), cfg.style_mixing))
         loss_d = losses.d_bce(self.d(real), self.d(fake.detach()))
         out = {"d_loss": loss_d.detach()}

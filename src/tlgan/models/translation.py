@@ -89,6 +89,13 @@ class PatchDiscriminator(nn.Module):
         return self.src(h), self.cls(h).flatten(1)
 
 
+def stargan_networks(spec: dict) -> tuple[ResnetGenerator, PatchDiscriminator]:
+    """StarGAN's (generator, critic with an attribute head) from a run's generator spec (see the trainer)."""
+    kw, k = spec["kwargs"], len(spec["attributes"])
+    return (ResnetGenerator(**kw),
+            PatchDiscriminator(kw["channels"], kw["width"], spec["resolution"], n_classes=k, norm=False))
+
+
 def set_attributes(labels: torch.Tensor, updates: dict[str, float], names: list[str],
                    exclusive: dict[str, list[str]] | None = None) -> torch.Tensor:
     """Labels (N, K) with the named columns set (values in [0, 1]); an attribute set to 1 zeroes those listed

@@ -9,7 +9,7 @@ from ..data import load_data
 from ..errors import UserError
 from ..train import Trainer, _optimizer
 from .conv import dcgan_init
-from .translation import ImagePool, PatchDiscriminator, ResnetGenerator, set_attributes
+from .translation import ImagePool, PatchDiscriminator, ResnetGenerator, set_attributes, stargan_networks
 
 
 def translation_spec(cfg, data_shape, extra: int = 0) -> dict:
@@ -49,22 +49,18 @@ class CycleGANTrainer(Trainer):
         self.opt_g = _optimizer(cfg, [*self.g.parameters(), *self.f.parameters()], cfg.lr_g)
         self.opt_d = _optimizer(cfg, [*self.d.parameters(), *self.d_a.parameters()], cfg.lr_d)
         self.pool_a, self.pool_b = ImagePool(cfg.pool_size, cfg.seed), ImagePool(cfg.pool_size, cfg.seed + 1)
-        self.data_gen = torch.Generator().manual_seed(cfg.seed + 1)
-        self.fixed_z = torch.zeros(0)
-        self.step_no, self.best = 0, float("inf")
+        self.start_state()
 
     def nets(self):
         return {"g": self.g, "f": self.f, "d": self.d, "d_a": self.d_a}
 
-    def _batch(self, data):
-        return data.batch(torch.randint(len(data), (self.cfg.batch_size,), generator=self.data_gen))
 
     def step(self):
         cfg = self.cfg
         self.decay_lr()
         for m in self.nets().values():
             m.train()
-        a, b = self._batch(self.data), self._batch(self.data_b)
+        a, b = self.data.batch(self.batch_indices()), self.data_b.batch(self.batch_indices(self.data_b))
         fake_b, fake_a = self.g(a), self.f(b)
         adv = losses.g_lsgan(self.d(fake_b)) + losses.g_lsgan(self.d_a(fake_a))
         cycle = (self.f(fake_b) - a).abs().mean() + (self.g(fake_a) - b).abs().mean()
@@ -139,17 +135,13 @@ class StarGANTrainer(Trainer):
         self.cols = attribute_columns(data, cfg.attributes)
         self.labels = torch.from_numpy(data.labels[:, self.cols]).float()
         torch.manual_seed(cfg.seed)
-        c, r, k = data.shape[0], data.shape[-1], len(self.cols)
-        self.spec = {**translation_spec(cfg, data.shape, extra=k), "attributes": list(cfg.attributes),
+        self.spec = {**translation_spec(cfg, data.shape, extra=len(self.cols)), "attributes": list(cfg.attributes),
                      "exclusive": exclusive_attributes(self.labels.numpy(), cfg.attributes)}
-        self.g = ResnetGenerator(c, cfg.width, cfg.n_res, extra=k)
-        self.d = PatchDiscriminator(c, cfg.width, r, n_classes=k, norm=False)
+        self.g, self.d = stargan_networks(self.spec)
         self.ema = None
         self.opt_g = _optimizer(cfg, self.g.parameters(), cfg.lr_g)
         self.opt_d = _optimizer(cfg, self.d.parameters(), cfg.lr_d)
-        self.data_gen = torch.Generator().manual_seed(cfg.seed + 1)
-        self.fixed_z = torch.zeros(0)
-        self.step_no, self.best = 0, float("inf")
+        self.start_state()
 
     def step(self):
         cfg = self.cfg
@@ -158,7 +150,7 @@ class StarGANTrainer(Trainer):
         self.d.train()
         bce = torch.nn.functional.binary_cross_entropy_with_logits
         for _ in range(cfg.n_critic):
-            idx = torch.randint(len(self.data), (cfg.batch_size,), generator=self.data_gen)
+            idx = self.batch_indices()
             x, c_org = self.data.batch(idx), self.labels[idx]
             c_trg = c_org[torch.randperm(len(c_org), generator=self.data_gen)]
             with torch.no_grad():

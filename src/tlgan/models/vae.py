@@ -51,7 +51,7 @@ class VAETrainer(Trainer):
         self.decay_lr()
         self.g.train()
         self.e.train()
-        idx = torch.randint(len(self.data), (self.cfg.batch_size,), generator=self.data_gen)
+        idx = self.batch_indices()
         t = self.elbo_terms(self.data.batch(idx))
         rec, kl = t["rec"].mean(), t["kl"].mean()
         self.opt_g.zero_grad(set_to_none=True)
