@@ -12,10 +12,10 @@ import time
 import numpy as np
 import torch
 
-from tlgan.features import load_extractor
-from tlgan.io import load_generator
-from tlgan.latent.axes import fit_glm, fit_svm
+from tlgan.extractors import load_extractor
+from tlgan.generator import load_generator
 from tlgan.latent.cache import build_cache
+from tlgan.latent.directions import fit_glm, fit_svm
 from tlgan.pretrained import default_paths
 
 ap = argparse.ArgumentParser()

@@ -23,15 +23,14 @@ import numpy as np
 import torch
 
 from tlgan.data import load_data
-from tlgan.features import load_extractor
-from tlgan.io import load_generator
-from tlgan.latent.axes import Axes, fit_glm
+from tlgan.extractors import load_extractor, predict_labels
+from tlgan.generator import load_generator
+from tlgan.latent.axes import Axes
+from tlgan.latent.directions import fit_glm
 from tlgan.latent.disentangle import disentangle
-from tlgan.latent.evaluate import judge_images
 from tlgan.models.translation import set_attributes
-from tlgan.models.translation_training import StarGANTrainer
 from tlgan.pretrained import default_paths
-from tlgan.train import run_config
+from tlgan.training import family, run_config
 from tlgan.translate import StarGAN
 
 ap = argparse.ArgumentParser()
@@ -47,7 +46,7 @@ judge = load_extractor(paths["judge"])
 
 def judged(x01: torch.Tensor) -> np.ndarray:
     """Images on [0, 1] → the judge's (N, K) scores (probabilities for binary labels)."""
-    return judge_images(judge, x01 * 2 - 1)
+    return predict_labels(judge, x01 * 2 - 1, probabilities=True).numpy()
 
 
 def scores(name: str, before: np.ndarray, after: np.ndarray, target: np.ndarray, group: list[str],
@@ -110,7 +109,7 @@ print(f"| **mean** | **{mean[0]:.2f}** | **{mean[3]:.2f}** | {mean[1]:.3f} | {me
 
 # cost of one more attribute
 cfg = run_config(args.stargan)
-trainer = StarGANTrainer(cfg, load_data("faces", cfg.resolution, 500))
+trainer = family("stargan")(cfg, load_data("faces", cfg.resolution, 500))
 trainer.step()
 t0 = time.perf_counter()
 for _ in range(3):

@@ -12,10 +12,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from tlgan.config import from_dict
 from tlgan.data import load_data
-from tlgan.models.registry import build_pair
-from tlgan.train import train
+from tlgan.training import family, make_config, train
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--steps", type=int, default=60)
@@ -23,13 +21,13 @@ ap.add_argument("--repeats", type=int, default=2)
 args = ap.parse_args()
 torch.set_num_threads(2)
 data = load_data("faces", 64, 2000)
-cfg = from_dict(dict(model="dcgan", width=32, steps=args.steps, sample_every=args.steps, ckpt_every=args.steps,
+cfg = make_config(dict(model="dcgan", width=32, steps=args.steps, sample_every=args.steps, ckpt_every=args.steps,
                      log_every=10))
 
 
 def bare() -> float:
-    torch.manual_seed(0)
-    _, g, d = build_pair(cfg, data.shape)
+    trainer = family("dcgan")(cfg, data)  # the same networks, built once; the bare loop below trains them
+    g, d = trainer.g, trainer.d
     og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
     od = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
     t = time.perf_counter()

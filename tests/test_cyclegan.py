@@ -6,10 +6,9 @@ from conftest import run_cli
 from PIL import Image
 from sklearn.linear_model import LogisticRegression
 
-from tlgan.config import from_dict
 from tlgan.data import load_data
 from tlgan.errors import UserError
-from tlgan.train import train
+from tlgan.training import make_config, train
 from tlgan.translate import load_translator, translate
 
 RED, GREEN = "shapes#Green=0", "shapes#Green"
@@ -18,7 +17,7 @@ CYCLE_BOUND = 0.15  # mean |x − F(G(x))| on the [−1, 1] scale, i.e. under 7.
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    cfg = from_dict(dict(model="cyclegan", data=RED, data_b=GREEN, n_data=2000, steps=450, width=8, n_res=2,
+    cfg = make_config(dict(model="cyclegan", data=RED, data_b=GREEN, n_data=2000, steps=450, width=8, n_res=2,
                          batch_size=16, sample_every=450, ckpt_every=450, lr_decay="linear"))
     return train(cfg, tmp_path_factory.mktemp("cyc") / "run", progress=False, log=lambda *_: None)
 
@@ -56,11 +55,11 @@ def test_translate_cli_and_errors(run, tmp_path):
 
 def test_domain_errors():
     with pytest.raises(UserError, match="differ in size"):
-        from tlgan.models.translation_training import CycleGANTrainer
-        cfg = from_dict(dict(model="cyclegan", data=RED, data_b="digits"))
+        from tlgan.training.cyclegan import CycleGANTrainer
+        cfg = make_config(dict(model="cyclegan", data=RED, data_b="digits"))
         CycleGANTrainer(cfg, load_data(RED, n=100))
     with pytest.raises(UserError, match="no label"):
         load_data("shapes#Blond_Hair")
     with pytest.raises(UserError, match="second domain"):
-        CycleGANTrainer(from_dict(dict(model="cyclegan", data=RED)), load_data(RED, n=100))
+        CycleGANTrainer(make_config(dict(model="cyclegan", data=RED)), load_data(RED, n=100))
     assert torch.is_tensor(load_data(GREEN, n=50).x)

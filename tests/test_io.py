@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tlgan.errors import UserError
-from tlgan.io import export_generator, load_generator
+from tlgan.generator import export_generator, load_generator
 from tlgan.pretrained import default_paths
 
 

@@ -4,10 +4,11 @@ import pytest
 import torch
 
 from tlgan.errors import UserError
-from tlgan.features import wrap_extractor
-from tlgan.io import Generator
-from tlgan.latent.axes import Axes, export_boundary, fit_glm, fit_svm, import_boundary
+from tlgan.extractors import wrap_extractor
+from tlgan.generator import Generator
+from tlgan.latent.axes import Axes, export_boundary, import_boundary
 from tlgan.latent.cache import build_cache, open_cache
+from tlgan.latent.directions import fit_glm, fit_svm
 from tlgan.latent.disentangle import disentangle, project_out
 from tlgan.latent.edit import edit_latents, parse_assignments, parse_sweep
 

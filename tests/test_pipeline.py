@@ -11,10 +11,10 @@ from scipy.stats import norm
 
 from tlgan.data import load_data
 from tlgan.data.faces import render, sample_attributes
-from tlgan.features import evaluate_extractor, train_extractor
-from tlgan.io import Generator
-from tlgan.latent.axes import fit_glm
+from tlgan.extractors import evaluate_extractor, train_extractor
+from tlgan.generator import Generator
 from tlgan.latent.cache import build_cache
+from tlgan.latent.directions import fit_glm
 from tlgan.latent.evaluate import judge_scores
 
 

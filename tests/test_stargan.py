@@ -6,11 +6,10 @@ from conftest import run_cli
 from PIL import Image
 from sklearn.linear_model import LogisticRegression
 
-from tlgan.config import from_dict
 from tlgan.data import load_data
 from tlgan.errors import UserError
-from tlgan.models.translation_training import StarGANTrainer, exclusive_attributes
-from tlgan.train import train
+from tlgan.training import make_config, train
+from tlgan.training.stargan import StarGANTrainer, exclusive_attributes
 from tlgan.translate import StarGAN
 
 ATTRS = ["Green", "Light_Background"]
@@ -18,7 +17,7 @@ ATTRS = ["Green", "Light_Background"]
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    cfg = from_dict(dict(model="stargan", data="shapes", attributes=ATTRS, n_data=1000, steps=300, width=16,
+    cfg = make_config(dict(model="stargan", data="shapes", attributes=ATTRS, n_data=1000, steps=300, width=16,
                          n_res=2, batch_size=16, lr_g=1e-3, lr_d=1e-3, sample_every=120, ckpt_every=120))
     return train(cfg, tmp_path_factory.mktemp("star") / "run", progress=False, log=lambda *_: None)
 
@@ -73,9 +72,9 @@ def test_translate_cli_and_errors(run, test_set, tmp_path):
 def test_stargan_setup_errors_and_exclusive_groups():
     shapes = load_data("shapes", n=100)
     with pytest.raises(UserError, match="unknown attribute 'Blond_Hair'"):
-        StarGANTrainer(from_dict(dict(model="stargan", data="shapes", attributes=["Blond_Hair"])), shapes)
+        StarGANTrainer(make_config(dict(model="stargan", data="shapes", attributes=["Blond_Hair"])), shapes)
     with pytest.raises(UserError, match="continuous"):
-        StarGANTrainer(from_dict(dict(model="stargan", data="faces", attributes=["age"])), load_data("faces", 32, 50))
+        StarGANTrainer(make_config(dict(model="stargan", data="faces", attributes=["age"])), load_data("faces", 32, 50))
     faces = load_data("faces", 32, 500)
     names = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male"]
     cols = [faces.label_names.index(n) for n in names]

@@ -3,14 +3,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tlgan.config import from_dict
-from tlgan.io import load_generator
-from tlgan.train import train
+from tlgan.generator import load_generator
+from tlgan.training import make_config, train
 
 
 @pytest.fixture(scope="module")
 def g(tmp_path_factory):
-    cfg = from_dict(dict(model="stylegan", data="faces", resolution=32, n_data=1000, steps=80, z_dim=32, width=16,
+    cfg = make_config(dict(model="stylegan", data="faces", resolution=32, n_data=1000, steps=80, z_dim=32, width=16,
                          batch_size=16, sample_every=80, ckpt_every=80))
     run = train(cfg, tmp_path_factory.mktemp("sg") / "run", progress=False, log=lambda *_: None)
     return load_generator(run).net  # the StyleGenerator, eval mode (constant noise)
@@ -58,9 +57,10 @@ class _Brightness(torch.nn.Module):
 
 @pytest.mark.parametrize("space,layers", [("z", None), ("w", None), ("w+", None), ("w+", (0, 2))])
 def test_tlgan_axes_in_z_w_and_w_plus(g, tmp_path, space, layers):
-    from tlgan.io import Generator, _style_space
-    from tlgan.latent.axes import fit_glm, restrict_layers
+    from tlgan.generator import Generator, _style_space
+    from tlgan.latent.axes import restrict_layers
     from tlgan.latent.cache import build_cache
+    from tlgan.latent.directions import fit_glm
     from tlgan.latent.edit import edit_latents
     gen = Generator(g, g.z_dim, 32, 3, content_hash="sg")
     gen = gen if space == "z" else _style_space(gen, space)

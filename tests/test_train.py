@@ -4,11 +4,11 @@ import pytest
 import torch
 
 from tlgan import losses
-from tlgan.config import from_dict
 from tlgan.data import ImageData, load_data, ring8
 from tlgan.errors import UserError
-from tlgan.io import load_generator
-from tlgan.train import Trainer, TrainingDiverged, train
+from tlgan.generator import load_generator
+from tlgan.training import TrainingDiverged, family, make_config, train
+from tlgan.training.gan import GANTrainer
 
 RING = dict(data="ring8", batch_size=256, z_dim=8, mlp_hidden_g=[256, 256, 256], mlp_hidden_d=[256, 256])
 
@@ -30,8 +30,8 @@ def ring_quality(x: np.ndarray, std: float = 0.05, radius: float = 2.0):
     ("wgan-gp", dict(steps=1500, lr_g=1e-3, lr_d=1e-3, ema=0.995, gp_lambda=0.1), 0.6),
 ])
 def test_gan_recovers_ring_modes(model, extra, min_hq):
-    cfg = from_dict(dict(model=model, **RING, **extra))
-    tr = Trainer(cfg, ImageData("ring8", torch.from_numpy(ring8(20_000))))
+    cfg = make_config(dict(model=model, **RING, **extra))
+    tr = family(cfg.model)(cfg, ImageData("ring8", torch.from_numpy(ring8(20_000))))
     for _ in range(cfg.steps):
         tr.step()
     tr.recalibrate_ema()
@@ -43,9 +43,9 @@ def test_gan_recovers_ring_modes(model, extra, min_hq):
 
 
 def test_wgan_gp_drives_interpolate_gradient_norm_to_one():
-    cfg = from_dict(dict(model="wgan-gp", **RING, steps=300, lr_g=5e-4, lr_d=5e-4))
+    cfg = make_config(dict(model="wgan-gp", **RING, steps=300, lr_g=5e-4, lr_d=5e-4))
     data = ImageData("ring8", torch.from_numpy(ring8(5000)))
-    tr = Trainer(cfg, data)
+    tr = family(cfg.model)(cfg, data)
     real, fake = data.batch(torch.arange(512)), tr.g(torch.randn(512, cfg.z_dim)).detach()
     before = float(losses.gradient_penalty(tr.d, real, fake)[1].mean())
     norms = [float(tr.step()["grad_norm"]) for _ in range(cfg.steps)]
@@ -64,23 +64,23 @@ def test_gradient_penalty_uses_per_sample_norm_over_all_pixels():
 
 
 def _small_cfg(**kw):
-    return from_dict(dict(model="dcgan", data="digits", resolution=32, width=8, batch_size=16, steps=6,
+    return make_config(dict(model="dcgan", data="digits", resolution=32, width=8, batch_size=16, steps=6,
                           ckpt_every=3, sample_every=3, ema=0.9, **kw))
 
 
 def test_resume_after_kill_reproduces_uninterrupted_run(tmp_path, monkeypatch):
     data = load_data("digits", 32, 200)
     train(_small_cfg(), tmp_path / "full", data=data, progress=False, log=lambda *_: None)
-    real_step = Trainer.step
+    real_step = GANTrainer.step
 
     def dying(self):
         if self.step_no == 4:
             raise KeyboardInterrupt  # killed after the step-3 checkpoint
         return real_step(self)
-    monkeypatch.setattr(Trainer, "step", dying)
+    monkeypatch.setattr(GANTrainer, "step", dying)
     with pytest.raises(KeyboardInterrupt):
         train(_small_cfg(), tmp_path / "killed", data=data, progress=False, log=lambda *_: None)
-    monkeypatch.setattr(Trainer, "step", real_step)
+    monkeypatch.setattr(GANTrainer, "step", real_step)
     train(_small_cfg(), tmp_path / "killed", resume=True, data=data, progress=False, log=lambda *_: None)
     from safetensors.torch import load_file
     for f in ("g", "d", "ema"):
@@ -120,10 +120,10 @@ def test_best_by_metric_is_kept(tmp_path):
 
 def test_config_rejects_unknown_keys_and_bn_in_gp_critic():
     with pytest.raises(UserError, match="unknown config key"):
-        from_dict({"model": "dcgan", "learning_rate": 1})
+        make_config({"model": "dcgan", "learning_rate": 1})
     with pytest.raises(UserError, match="BatchNorm"):
-        from_dict({"model": "wgan-gp", "d_norm": "batch"})
+        make_config({"model": "wgan-gp", "d_norm": "batch"})
     with pytest.raises(UserError, match="unknown model"):
-        from_dict({"model": "vqgan"})
-    cfg = from_dict({"model": "wgan"})
+        make_config({"model": "vqgan"})
+    cfg = make_config({"model": "wgan"})
     assert (cfg.optimizer, cfg.lr_d, cfg.clip, cfg.n_critic) == ("rmsprop", 5e-5, 0.01, 5)

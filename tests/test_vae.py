@@ -2,12 +2,12 @@
 import pytest
 import torch
 
-from tlgan.config import from_dict
 from tlgan.data import load_data
 from tlgan.errors import UserError
-from tlgan.io import load_generator, load_weights
-from tlgan.models.vae import VAETrainer
-from tlgan.train import train
+from tlgan.generator import load_generator
+from tlgan.io import load_weights
+from tlgan.training import make_config, train
+from tlgan.training.vae import VAETrainer
 
 
 @torch.no_grad()
@@ -19,7 +19,7 @@ def _held_out(trainer, x):
 
 
 def test_vae_learns_digits(tmp_path):
-    cfg = from_dict(dict(model="vae", data="digits", steps=400, batch_size=64, z_dim=16, width=16,
+    cfg = make_config(dict(model="vae", data="digits", steps=400, batch_size=64, z_dim=16, width=16,
                          sample_every=400, ckpt_every=400))
     data, test = load_data("digits"), load_data("digits", split="test")
     x = test.batch(slice(None))
@@ -39,6 +39,6 @@ def test_vae_learns_digits(tmp_path):
 
 def test_vae_config_errors():
     with pytest.raises(UserError, match="vae_decoder"):
-        from_dict(dict(model="vae", vae_decoder="poisson"))
+        make_config(dict(model="vae", vae_decoder="poisson"))
     with pytest.raises(UserError, match="ema"):
-        from_dict(dict(model="vae", ema=0.999))
+        make_config(dict(model="vae", ema=0.999))

@@ -1,7 +1,8 @@
-"""Training configuration: every default lives here; YAML files only override; unknown keys are errors.
+"""Training configuration: every default lives in code; YAML files only override; unknown keys are errors.
 
-``None`` means "the model family's default" (``FAMILY_DEFAULTS``) and is filled in by :func:`resolve`.
-The resolved config is saved as ``config.json`` in every run directory.
+``None`` means "the model family's default" (its trainer's ``defaults``), filled in by :func:`resolve`; a key the
+chosen family does not read is an error when set (:func:`tlgan.training.registry.make_config`). The resolved
+config is saved as ``config.json`` in every run directory.
 """
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from pathlib import Path
 
 from .errors import UserError
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "vae", "stylegan", "cyclegan", "stargan")
+COMMON_KEYS = frozenset({"model", "data", "resolution", "n_data", "data_seed", "steps", "batch_size", "seed",
+                         "log_every", "sample_every", "ckpt_every", "lr_decay", "optimizer", "lr_g", "lr_d",
+                         "betas"})  # read by every family; a family declares the rest it reads (Trainer.keys)
 
 
 @dataclass
 class TrainConfig:
-    model: str = "dcgan"                  # gan | dcgan | wgan | wgan-gp | vae | stylegan | cyclegan | stargan
+    model: str = "dcgan"                  # a family of tlgan.training.registry.FAMILIES
     data: str = "faces"                   # faces | fashion | digits | ring8 | folder:PATH
     resolution: int | None = None         # None: the dataset's native size (faces 64, fashion 28, digits 32)
     n_data: int | None = None             # images to load or render (None: dataset default; faces 30k)
@@ -62,57 +65,29 @@ class TrainConfig:
     rec_lambda: float = 10.0              # stargan: reconstruction weight
 
 
-FAMILY_DEFAULTS: dict[str, dict] = {
-    "gan": dict(d_norm="none", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-                betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),
-    "dcgan": dict(d_norm="batch", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-                  betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),
-    "wgan": dict(d_norm="batch", d_loss="wasserstein", g_loss="wasserstein", optimizer="rmsprop", lr_g=5e-5,
-                 lr_d=5e-5, betas=None, n_critic=5, clip=0.01, gp_lambda=0.0),
-    "wgan-gp": dict(d_norm="layer", d_loss="wasserstein", g_loss="wasserstein", optimizer="adam", lr_g=1e-4,
-                    lr_d=1e-4, betas=[0.5, 0.9], n_critic=5, clip=0.0, gp_lambda=10.0),
-    "vae": dict(d_norm="batch", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=1e-3, lr_d=1e-3,
-                betas=[0.9, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),  # the loss terms are unused by a VAE
-    "cyclegan": dict(d_norm="none", d_loss="lsgan", g_loss="lsgan", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-                     betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0),
-    "stargan": dict(d_norm="none", d_loss="wasserstein", g_loss="wasserstein", optimizer="adam", lr_g=1e-4,
-                    lr_d=1e-4, betas=[0.5, 0.999], n_critic=5, clip=0.0, gp_lambda=10.0),
-    "stylegan": dict(d_norm="none", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-3, lr_d=2e-3,
-                     betas=[0.0, 0.99], n_critic=1, clip=0.0, gp_lambda=0.0),
-}
-
-
-def resolve(cfg: TrainConfig) -> TrainConfig:
-    """Fill family defaults into unset fields and validate the whole config (UserError if invalid)."""
-    if cfg.model not in MODELS:
-        raise UserError(f"unknown model {cfg.model!r}; expected one of {', '.join(MODELS)}")
-    fam = FAMILY_DEFAULTS[cfg.model]
-    cfg = dataclasses.replace(cfg, **{k: v for k, v in fam.items() if getattr(cfg, k) is None})
-    if cfg.model == "wgan-gp" and cfg.d_norm == "batch":
-        raise UserError("wgan-gp: BatchNorm in the critic breaks the per-sample gradient penalty; use layer or none")
+def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
+    """Fill ``defaults`` (a family's) into unset fields and validate the set ones (UserError if invalid)."""
+    cfg = dataclasses.replace(cfg, **{k: v for k, v in defaults.items() if getattr(cfg, k) is None})
     from .losses import D_LOSSES, G_LOSSES
-    checks = [(cfg.d_loss in D_LOSSES, f"d_loss must be one of {sorted(D_LOSSES)}"),
-              (cfg.g_loss in G_LOSSES, f"g_loss must be one of {sorted(G_LOSSES)}"),
-              (cfg.optimizer in ("adam", "rmsprop"), "optimizer must be adam or rmsprop"),
+    checks = [(cfg.d_loss in (None, *D_LOSSES), f"d_loss must be one of {sorted(D_LOSSES)}"),
+              (cfg.g_loss in (None, *G_LOSSES), f"g_loss must be one of {sorted(G_LOSSES)}"),
+              (cfg.optimizer in (None, "adam", "rmsprop"), "optimizer must be adam or rmsprop"),
+              (cfg.optimizer != "adam" or cfg.betas is not None, "adam needs betas"),
               (cfg.steps >= 1 and cfg.batch_size >= 2, "steps must be >= 1 and batch_size >= 2"),
-              (cfg.n_critic >= 1, "n_critic must be >= 1"),
+              (cfg.n_critic is None or cfg.n_critic >= 1, "n_critic must be >= 1"),
+              (not (cfg.gp_lambda and cfg.d_norm == "batch"),
+               "a gradient penalty is per sample: BatchNorm in the critic breaks it; use d_norm layer or none"),
               (0.0 <= cfg.ema < 1.0, "ema must be in [0, 1)"),
               (cfg.metric in ("none", "fd"), "metric must be none or fd"),
               (cfg.lr_decay in ("none", "linear"), "lr_decay must be none or linear"),
               (cfg.vae_decoder in ("bernoulli", "gaussian") and cfg.vae_sigma > 0,
                "vae_decoder must be bernoulli or gaussian and vae_sigma > 0"),
-              (cfg.model != "vae" or cfg.ema == 0, "vae: ema is not supported (set ema: 0)"),
               (cfg.r1_gamma >= 0 and 0 <= cfg.style_mixing <= 1, "r1_gamma must be >= 0, style_mixing in [0, 1]"),
               (min(cfg.log_every, cfg.sample_every, cfg.ckpt_every) >= 1, "log/sample/ckpt intervals must be >= 1")]
     for ok, msg in checks:
         if not ok:
             raise UserError(msg)
     return cfg
-
-
-def load_config(path: str | Path | None = None, **overrides) -> TrainConfig:
-    """Defaults <- YAML file (if given) <- non-None keyword overrides; then :func:`resolve`."""
-    return from_dict(merged_values(path, overrides))
 
 
 def merged_values(path: str | Path | None, overrides: dict) -> dict:
@@ -141,8 +116,3 @@ def build(cls, values: dict):
         return cls(**values)
     except TypeError as e:
         raise UserError(f"bad config value: {e}") from None
-
-
-def from_dict(values: dict) -> TrainConfig:
-    """Build and resolve a TrainConfig from a dict; unknown keys are a UserError."""
-    return resolve(build(TrainConfig, values))

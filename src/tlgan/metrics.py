@@ -38,16 +38,15 @@ def cache_dir() -> Path:
 
 def default_feature_net(dataset: str, data: ImageData, steps: int = 1500):
     """The dataset's own classifier (trained once on ``data``'s labels and cached); its pooled features."""
-    from .features import load_extractor, save_extractor, train_extractor
+    from .extractors import load_extractor, save_extractor, train_extractor
     if data.labels is None:
         raise UserError(f"FD needs a labelled dataset for its default feature network ({dataset!r} has no labels)")
     key = f"fd-{dataset.replace(':', '_').replace('/', '_')}-{data.shape[-1]}px-{len(data)}-{steps}steps"
     path = cache_dir() / key
     if (path / "extractor.json").exists():
         return load_extractor(path)
-    net = train_extractor(data, steps=steps, seed=123)
-    save_extractor(net, path)
-    return net
+    save_extractor(train_extractor(data, steps=steps, seed=123, progress=False), path)
+    return load_extractor(path)  # the stored (fp16) weights: a cold and a warm cache score alike
 
 
 class FrechetScorer:

@@ -1,6 +1,8 @@
-"""The shipped default faces model: generator, feature extractor, independent judge and fitted axes."""
+"""The shipped default faces model (generator, feature extractor, independent judge, fitted axes) and
+:func:`resolve_models`: the one policy for "which generator, axes and extractor", used by the CLI and the server."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
@@ -17,3 +19,31 @@ def default_paths() -> dict[str, Path]:
         raise UserError(f"the shipped faces model is incomplete (missing {', '.join(missing)} under {ROOT}); "
                         "pass --generator/--axes explicitly")
     return paths
+
+
+@dataclass
+class Models:
+    """A generator with the axes fitted on it and (optionally) an extractor; ``shipped``: the default model."""
+    generator: object
+    axes: object
+    extractor: object | None
+    shipped: bool
+
+
+def resolve_models(generator=None, axes=None, features=None) -> Models:
+    """The given generator + axes (+ extractor if ``features``), or the shipped faces model (with its extractor,
+    unless ``features`` names another) when neither generator nor axes is given. UserError if only one is given
+    or the axes do not fit the generator."""
+    from .extractors import load_extractor
+    from .generator import load_generator
+    from .latent.axes import Axes
+    if (generator is None) != (axes is None):
+        raise UserError("pass both --generator and --axes, or neither (to use the shipped faces model)")
+    shipped = generator is None
+    if shipped:
+        p = default_paths()
+        generator, axes, features = p["generator"], p["axes"], features or p["extractor"]
+    g = load_generator(generator)
+    ax = Axes.load(axes)
+    ax.check_latent(g.z_dim, g.content_hash)
+    return Models(g, ax, load_extractor(features) if features is not None else None, shipped)

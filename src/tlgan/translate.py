@@ -6,44 +6,36 @@ from pathlib import Path
 import torch
 
 from .errors import UserError
-from .io import load_weights, read_json
-from .models.translation import ResnetGenerator, set_attributes, stargan_networks
+from .generator import load_network
+from .io import read_json
+from .models.translation import set_attributes
 
-DIRECTIONS = {"a2b": "g", "b2a": "f"}
 
-
-def _generator_spec(run: str | Path) -> dict:
-    """The generator spec in RUN/config.json ({} when RUN is not a training run)."""
+def run_model(run: str | Path) -> str | None:
+    """The family a training run was trained as ('cyclegan', 'stargan', ...), None for anything else."""
     path = Path(run) / "config.json"
-    return read_json(path).get("generator", {}) if path.exists() else {}
+    return read_json(path).get("model") if path.exists() else None
 
 
-def run_arch(run: str | Path) -> str | None:
-    """'cyclegan', 'stargan' (or another model name) for a training run, None for anything else."""
-    return _generator_spec(run).get("arch")
+def _translator(run: Path, model: str) -> dict:
+    """The ``translator`` entry of a run's config.json; UserError unless the run is a ``model`` run."""
+    if run_model(run) != model:
+        raise UserError(f"{run} is not a {model} run (train one with `tlgan train {model}`)")
+    return read_json(run / "config.json")["translator"]
 
 
-def _spec(run: Path, arch: str) -> dict:
-    """The generator spec of ``run``; UserError unless the run is of ``arch``."""
-    spec = _generator_spec(run)
-    if spec.get("arch") != arch:
-        raise UserError(f"{run} is not a {arch} run (train one with `tlgan train {arch}`)")
-    return spec
-
-
-def load_translator(run: str | Path, direction: str = "a2b") -> tuple[ResnetGenerator, tuple[int, int, int]]:
+def load_translator(run: str | Path, direction: str = "a2b") -> tuple[torch.nn.Module, tuple[int, int, int]]:
     """(generator in eval mode, image shape (C, R, R)) of a CycleGAN run for ``direction`` a2b or b2a."""
     run = Path(run)
-    spec = _spec(run, "cyclegan")
-    if direction not in DIRECTIONS:
+    info = _translator(run, "cyclegan")
+    if direction not in info["directions"]:
         raise UserError(f"--direction must be a2b or b2a, got {direction!r}")
-    net = ResnetGenerator(**spec["kwargs"])
-    load_weights(net, run / "state" / f"{DIRECTIONS[direction]}.safetensors")
-    return net.eval().requires_grad_(False), (spec["kwargs"]["channels"], spec["resolution"], spec["resolution"])
+    net = load_network(run, info["directions"][direction])
+    return net, (net.channels, info["resolution"], info["resolution"])
 
 
 @torch.no_grad()
-def translate(net: ResnetGenerator, x: torch.Tensor, batch: int = 64) -> torch.Tensor:
+def translate(net: torch.nn.Module, x: torch.Tensor, batch: int = 64) -> torch.Tensor:
     """Images (N, C, R, R) in [-1, 1] → their translations, same shape and range."""
     return torch.cat([net(x[i:i + batch]) for i in range(0, len(x), batch)])
 
@@ -70,13 +62,11 @@ class StarGAN:
 
     def __init__(self, run: str | Path):
         run = Path(run)
-        spec = _spec(run, "stargan")
-        self.attributes: list[str] = spec["attributes"]
-        self.exclusive: dict[str, list[str]] = spec["exclusive"]
-        self.shape = (spec["kwargs"]["channels"], spec["resolution"], spec["resolution"])
-        g, d = stargan_networks(spec)
-        self.g = load_weights(g, run / "state" / "g.safetensors").eval().requires_grad_(False)
-        self.d = load_weights(d, run / "state" / "d.safetensors").eval().requires_grad_(False)
+        info = _translator(run, "stargan")
+        self.attributes: list[str] = info["attributes"]
+        self.exclusive: dict[str, list[str]] = info["exclusive"]
+        self.g, self.d = load_network(run, "g"), load_network(run, "d")
+        self.shape = (self.g.channels, info["resolution"], info["resolution"])
 
     @torch.no_grad()
     def classify(self, x: torch.Tensor) -> torch.Tensor:

@@ -25,12 +25,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import TrainConfig, build, from_dict
+from ..config import TrainConfig, build
 from ..data import ImageData, load_data
 from ..errors import UserError
-from ..io import load_weights, read_json, write_json
+from ..generator import load_network
+from ..io import read_json, write_json
+from ..latent.invert import latent_search, per_image
 from ..progress import progress_bar
-from ..train import Trainer, train
+from ..training import family, make_config, train
 from .trainers import EGBADTrainer, GANomalyTrainer, IZIFEncoderTrainer
 
 METHODS = ("anogan", "egbad", "ganomaly", "fanogan")
@@ -113,7 +115,7 @@ def normal_split(acfg: AnomalyConfig) -> tuple[ImageData, ImageData]:
 
 def _gan_config(acfg: AnomalyConfig, steps: int) -> TrainConfig:
     every = max(1, steps // 5)
-    return from_dict(dict(model=GAN_MODEL[acfg.method], data=acfg.data, resolution=acfg.resolution,
+    return make_config(dict(model=GAN_MODEL[acfg.method], data=acfg.data, resolution=acfg.resolution,
                           steps=steps, batch_size=acfg.batch_size, z_dim=acfg.z_dim, width=acfg.width,
                           seed=acfg.seed, sample_every=every, ckpt_every=every, log_every=min(50, every)))
 
@@ -123,7 +125,7 @@ def _factory(acfg: AnomalyConfig):
         return EGBADTrainer
     if acfg.method == "ganomaly":
         return lambda cfg, data: GANomalyTrainer(cfg, data, (acfg.w_adv, acfg.w_con, acfg.w_lat))
-    return Trainer
+    return family(GAN_MODEL[acfg.method])
 
 
 def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, progress: bool = True,
@@ -143,7 +145,7 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
     write_json(out / "anomaly.json", meta)  # complete: False until calibrated (a crash leaves it marked)
     _stage(_gan_config(acfg, acfg.steps), out / "gan", train_set, _factory(acfg), resume, progress, log)
     if acfg.method == "fanogan":
-        g, critic = _load_nets(acfg, out)[:2]
+        g, critic = load_network(out / "gan", "g"), load_network(out / "gan", "d")
         make = lambda cfg, data: IZIFEncoderTrainer(cfg, data, g, critic, acfg.kappa)  # noqa: E731
         _stage(_gan_config(acfg, acfg.encoder_steps), out / "encoder", train_set, make, resume, progress, log)
     det = Detector(out, calibrated=False)
@@ -170,25 +172,13 @@ def _stage(cfg, run: Path, data, make, resume, progress, log) -> None:
     train(cfg, run, data=data, progress=progress, log=log, make_trainer=make)
 
 
-def _load_nets(acfg: AnomalyConfig, run: Path):
-    """(G, critic/discriminator, encoder or None, second encoder or None) of a run, in eval mode."""
-    cfg_dict = read_json(run / "gan" / "config.json")
-    cfg = from_dict({k: v for k, v in cfg_dict.items() if k not in ("generator", "value_range")})
-    kw = cfg_dict["generator"]["kwargs"]
-    shape = (kw["channels"], kw["resolution"], kw["resolution"])
-    empty = ImageData("empty", torch.zeros((0, *shape), dtype=torch.uint8))
-    trainer = _factory(acfg)(cfg, empty)
-    for name, net in trainer.nets().items():
-        load_weights(net, run / "gan" / "state" / f"{name}.safetensors")
-    e = getattr(trainer, "e", None)
-    if acfg.method == "fanogan" and (run / "encoder" / "state").exists():
-        enc = IZIFEncoderTrainer(cfg, empty, trainer.g, trainer.d)
-        e = load_weights(enc.e, run / "encoder" / "state" / "e.safetensors")
-    nets = (trainer.g, trainer.d, e, getattr(trainer, "e2", None))
-    for n in nets:
-        if n is not None:
-            n.eval().requires_grad_(False)
-    return nets
+def _load_nets(run: Path):
+    """(G, critic/discriminator, encoder or None, second encoder or None) of a detector run, in eval mode."""
+    names = read_json(run / "gan" / "config.json")["networks"]
+    g, d = load_network(run / "gan", "g"), load_network(run / "gan", "d")
+    if (run / "encoder" / "state").exists():  # f-AnoGAN's izif stage
+        return g, d, load_network(run / "encoder", "e"), None
+    return g, d, *(load_network(run / "gan", k) if k in names else None for k in ("e", "e2"))
 
 
 class Detector:
@@ -212,8 +202,8 @@ class Detector:
             raise UserError(f"{self.run}: training did not finish; continue it with `tlgan anomaly train --resume`")
         self.method, self.protocol, self.calibration = meta["method"], meta["protocol"], meta.get("calibration")
         self.cfg = anomaly_config(**meta["config"])
-        self.g, self.d, self.e, self.e2 = _load_nets(self.cfg, self.run)
-        self.shape = (self.g.channels, self.g.resolution, self.g.resolution)
+        self.g, self.d, self.e, self.e2 = _load_nets(self.run)
+        self.shape = tuple(meta["data_shape"])
 
     def check(self, x: torch.Tensor) -> None:
         """UserError unless ``x`` is a float batch (N, C, R, R) of this detector's channel count and size."""
@@ -243,44 +233,11 @@ class Detector:
             xr = self.g(z)
             if self.method == "egbad":
                 fx, fr = self.d.features(x, z), self.d.features(xr, z)
-                score = (1 - c.feature_weight) * _per_image((x - xr).abs()) + \
-                    c.feature_weight * _per_image((fx - fr).abs())
+                score = (1 - c.feature_weight) * per_image((x - xr).abs()) + \
+                    c.feature_weight * per_image((fx - fr).abs())
             elif self.method == "ganomaly":
-                score = _per_image((z - self.e2(xr)).pow(2))
+                score = per_image((z - self.e2(xr)).pow(2))
             else:  # fanogan
                 fx, fr = self.d.features(x), self.d.features(xr)
-                score = _per_image((x - xr).pow(2)) + c.kappa * _per_image((fx - fr).pow(2))
+                score = per_image((x - xr).pow(2)) + c.kappa * per_image((fx - fr).pow(2))
         return {"score": score, "recon": xr}
-
-
-def _per_image(t: torch.Tensor) -> torch.Tensor:
-    """Mean over every axis but the first: (N, ...) -> (N,)."""
-    return t.flatten(1).mean(1)
-
-
-def latent_search(g, features, x: torch.Tensor, steps: int, lr: float, w: float, seed: int = 0) -> dict:
-    """AnoGAN's per-image search for z with G(z) ≈ x, batched over images (each image has its own z).
-
-    In: G (eval mode), a feature map f, images x (N, C, R, R) in [-1, 1]. Loss per image
-    (1 − w)·mean|x − G(z)| + w·mean|f(x) − f(G(z))|, minimised by Adam over z from a seeded N(0, I) start.
-    Out: ``loss`` and ``initial_loss`` (N,), ``z`` (N, z_dim), ``recon`` G(z) (N, C, R, R).
-    """
-    z = torch.randn(len(x), g.z_dim, generator=torch.Generator().manual_seed(seed)).requires_grad_(True)
-    fx = features(x).detach()
-    opt = torch.optim.Adam([z], lr=lr)
-
-    def loss_of(z):
-        xr = g(z)
-        return (1 - w) * _per_image((x - xr).abs()) + w * _per_image((fx - features(xr)).abs()), xr
-
-    with torch.no_grad():
-        initial = loss_of(z)[0]
-    for _ in range(steps):
-        loss, _ = loss_of(z)
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()  # a sum of independent per-image losses: each z gets its own gradient
-        opt.step()
-    with torch.no_grad():
-        loss, xr = loss_of(z)
-    return {"loss": loss, "initial_loss": initial, "z": z.detach(), "recon": xr}
-

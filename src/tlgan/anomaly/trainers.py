@@ -1,7 +1,8 @@
-"""Trainers that plug the anomaly detectors into the one training loop (:func:`tlgan.train.train`).
+"""Trainers that plug the anomaly detectors into the one training loop (:func:`tlgan.training.train`).
 
-Each subclasses :class:`tlgan.train.Trainer` (same checkpoints, resume, progress bar, sample grids): only the
-networks, the optimisers and ``step()`` differ. Sample grids show a fixed real batch above its reconstructions.
+Each fills the :class:`tlgan.training.Trainer` contract (same checkpoints, resume, progress bar, sample grids):
+only ``build()`` and ``step()`` differ. Sample grids show a fixed real batch above its reconstructions.
+AnoGAN and f-AnoGAN's first stage are plain families (``dcgan``, ``wgan-gp``).
 """
 from __future__ import annotations
 
@@ -11,19 +12,19 @@ import torch
 import torch.nn.functional as F
 
 from .. import losses
-from ..models.conv import ConvEncoder, dcgan_init
-from ..train import Trainer, _optimizer
-from .nets import JointDiscriminator
+from ..models.conv import dcgan_init
+from ..training import Built, Trainer
 
 
 class _Reconstructing(Trainer):
-    """Shared parts: an encoder ``e`` beside G, and grids of (real, reconstruction) pairs."""
+    """Shared parts: conv networks sized to the data, an encoder ``e``, grids of (real, reconstruction) pairs."""
 
-    def _encoder(self) -> ConvEncoder:
-        kw = self.spec["kwargs"]
-        e = ConvEncoder(kw["z_dim"], kw["resolution"], kw["channels"], self.cfg.width)
-        dcgan_init(e)
-        return e
+    def _conv(self, name: str, arch: str, **kwargs) -> torch.nn.Module:
+        """Network ``name`` of a conv ``arch`` at the data's size and the config's width, DCGAN-initialised."""
+        c, r = self.data.shape[0], self.data.shape[-1]
+        net = self.network(name, arch, resolution=r, channels=c, width=self.cfg.width, **kwargs)
+        dcgan_init(net)
+        return net
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """x (N, C, R, R) in [-1, 1] -> G(E(x)), same shape and range."""
@@ -48,22 +49,18 @@ class _Reconstructing(Trainer):
 class EGBADTrainer(_Reconstructing):
     """EGBAD (BiGAN): D(x, z) tells (x, E(x)) from (G(z), z); G and E are trained together to fool it."""
 
-    def __init__(self, cfg, data):
-        super().__init__(cfg, data)
-        kw = self.spec["kwargs"]
-        self.e = self._encoder()
-        self.d = JointDiscriminator(kw["z_dim"], kw["resolution"], kw["channels"], cfg.width)
-        dcgan_init(self.d)
-        self.opt_g = _optimizer(cfg, itertools.chain(self.g.parameters(), self.e.parameters()), cfg.lr_g)
-        self.opt_d = _optimizer(cfg, self.d.parameters(), cfg.lr_d)
-
-    def nets(self):
-        return {"g": self.g, "d": self.d, "e": self.e}
+    def build(self) -> Built:
+        cfg = self.cfg
+        g = self._conv("g", "conv", z_dim=cfg.z_dim)
+        e = self._conv("e", "conv_encoder", z_dim=cfg.z_dim)
+        d = self._conv("d", "joint_d", z_dim=cfg.z_dim)
+        return Built({"g": g, "d": d, "e": e},
+                     {"g": (self.optimizer(itertools.chain(g.parameters(), e.parameters()), cfg.lr_g), cfg.lr_g),
+                      "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)})
 
     def step(self):
         self.decay_lr()
-        for m in self.nets().values():
-            m.train()
+        self.train_mode()
         real, z = self._real_batch(), torch.randn(self.cfg.batch_size, self.cfg.z_dim)
         ez, gz = self.e(real), self.g(z)
         loss_d = losses.d_bce(self.d(real, ez.detach()), self.d(gz.detach(), z))
@@ -88,17 +85,19 @@ class GANomalyTrainer(_Reconstructing):
     def __init__(self, cfg, data, weights=(1.0, 50.0, 1.0)):
         super().__init__(cfg, data)
         self.w_adv, self.w_con, self.w_lat = weights
-        self.e, self.e2 = self._encoder(), self._encoder()
-        params = itertools.chain(self.e.parameters(), self.g.parameters(), self.e2.parameters())
-        self.opt_g = _optimizer(cfg, params, cfg.lr_g)
 
-    def nets(self):
-        return {"g": self.g, "d": self.d, "e": self.e, "e2": self.e2}
+    def build(self) -> Built:
+        cfg = self.cfg
+        g = self._conv("g", "conv", z_dim=cfg.z_dim)
+        d = self._conv("d", "conv_d", norm=cfg.d_norm)
+        e, e2 = self._conv("e", "conv_encoder", z_dim=cfg.z_dim), self._conv("e2", "conv_encoder", z_dim=cfg.z_dim)
+        params = itertools.chain(e.parameters(), g.parameters(), e2.parameters())
+        return Built({"g": g, "d": d, "e": e, "e2": e2}, {"g": (self.optimizer(params, cfg.lr_g), cfg.lr_g),
+                                                         "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)})
 
     def step(self):
         self.decay_lr()
-        for m in self.nets().values():
-            m.train()
+        self.train_mode()
         real = self._real_batch()
         z = self.e(real)
         xr = self.g(z)
@@ -128,20 +127,16 @@ class IZIFEncoderTrainer(_Reconstructing):
     """
 
     def __init__(self, cfg, data, g, critic, kappa: float = 1.0):
-        super().__init__(cfg, data)
         self.g, self.d, self.kappa = g.eval().requires_grad_(False), critic.eval().requires_grad_(False), kappa
-        self.e = self._encoder()
-        self.opt_e = _optimizer(cfg, self.e.parameters(), cfg.lr_g)
+        super().__init__(cfg, data)
 
-    def nets(self):
-        return {"e": self.e}
-
-    def optimizers(self):
-        return {"e": (self.opt_e, self.cfg.lr_g)}
+    def build(self) -> Built:
+        e = self._conv("e", "conv_encoder", z_dim=self.cfg.z_dim)
+        return Built({"e": e}, {"e": (self.optimizer(e.parameters(), self.cfg.lr_g), self.cfg.lr_g)}, generator=None)
 
     def step(self):
         self.decay_lr()
-        self.e.train()
+        self.train_mode()
         real = self._real_batch()
         xr = self.g(self.e(real))
         img = F.mse_loss(xr, real)

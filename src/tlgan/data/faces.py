@@ -265,3 +265,24 @@ def render_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0, ba
         for k in ATTRIBUTES:
             attrs[k].append(a[k])
     return torch.cat(imgs), {k: np.concatenate(v) for k, v in attrs.items()}
+
+
+def write_faces(out, n: int, seed: int = 0, resolution: int = 64, start: int = 0) -> None:
+    """Render faces start..start+n-1 into folder ``out``: one PNG each (``000123.png``), ``attributes.csv``
+    (``filename`` then the CelebA-style columns of :data:`ATTRIBUTES`) and ``contact_sheet.png`` (the first 64)."""
+    from pathlib import Path
+
+    from ..errors import UserError
+    from .images import make_grid, save_png, save_pngs
+    if resolution not in RESOLUTIONS or n < 1:
+        raise UserError(f"--resolution must be one of {RESOLUTIONS} and --n >= 1")
+    out = Path(out)
+    imgs, attrs = render_faces(n, seed, resolution, start)
+    names = [f"{start + i:06d}.png" for i in range(n)]
+    save_pngs(imgs.float(), out, names, value_range=(0.0, 255.0))
+    rows = ["filename," + ",".join(ATTRIBUTES)]
+    for i, name in enumerate(names):
+        rows.append(name + "," + ",".join(f"{attrs[k][i]:.4g}" if k in CONTINUOUS
+                                          else str(int(attrs[k][i])) for k in ATTRIBUTES))
+    (out / "attributes.csv").write_text("\n".join(rows) + "\n")
+    save_png(make_grid(imgs[:64]), out / "contact_sheet.png", min_size=512)

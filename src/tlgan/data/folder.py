@@ -7,9 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .images import center_crop_resize, read_image
-
-IMAGE_EXT = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
+from .images import IMAGE_EXT, center_crop_resize, read_image
 
 
 def _read_celeba_attrs(path: Path) -> tuple[list[str], list[str], np.ndarray]:

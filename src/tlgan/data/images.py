@@ -12,6 +12,8 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import UserError
 
+IMAGE_EXT = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
+
 
 def to_model_range(x_uint8: torch.Tensor) -> torch.Tensor:
     """uint8 images (N, C, H, W) in [0, 255] -> float32 in [-1, 1]."""
@@ -60,6 +62,15 @@ def save_png(arr: np.ndarray, path: str | os.PathLike, min_size: int = 0) -> Pat
     return path
 
 
+def save_pngs(x: torch.Tensor, out_dir, names, value_range=(-1.0, 1.0)) -> Path:
+    """Save float images (N, C, H, W) in ``value_range`` as one PNG each, ``out_dir/names[i]`` (RGB, or grey for
+    1-channel images). Returns ``out_dir``."""
+    out_dir = Path(out_dir)
+    for name, a in zip(names, to_uint8(x, value_range).permute(0, 2, 3, 1).numpy(), strict=True):
+        save_png(a if a.shape[2] == 3 else a[:, :, 0], out_dir / name)
+    return out_dir
+
+
 def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None = None, min_size: int = 512) -> Path:
     """Save float images (N, C, H, W) in ``value_range`` as one PNG grid."""
     return save_png(make_grid(to_uint8(x, value_range), nrow), path, min_size=min_size)
@@ -98,7 +109,6 @@ def read_images(path: str | os.PathLike, shape: tuple[int, int, int]) -> tuple[l
     Every image must already have the model's ``shape`` (C, H, W): a different size or channel count is a
     UserError naming the file (resizing would change what is being judged). Alpha channels are dropped.
     """
-    from .folder import IMAGE_EXT
     root = Path(path)
     if root.is_file():
         root, names = root.parent, [root.name]

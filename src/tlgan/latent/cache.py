@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..errors import UserError
+from ..extractors import check_compatible, label_images
 from ..io import read_json, write_json
 from ..progress import progress_bar
 
@@ -44,15 +45,11 @@ def _latents(seed: int, start: int, n: int, d: int) -> torch.Tensor:
 def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 256, progress: bool = True) -> Cache:
     """Sample ``n`` latents, render, label; write or resume the cache in ``out``. Returns the opened cache.
 
-    ``generator``: a :class:`tlgan.io.Generator`; ``extractor``: a module with ``label_names``, ``binary`` and
-    ``resolution`` mapping images in [-1, 1] to (N, K).
+    ``generator``: a :class:`tlgan.generator.Generator`; ``extractor``: a :class:`tlgan.extractors.Extractor`.
     """
-    from ..data.images import resize
     if n < 1 or batch < 1:
         raise UserError("--n and --batch must be >= 1")
-    if getattr(extractor, "channels", generator.channels) != generator.channels:
-        raise UserError(f"the generator makes {generator.channels}-channel images but the extractor expects "
-                        f"{extractor.channels}")
+    check_compatible(generator, extractor)
     out = Path(out)
     meta = {"n": n, "z_dim": generator.z_dim, "label_names": list(extractor.label_names),
             "binary": list(extractor.binary), "generator_hash": generator.content_hash,
@@ -71,13 +68,11 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
         z_mm = np.lib.format.open_memmap(out / "z.npy", "w+", np.float32, (n, generator.z_dim))
         y_mm = np.lib.format.open_memmap(out / "y.npy", "w+", np.float32, (n, len(meta["label_names"])))
         write_json(out / "meta.json", meta)
-    res = extractor.resolution
     with progress_bar(total=n, initial=meta["done"], desc="sampling (z, y)", disable=not progress) as bar:
         for start in range(meta["done"], n, batch):
             m = min(batch, n - start)
             z = generator.prior(_latents(seed, start, m, generator.prior_dim))
-            x = generator.to_unit(generator(z)) * 2 - 1
-            y = extractor(resize(x, res))
+            y = label_images(generator, extractor, z, batch=batch)
             z_mm[start:start + m] = z.numpy()
             y_mm[start:start + m] = y.numpy()
             z_mm.flush()

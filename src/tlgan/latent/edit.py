@@ -91,7 +91,7 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
     result is kept only if every wanted attribute holds at the end.
     Returns (latents (n', d), images (n', C, R, R), stats dict with tried/accepted/rate/base_rate).
     """
-    from ..data.images import resize
+    from ..extractors import label_images, predict_labels
     names = list(want)
     for name in names:
         i = axes.index(name)
@@ -103,7 +103,7 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
     cols = {nm: extractor.label_names.index(nm) for nm in names}
 
     def labels(z: torch.Tensor) -> torch.Tensor:
-        return extractor(resize(generator.to_unit(generator(z)) * 2 - 1, extractor.resolution))
+        return label_images(generator, extractor, z)
 
     def ok(y: torch.Tensor, nm: str) -> torch.Tensor:
         j = cols[nm]
@@ -137,7 +137,7 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
                     done = done | ok(labels(zz), nm)
                 z = z + (sign * moved)[:, None] * d[None, :]
         x = generator(z)
-        good = all_ok(extractor(resize(generator.to_unit(x) * 2 - 1, extractor.resolution)))
+        good = all_ok(predict_labels(extractor, generator.to_unit(x) * 2 - 1))
         tried += batch
         kept_z.append(z[good])
         kept_x.append(x[good])

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..data.images import resize
+from ..extractors import label_images
 from ..progress import progress_bar
 from .axes import Axes
 from .disentangle import disentangle
@@ -24,19 +24,9 @@ from .disentangle import disentangle
 LAMBDAS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 
 
-@torch.no_grad()
-def judge_images(judge, x: torch.Tensor) -> np.ndarray:
-    """Judge outputs for images (N, C, R, R) in [-1, 1]: (N, K), binary columns as probabilities, continuous as
-    values."""
-    y = judge(resize(x, judge.resolution))
-    return torch.where(torch.tensor(judge.binary), torch.sigmoid(y), y).numpy()
-
-
-@torch.no_grad()
 def judge_scores(generator, judge, z: torch.Tensor, batch: int = 256) -> np.ndarray:
-    """Judge outputs for G(z), as :func:`judge_images`."""
-    return np.concatenate([judge_images(judge, generator.to_unit(generator(z[i:i + batch])) * 2 - 1)
-                           for i in range(0, len(z), batch)])
+    """Judge outputs for G(z): (N, K), binary columns as probabilities, continuous ones as values."""
+    return label_images(generator, judge, z, probabilities=True, batch=batch).numpy()
 
 
 def measure_axes(generator, judge, axes: Axes, n: int = 256, seed: int = 0, progress: bool = True) -> dict:

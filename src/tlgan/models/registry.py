@@ -1,54 +1,44 @@
-"""Name -> network builders. A generator is rebuilt from the JSON ``spec`` stored with its checkpoint."""
+"""Architecture name -> network class: one spec dialect, ``{"arch": NAME, "kwargs": {...}}``, builds every network.
+
+Every run stores the spec of each saved network in ``config.json`` (``networks``), so a network is rebuilt from
+its run without any training code. The generator names ``mlp``, ``conv`` and ``style`` are those of the shipped
+checkpoints and stay as they are.
+"""
 from __future__ import annotations
 
 from torch import nn
 
 from ..errors import UserError
-from .conv import ConvDiscriminator, ConvGenerator, dcgan_init
+from .conv import ConvDiscriminator, ConvEncoder, ConvGenerator
+from .joint import JointDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .style import StyleGenerator
+from .translation import PatchDiscriminator, ResnetGenerator
 
-ARCHS = {"mlp": (MLPGenerator, MLPDiscriminator), "conv": (ConvGenerator, ConvDiscriminator),
-         "style": (StyleGenerator, ConvDiscriminator)}
-
-
-def generator_spec(cfg, data_shape: tuple[int, ...]) -> dict:
-    """The JSON description of the generator a config trains on data of ``data_shape`` (C, H, W) or (D,)."""
-    if cfg.model == "gan" or len(data_shape) == 1:
-        point = len(data_shape) == 1
-        kw = dict(z_dim=cfg.z_dim, out_shape=list(data_shape), hidden=list(cfg.mlp_hidden_g),
-                  batchnorm=cfg.mlp_batchnorm, out_act="none" if point else "tanh")
-        return {"arch": "mlp", "kwargs": kw}
-    c, h, _w = data_shape
-    if cfg.model == "stylegan":
-        return {"arch": "style", "kwargs": dict(z_dim=cfg.z_dim, w_dim=cfg.z_dim, resolution=h, channels=c,
-                                                width=cfg.width)}
-    return {"arch": "conv", "kwargs": dict(z_dim=cfg.z_dim, resolution=h, channels=c, width=cfg.width)}
+ARCHS: dict[str, type[nn.Module]] = {
+    "mlp": MLPGenerator,              # z -> images or points (the seeds' vanilla GAN)
+    "conv": ConvGenerator,            # z -> images (DCGAN)
+    "style": StyleGenerator,          # z -> images (StyleGAN-style: mapping, modulated convs)
+    "mlp_d": MLPDiscriminator,
+    "conv_d": ConvDiscriminator,
+    "conv_encoder": ConvEncoder,      # images -> latents (VAE, EGBAD, GANomaly, f-AnoGAN)
+    "joint_d": JointDiscriminator,    # BiGAN's D(x, z)
+    "resnet": ResnetGenerator,        # images -> images (CycleGAN, StarGAN)
+    "patch_d": PatchDiscriminator,
+}
+LATENT_GENERATORS = ("mlp", "conv", "style")  # the archs load_generator can open
 
 
-def build_generator(spec: dict) -> nn.Module:
-    """Instantiate a generator from its spec ({'arch': 'mlp'|'conv', 'kwargs': {...}})."""
+def spec(arch: str, **kwargs) -> dict:
+    """The JSON spec of a network: ``{"arch": arch, "kwargs": kwargs}`` (kwargs JSON-serialisable)."""
+    if arch not in ARCHS:
+        raise UserError(f"unknown architecture {arch!r}; expected one of {', '.join(ARCHS)}")
+    return {"arch": arch, "kwargs": kwargs}
+
+
+def build_network(net_spec: dict) -> nn.Module:
+    """Instantiate a network from its spec; UserError if the spec is malformed."""
     try:
-        cls = ARCHS[spec["arch"]][0]
-        return cls(**spec["kwargs"])
+        return ARCHS[net_spec["arch"]](**net_spec["kwargs"])
     except (KeyError, TypeError) as e:
-        raise UserError(f"invalid generator spec {spec}: {e}") from None
-
-
-def build_discriminator(cfg, gen_spec: dict) -> nn.Module:
-    """The discriminator/critic matching a generator spec, under the config's norm choice."""
-    kw = gen_spec["kwargs"]
-    if gen_spec["arch"] == "mlp":
-        return MLPDiscriminator(in_shape=kw["out_shape"], hidden=list(cfg.mlp_hidden_d))
-    return ConvDiscriminator(resolution=kw["resolution"], channels=kw["channels"], width=cfg.width, norm=cfg.d_norm)
-
-
-def build_pair(cfg, data_shape) -> tuple[dict, nn.Module, nn.Module]:
-    """(generator spec, G, D) for a config; conv nets get the DCGAN initialisation."""
-    spec = generator_spec(cfg, data_shape)
-    g, d = build_generator(spec), build_discriminator(cfg, spec)
-    if spec["arch"] == "conv":
-        dcgan_init(g)
-    if spec["arch"] != "mlp":
-        dcgan_init(d)
-    return spec, g, d
+        raise UserError(f"invalid network spec {net_spec}: {e}") from None

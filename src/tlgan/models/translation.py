@@ -89,13 +89,6 @@ class PatchDiscriminator(nn.Module):
         return self.src(h), self.cls(h).flatten(1)
 
 
-def stargan_networks(spec: dict) -> tuple[ResnetGenerator, PatchDiscriminator]:
-    """StarGAN's (generator, critic with an attribute head) from a run's generator spec (see the trainer)."""
-    kw, k = spec["kwargs"], len(spec["attributes"])
-    return (ResnetGenerator(**kw),
-            PatchDiscriminator(kw["channels"], kw["width"], spec["resolution"], n_classes=k, norm=False))
-
-
 def set_attributes(labels: torch.Tensor, updates: dict[str, float], names: list[str],
                    exclusive: dict[str, list[str]] | None = None) -> torch.Tensor:
     """Labels (N, K) with the named columns set (values in [0, 1]); an attribute set to 1 zeroes those listed
@@ -114,6 +107,17 @@ class ImagePool:
 
     def __init__(self, size: int = 50, seed: int = 0):
         self.size, self.images, self.rng = size, [], random.Random(seed)
+
+    def state(self) -> dict:
+        """The pool's images and random state (for a bit-identical resume)."""
+        images = torch.stack(self.images) if self.images else torch.empty(0)
+        return {"images": images, "rng": torch.tensor(self.rng.getstate()[1], dtype=torch.int64)}
+
+    def load_state(self, state: dict) -> None:
+        """Restore what :meth:`state` returned."""
+        self.images = list(state["images"])
+        version, _, gauss = self.rng.getstate()
+        self.rng.setstate((version, tuple(int(v) for v in state["rng"]), gauss))
 
     def query(self, batch: torch.Tensor) -> torch.Tensor:
         """A batch (N, C, R, R) → a batch of the same shape, each image fresh or swapped for a stored one."""

@@ -20,8 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from PIL import Image
 from pydantic import BaseModel, Field, field_validator
 
-from ..data.images import resize, to_uint8
+from ..data.images import to_uint8
 from ..errors import UserError
+from ..extractors import predict_labels
 from ..latent.axes import Axes
 from ..latent.edit import MAX_LAMBDA, edit_latents
 
@@ -123,9 +124,8 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
             x = generator(z1)
             attrs = {}
             if extractor is not None:
-                y = extractor(resize(generator.to_unit(x) * 2 - 1, extractor.resolution))[0]
-                for j, (n, b) in enumerate(zip(extractor.label_names, extractor.binary, strict=True)):
-                    attrs[n] = float(torch.sigmoid(y[j])) if b else float(y[j])
+                y = predict_labels(extractor, generator.to_unit(x) * 2 - 1, probabilities=True)[0]
+                attrs = dict(zip(extractor.label_names, y.tolist(), strict=True))
         return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
                 "z_edited": z1[0].tolist()}
 
@@ -134,22 +134,11 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
 
 def load_app(generator_path=None, axes_path=None, features_path=None) -> FastAPI:
     """The app over given paths, or over the shipped faces model when none are given."""
-    from ..features import load_extractor
-    from ..io import load_generator
-    title, default_lock = None, ()
-    if generator_path is None and axes_path is None:
-        from ..pretrained import default_paths
-        p = default_paths()
-        generator_path, axes_path, features_path = p["generator"], p["axes"], features_path or p["extractor"]
-        title = "tlgan editor — shipped faces model"
-        default_lock = ("Male",)  # its raw Smiling axis leaks into Male (ratio ~2.5, docs/axes_eval.md)
-    elif generator_path is None or axes_path is None:
-        raise UserError("pass both --generator and --axes (or neither, for the shipped faces model)")
-    g = load_generator(generator_path)
-    axes = Axes.load(axes_path)
-    axes.check_latent(g.z_dim, g.content_hash)
-    ext = load_extractor(features_path) if features_path else None
-    return create_app(g, axes, ext, title=title or f"tlgan editor — {g.name}", default_lock=default_lock)
+    from ..pretrained import resolve_models
+    m = resolve_models(generator_path, axes_path, features_path)
+    if m.shipped:  # its raw Smiling axis leaks into Male (ratio ~2.5, docs/axes_eval.md): open with Male locked
+        return create_app(m.generator, m.axes, m.extractor, "tlgan editor — shipped faces model", ("Male",))
+    return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}")
 
 
 def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0):

@@ -1,4 +1,5 @@
-"""Train, evaluate, save and load feature extractors (image -> attribute logits / values).
+"""Feature extractors (image -> attribute logits / values): the protocol, training, saving, loading, and the one
+G -> F chain (:func:`label_images`) every part of tlgan uses to label generated images.
 
 A saved extractor is a directory with ``extractor.json`` (architecture, label names and types, held-out
 metrics) and ``extractor.safetensors``. Any user module can be plugged in via :func:`wrap_extractor`.
@@ -7,24 +8,76 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .data import ImageData
+from .data.images import resize
 from .errors import UserError
 from .io import file_hash, load_weights, read_json, save_weights, write_json
 from .models.classifier import Classifier
 from .progress import progress_bar
 
 
+class Extractor(Protocol):
+    """What tlgan needs of a feature extractor: ``forward(images (N, C, R, R) in [-1, 1]) -> (N, K)`` (logits for
+    binary labels, values for continuous ones), ``label_names`` (K), ``binary`` (K flags), ``resolution`` and
+    ``channels`` of its input, and a ``content_hash`` identifying its weights."""
+
+    label_names: list[str]
+    binary: list[bool]
+    resolution: int
+    channels: int
+    content_hash: str
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
+@torch.no_grad()
+def predict_labels(extractor: Extractor, x: torch.Tensor, probabilities: bool = False,
+                   batch: int = 512) -> torch.Tensor:
+    """Extractor outputs (N, K) for images x (N, C, H, W) in [-1, 1] (resized to its resolution, batched);
+    with ``probabilities`` binary columns go through a sigmoid (continuous columns stay in their units)."""
+    if len(x) == 0:
+        return torch.empty(0, len(extractor.label_names))
+    y = torch.cat([extractor(resize(x[i:i + batch], extractor.resolution)) for i in range(0, len(x), batch)])
+    return torch.where(torch.tensor(extractor.binary), torch.sigmoid(y), y) if probabilities else y
+
+
+def check_compatible(generator, extractor: Extractor) -> None:
+    """UserError unless the extractor reads images with the generator's channel count."""
+    if getattr(extractor, "channels", generator.channels) != generator.channels:
+        raise UserError(f"the generator makes {generator.channels}-channel images but the extractor expects "
+                        f"{extractor.channels}")
+
+
+@torch.no_grad()
+def label_images(generator, extractor: Extractor, z: torch.Tensor, probabilities: bool = False,
+                 batch: int = 256) -> torch.Tensor:
+    """The TL-GAN chain: latents z (N, d) -> G(z) -> F: labels (N, K) as :func:`predict_labels`."""
+    check_compatible(generator, extractor)
+    parts = [predict_labels(extractor, generator.to_unit(generator(z[i:i + batch])) * 2 - 1, probabilities)
+             for i in range(0, len(z), batch)]
+    return torch.cat(parts) if parts else torch.empty(0, len(extractor.label_names))
+
+
 def train_extractor(data: ImageData, steps: int = 2000, batch_size: int = 128, lr: float = 2e-3,
                     seed: int = 0, width: int = 32, progress: bool = True) -> Classifier:
-    """Fit a Classifier to ``data``'s labels: BCE-with-logits on binary columns, MSE on standardised continuous."""
+    """Fit a Classifier to ``data``'s labels: BCE-with-logits on binary columns, MSE on standardised continuous.
+
+    Deterministic given ``seed``; the global random stream is left exactly as it was (a forked RNG)."""
     if data.labels is None or not data.label_names:
         raise UserError(f"dataset {data.name!r} has no labels to train a feature extractor on")
-    torch.manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return _train(data, steps, batch_size, lr, seed, width, progress)
+
+
+def _train(data: ImageData, steps: int, batch_size: int, lr: float, seed: int, width: int,
+           progress: bool) -> Classifier:
     c, r = data.shape[0], data.shape[-1]
     model = Classifier(r, c, data.label_names, data.binary, width)
     y = torch.from_numpy(data.labels)
@@ -56,17 +109,10 @@ def train_extractor(data: ImageData, steps: int = 2000, batch_size: int = 128, l
     return model.eval()
 
 
-@torch.no_grad()
-def predict(model, x: torch.Tensor, batch: int = 512) -> torch.Tensor:
-    """Extractor outputs (N, K) for images (N, C, R, R) in [-1, 1], batched, in eval mode."""
-    model.eval()
-    return torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)]) if len(x) else torch.empty(0)
-
-
 def evaluate_extractor(model, data: ImageData) -> dict[str, dict[str, float]]:
     """Held-out quality per label: AUC and accuracy for binary labels, R² for continuous ones."""
     from sklearn.metrics import r2_score, roc_auc_score
-    out = predict(model, data.batch(torch.arange(len(data)))).numpy()
+    out = predict_labels(model.eval(), data.batch(torch.arange(len(data)))).numpy()
     res = {}
     for j, (name, is_bin) in enumerate(zip(data.label_names, data.binary, strict=True)):
         y = data.labels[:, j]

@@ -4,21 +4,33 @@ from __future__ import annotations
 import torch
 
 from .. import losses
-from ..train import Trainer
-from .style import mix_styles
+from ..models.conv import dcgan_init
+from ..models.style import mix_styles
+from .trainer import Built, Trainer
 
 
 class StyleGANTrainer(Trainer):
     """Non-saturating loss with lazy R1 (every ``R1_EVERY`` steps, weighted by that interval), style mixing,
     w_avg tracking and an EMA of G that carries the buffers (w_avg, constant noise) with it."""
 
+    keys = frozenset({"z_dim", "width", "r1_gamma", "style_mixing", "ema", "metric", "metric_samples",
+                      "fd_extractor_steps"})
+    defaults = dict(optimizer="adam", lr_g=2e-3, lr_d=2e-3, betas=[0.0, 0.99])
     R1_EVERY = 16
+
+    def build(self) -> Built:
+        cfg, (c, r) = self.cfg, (self.data.shape[0], self.data.shape[-1])
+        g = self.network("g", "style", z_dim=cfg.z_dim, w_dim=cfg.z_dim, resolution=r, channels=c, width=cfg.width)
+        d = self.network("d", "conv_d", resolution=r, channels=c, width=cfg.width, norm="none")
+        dcgan_init(d)
+        nets = {"g": g, "d": d, **({"ema": self.ema_of("g", g)} if cfg.ema > 0 else {})}
+        return Built(nets, {"g": (self.optimizer(g.parameters(), cfg.lr_g), cfg.lr_g),
+                            "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)})
 
     def step(self):
         cfg, bs = self.cfg, self.cfg.batch_size
         self.decay_lr()
-        self.g.train()
-        self.d.train()
+        self.train_mode()
         real = self.data.batch(self.batch_indices())
         fake = self.g.synthesis(mix_styles(self.g, torch.randn(bs, cfg.z_dim), cfg.style_mixing))
         loss_d = losses.d_bce(self.d(real), self.d(fake.detach()))

@@ -12,27 +12,23 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..train import Trainer, _optimizer
-from .conv import ConvEncoder
+from .trainer import Built, Trainer
 
 
 class VAETrainer(Trainer):
     """Gaussian encoder q(z|x) = N(μ, diag σ²), decoder p(x|z), loss = −ELBO per image (nats), reparameterised."""
 
+    keys = frozenset({"z_dim", "width", "vae_decoder", "vae_sigma", "metric", "metric_samples", "fd_extractor_steps"})
+    defaults = dict(optimizer="adam", lr_g=1e-3, betas=[0.9, 0.999])
     grid_nrow = 8
 
-    def __init__(self, cfg, data):
-        super().__init__(cfg, data)
-        kw = self.spec["kwargs"]
-        self.e = ConvEncoder(2 * kw["z_dim"], kw["resolution"], kw["channels"], cfg.width)
-        self.opt_g = _optimizer(cfg, [*self.g.parameters(), *self.e.parameters()], cfg.lr_g)
-        self.fixed_x = data.batch(torch.arange(min(32, len(data)))) if len(data) else None
-
-    def nets(self):
-        return {"g": self.g, "e": self.e}
-
-    def optimizers(self):
-        return {"g": (self.opt_g, self.cfg.lr_g)}
+    def build(self) -> Built:
+        cfg, (c, r) = self.cfg, (self.data.shape[0], self.data.shape[-1])
+        g = self.network("g", "conv", z_dim=cfg.z_dim, resolution=r, channels=c, width=cfg.width)
+        e = self.network("e", "conv_encoder", z_dim=2 * cfg.z_dim, resolution=r, channels=c, width=cfg.width)
+        self.fixed_x = self.data.batch(torch.arange(min(32, len(self.data))))
+        return Built({"g": g, "e": e}, {"g": (self.optimizer([*g.parameters(), *e.parameters()], cfg.lr_g),
+                                              cfg.lr_g)})
 
     def elbo_terms(self, x: torch.Tensor, sample: bool = True) -> dict[str, torch.Tensor]:
         """Per-image reconstruction NLL and KL (N,) in nats for images x (N, C, R, R) in [−1, 1]."""
@@ -49,8 +45,7 @@ class VAETrainer(Trainer):
 
     def step(self):
         self.decay_lr()
-        self.g.train()
-        self.e.train()
+        self.train_mode()
         idx = self.batch_indices()
         t = self.elbo_terms(self.data.batch(idx))
         rec, kl = t["rec"].mean(), t["kl"].mean()

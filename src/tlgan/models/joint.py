@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..models.conv import ConvEncoder
+from .conv import ConvEncoder
 
 
 class JointDiscriminator(nn.Module):

@@ -1,0 +1,80 @@
+"""GAN anomaly detection commands: ``anomaly train|score|bench``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import UserError
+from .app import app
+
+anomaly_app = typer.Typer(no_args_is_help=True, help="GAN anomaly detection: AnoGAN, EGBAD, GANomaly, f-AnoGAN.")
+app.add_typer(anomaly_app, name="anomaly")
+
+
+def _anomaly_config(config: Path | None, **overrides):
+    """AnomalyConfig from code defaults <- YAML file <- the command line's non-None options."""
+    from ..anomaly.detector import anomaly_config
+    from ..config import merged_values
+    return anomaly_config(**merged_values(config, overrides))
+
+
+@anomaly_app.command("train")
+def anomaly_train(method: str = typer.Argument(..., help="anogan | egbad | ganomaly | fanogan"),
+                  data: str = typer.Option("fashion", help="fashion | digits | folder:PATH (normal images only)"),
+                  normal_class: int | None = typer.Option(None, help="the normal class (fashion/digits)"),
+                  steps: int | None = typer.Option(None, help="adversarial updates (default 3000)"),
+                  encoder_steps: int | None = typer.Option(None, help="f-AnoGAN encoder updates (default 2000)"),
+                  resolution: int | None = typer.Option(None), seed: int | None = typer.Option(None),
+                  config: Path | None = typer.Option(None, help="YAML file overriding AnomalyConfig defaults"),
+                  out: Path = typer.Option(..., "--out"), resume: bool = typer.Option(False)):
+    """Train a detector on normal images, then calibrate its threshold on held-out normal training images."""
+    from ..anomaly.detector import train_detector
+    acfg = _anomaly_config(config, method=method, data=data, normal_class=normal_class, steps=steps,
+                           encoder_steps=encoder_steps, resolution=resolution, seed=seed)
+    train_detector(acfg, out, resume=resume)
+
+
+@anomaly_app.command("score")
+def anomaly_score(run: Path = typer.Argument(..., help="a run of `tlgan anomaly train`"),
+                  input: Path = typer.Option(..., "--input", help="folder of images (the detector's size)"),
+                  out: Path = typer.Option(Path("anomaly_scores"), help="scores.csv and heatmaps/ go here"),
+                  method: str | None = typer.Option(None, help="fail unless the run is this method")):
+    """Score images: per-image score, z-score vs held-out normals, flag above the threshold, residual heat maps."""
+    from ..anomaly.detector import Detector
+    from ..anomaly.files import write_scores
+    from ..data.images import read_images
+    det = Detector(run, method)
+    if out.resolve().is_relative_to(run.resolve()):
+        raise UserError("--out must not lie inside the detector's run directory (scoring never modifies a run)")
+    names, x = read_images(input, det.shape)
+    result = det.score(x, progress=True)
+    write_scores(out, names, result, x)
+    c = det.calibration
+    typer.echo(f"{det.protocol}\n{det.method}: {int(result['flag'].sum())} of {len(names)} images above the "
+               f"threshold {c['threshold']:.4g} (the {c['quantile']:.0%} quantile of held-out normal scores); "
+               f"wrote {out / 'scores.csv'} and {out / 'heatmaps'}/")
+
+
+@anomaly_app.command("bench")
+def anomaly_bench(data: str = typer.Option("fashion", help="fashion | digits"),
+                  methods: str = typer.Option("ganomaly,fanogan,egbad,anogan", help="comma-separated"),
+                  classes: str = typer.Option("0-9", help="e.g. 0-9 or 0,3,7"),
+                  steps: int | None = typer.Option(None, help="adversarial updates per detector"),
+                  encoder_steps: int | None = typer.Option(None), search_steps: int | None = typer.Option(None),
+                  test_n: int | None = typer.Option(None, help="test images (default: the whole test set)"),
+                  anogan_test_n: int = typer.Option(1000, help="AnoGAN scores at most this many test images"),
+                  config: Path | None = typer.Option(None, help="YAML file overriding AnomalyConfig defaults"),
+                  out: Path = typer.Option(Path("runs/anomaly-bench"))):
+    """One-class benchmark: each class in turn normal; per-class and mean AUROC, AP, F1 and images/s."""
+    from ..anomaly.bench import run_bench
+    try:
+        ks = [int(k) for part in classes.split(",") for k in
+              (range(int(part.split("-")[0]), int(part.split("-")[1]) + 1) if "-" in part else [part])]
+    except ValueError:
+        raise UserError(f"--classes must look like 0-9 or 0,3,7 (got {classes!r})") from None
+    base = _anomaly_config(config, data=data, normal_class=ks[0] if ks else None, steps=steps,
+                           encoder_steps=encoder_steps, search_steps=search_steps)
+    res = run_bench(base, [m.strip() for m in methods.split(",") if m.strip()], ks, out, test_n, anogan_test_n)
+    typer.echo((out / "results.md").read_text())
+    typer.echo(f"wrote {out / 'results.json'} ({len(res['runs'])} classes)")

@@ -1,0 +1,194 @@
+"""TL-GAN commands: ``features train``, ``axes sample|fit|export|import``, ``edit``, ``generate``, ``evaluate axes``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import UserError
+from ..latent.directions import METHODS
+from ..pretrained import resolve_models
+from .app import app, evaluate_app
+
+features_app = typer.Typer(no_args_is_help=True, help="Train feature extractors (image -> attributes).")
+axes_app = typer.Typer(no_args_is_help=True, help="Build (z, y) caches and fit feature axes.")
+app.add_typer(features_app, name="features")
+app.add_typer(axes_app, name="axes")
+
+
+@features_app.command("train")
+def features_train(data: str = typer.Option("faces", help="faces | fashion | digits | folder:PATH"),
+                   out: Path = typer.Option(..., "--out"), steps: int = typer.Option(2000),
+                   n: int | None = typer.Option(None, "--n", help="training images (faces default 20000)"),
+                   resolution: int | None = typer.Option(None), seed: int = typer.Option(0),
+                   data_seed: int = typer.Option(0, help="faces renderer seed: another seed = another split"),
+                   batch_size: int = typer.Option(128)):
+    """Train a CNN extractor (binary logits + regression heads); print and save held-out AUC/accuracy/R²."""
+    from ..data import load_data
+    from ..extractors import evaluate_extractor, save_extractor, train_extractor
+    if data == "faces" and n is None:
+        n = 20_000
+    train_data = load_data(data, resolution, n, seed=data_seed)
+    test = load_data(data, train_data.shape[-1], 2000 if data == "faces" else None, split="test", seed=data_seed)
+    model = train_extractor(train_data, steps=steps, batch_size=batch_size, seed=seed)
+    metrics = evaluate_extractor(model, test)
+    save_extractor(model, out, metrics, {"data": data, "n": len(train_data), "steps": steps, "seed": seed,
+                                         "data_seed": data_seed})
+    for name, m in metrics.items():
+        typer.echo(f"{name:22s} " + "  ".join(f"{k}={v:.3f}" for k, v in m.items()))
+    typer.echo(f"wrote the extractor to {out}")
+
+
+@axes_app.command("sample")
+def axes_sample(generator: str = typer.Option(...), features: Path = typer.Option(...),
+                n: int = typer.Option(20_000, "--n"), out: Path = typer.Option(..., "--out"),
+                seed: int = typer.Option(0), batch: int = typer.Option(256)):
+    """Sample latents, render, label: the (z, y) cache (memory-mapped, resumable after a kill)."""
+    from ..extractors import load_extractor
+    from ..generator import load_generator
+    from ..latent.cache import build_cache
+    cache = build_cache(load_generator(generator), load_extractor(features), n, out, seed, batch)
+    typer.echo(f"cache of {len(cache.z)} (z, y) pairs in {out}")
+
+
+@axes_app.command("fit")
+def axes_fit(cache: Path = typer.Argument(...), method: str = typer.Option("glm", help=" | ".join(METHODS)),
+             out: Path = typer.Option(..., "--out"),
+             disentangle_from: list[str] = typer.Option([], "--disentangle-from",
+                                                        help="also save a heat map of axes projected off these"),
+             layers: str | None = typer.Option(None, help="W+ caches: act on style layers A-B only (0 = coarsest)")):
+    """Fit one unit axis per label; print held-out quality; save axes + cosine heat map."""
+    from ..latent.cache import open_cache
+    from ..latent.disentangle import cosine_heatmaps, disentangle
+    if method not in METHODS:
+        raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    c = open_cache(cache)
+    axes = METHODS[method](c.z, c.y, c.label_names, c.binary)
+    axes.generator_hash, axes.space = c.meta["generator_hash"], c.meta.get("space", "z")
+    if layers is not None:
+        from ..latent.axes import restrict_layers
+        if axes.space != "w+":
+            raise UserError(f"--layers needs a cache sampled in W+ (generator RUN@w+), this one is in {axes.space}")
+        try:
+            first, last = (int(v) for v in layers.split("-"))
+        except ValueError:
+            raise UserError(f"--layers must look like 0-3, got {layers!r}") from None
+        axes = restrict_layers(axes, c.meta["n_ws"], (first, last))
+    axes.save(out)
+    for name in axes.names:
+        typer.echo(f"{name:22s} " + "  ".join(f"{k}={v:.3f}" for k, v in axes.quality[name].items()))
+    refs = disentangle_from or (["Male"] if "Male" in axes.names else [])
+    if refs:
+        cosine_heatmaps(axes, disentangle(axes, refs), out / "cosine.png")
+    typer.echo(f"wrote {len(axes.names)} {method} axes to {out}")
+
+
+@axes_app.command("export")
+def axes_export(axes_path: Path = typer.Option(..., "--axes"), name: str = typer.Option(...),
+                out: Path = typer.Option(..., "--out")):
+    """Write one axis as an InterFaceGAN boundary .npy (1, d)."""
+    from ..latent.axes import Axes, export_boundary
+    typer.echo(f"wrote {export_boundary(Axes.load(axes_path), name, out)}")
+
+
+@axes_app.command("import")
+def axes_import(boundary: Path = typer.Argument(...), axes_path: Path = typer.Option(..., "--axes"),
+                name: str = typer.Option(...), binary: bool = typer.Option(True)):
+    """Add an InterFaceGAN boundary .npy (1, d) to an axes directory under ``--name``."""
+    from ..latent.axes import Axes, import_boundary
+    axes = Axes.load(axes_path)
+    axes.add(name, import_boundary(boundary, axes.dim), binary, {"imported": str(boundary)})
+    axes.save(axes_path)
+    typer.echo(f"added axis {name} to {axes_path}")
+
+
+@app.command()
+def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
+         seed: int = typer.Option(0), n: int = typer.Option(1, "--n", help="rows: seeds seed..seed+n-1"),
+         set_: list[str] = typer.Option([], "--set", help="AXIS=λ (repeatable)"),
+         lock: list[str] = typer.Option([], "--lock", help="axes the edits must not move (repeatable)"),
+         sweep: str | None = typer.Option(None, help="AXIS=START:STOP:COUNT, one column per λ"),
+         keep_norm: bool = typer.Option(False, help="rescale edited latents to the prior's radius √d"),
+         out: Path = typer.Option(Path("edit.png"), "--out")):
+    """Edit generated faces along feature axes: original | edited, or a sweep grid."""
+    import torch
+
+    from ..data.images import save_grid
+    from ..latent.edit import edit_latents, parse_assignments, parse_sweep
+    m = resolve_models(generator, axes)
+    g, ax = m.generator, m.axes
+    edits = parse_assignments(set_)
+    for name in lock:
+        ax.index(name)
+    if not 1 <= n <= 64:
+        raise UserError("--n must be between 1 and 64")
+    z0 = torch.cat([g.latents(1, seed + i) for i in range(n)])
+    if sweep:
+        name, lams = parse_sweep(sweep)
+        cols = [edit_latents(z0, ax, {**edits, name: float(lam)}, lock, keep_norm) for lam in lams]
+    elif edits:
+        cols = [z0, edit_latents(z0, ax, edits, lock, keep_norm)]
+    else:
+        raise UserError("give --set AXIS=λ and/or --sweep AXIS=START:STOP:COUNT")
+    with torch.no_grad():
+        x = torch.stack([g(c) for c in cols], 1).flatten(0, 1)
+    save_grid(x, out, g.value_range, nrow=len(cols))
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (binary 0/1, continuous values)'),
+             n: int = typer.Option(100, "--n"), out: Path = typer.Option(..., "--out"),
+             seed: int = typer.Option(0), generator: str | None = typer.Option(None),
+             axes: Path | None = typer.Option(None), features: Path | None = typer.Option(None)):
+    """Write images whose predicted attributes meet the request (data augmentation); print the achieved rate."""
+    import json
+
+    from ..data.images import save_grid, save_pngs
+    from ..latent.edit import generate_wanted, parse_assignments
+    m = resolve_models(generator, axes, features)
+    g, ax, extractor = m.generator, m.axes, m.extractor
+    if extractor is None:
+        raise UserError("generate needs --features (the extractor that checks the attributes)")
+    if n < 1:
+        raise UserError("--n must be >= 1")
+    wanted = parse_assignments([want], "--want")
+    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    save_pngs(x, out, [f"{i:05d}.png" for i in range(len(x))], g.value_range)
+    if len(x):
+        save_grid(x[:64], out / "contact_sheet.png", g.value_range)
+    (out / "request.json").write_text(json.dumps({"want": wanted, "seed": seed, **stats}, indent=2))
+    typer.echo(f"wrote {len(x)} images to {out}; {stats['accepted']}/{stats['tried']} edited samples met the "
+               f"request ({stats['rate']:.1%}) vs {stats['base_rate']:.1%} of unedited samples")
+
+
+@evaluate_app.command("axes")
+def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
+                      judge: Path | None = typer.Option(None, help="independent extractor (default: shipped)"),
+                      references: list[str] = typer.Option(["Male"], "--reference"),
+                      n: int = typer.Option(256, "--n"), seed: int = typer.Option(0),
+                      json_out: Path = typer.Option(Path("axes_eval.json"), "--json"),
+                      report: Path | None = typer.Option(None, help="markdown report (default beside --json)")):
+    """Controllability, flip rate and leakage of every axis, raw and disentangled, by an independent judge."""
+    import json
+
+    from ..extractors import load_extractor
+    from ..latent.evaluate import evaluate_axes, write_report
+    m = resolve_models(generator, axes)
+    g, ax = m.generator, m.axes
+    if judge is None:
+        from ..pretrained import default_paths
+        judge = default_paths()["judge"]
+    result = evaluate_axes(g, load_extractor(judge), ax, references, n, seed)
+    json_out.write_text(json.dumps(result, indent=2))
+    report = report or json_out.with_suffix(".md")
+    write_report(result, report, report.with_suffix(".png"))
+    for name, r in result["raw"].items():
+        d = result["disentangled"].get(name)
+        extra = "".join(f"  leak->{ref} {r['leakage_ratio'][ref]:.2f}"
+                        + (f"/{d['leakage_ratio'][ref]:.2f}" if d else "")
+                        for ref in result["references"] if ref in r["leakage_ratio"])
+        typer.echo(f"{name:22s} ctrl {r['controllability']:+.3f}  flip {r['flip_rate']:.2f}" +
+                   (f"  (dis. ctrl {d['controllability']:+.3f} flip {d['flip_rate']:.2f})" if d else "") + extra)
+    typer.echo(f"wrote {json_out} and {report}")

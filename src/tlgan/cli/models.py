@@ -1,0 +1,104 @@
+"""Commands on datasets and generative models: ``data render``, ``train``, ``sample``, ``export``, ``evaluate fd``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import UserError
+from ..training import FAMILIES
+from .app import app, data_app, evaluate_app
+
+
+@data_app.command("render")
+def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is rendered"),
+                n: int = typer.Option(1000, "--n", help="number of images"),
+                out: Path = typer.Option(..., "--out", help="output folder"),
+                seed: int = typer.Option(0), resolution: int = typer.Option(64), start: int = typer.Option(0)):
+    """Render procedural faces: PNGs, attributes.csv (CelebA-style columns) and contact_sheet.png."""
+    from ..data.faces import write_faces
+    if dataset != "faces":
+        raise UserError(f"only the 'faces' dataset is rendered (got {dataset!r})")
+    write_faces(out, n, seed, resolution, start)
+    typer.echo(f"wrote {n} faces, attributes.csv and contact_sheet.png to {out}")
+
+
+@app.command()
+def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
+          data: str | None = typer.Option(None, help="faces | fashion | digits | shapes | ring8 | folder:PATH, "
+                                                     "optionally filtered: fashion#Sneaker, faces#Blond_Hair=0"),
+          data_b: str | None = typer.Option(None, help="cyclegan: the second domain"),
+          attributes: str | None = typer.Option(None, help="stargan: comma-separated binary labels to condition "
+                                                           "on (default Black_Hair,Blond_Hair,Brown_Hair,Male,Young)"),
+          resolution: int | None = typer.Option(None), steps: int | None = typer.Option(None),
+          batch_size: int | None = typer.Option(None), out: Path = typer.Option(Path("runs/latest")),
+          config: Path | None = typer.Option(None, help="YAML file overriding defaults"),
+          resume: bool = typer.Option(False, help="continue the run in --out"),
+          seed: int | None = typer.Option(None)):
+    """Train a model family through the one training loop; writes a run directory."""
+    from ..training import load_config
+    from ..training import train as run_train
+    cfg = load_config(config, model=model, data=data, data_b=data_b, resolution=resolution, steps=steps,
+                      batch_size=batch_size, seed=seed,
+                      attributes=[a.strip() for a in attributes.split(",")] if attributes else None)
+    run_train(cfg, out, resume=resume)
+
+
+@app.command()
+def sample(run: str = typer.Argument(..., help="run directory, TorchScript file or module:function"),
+           n: int = typer.Option(64, "--n"), seed: int = typer.Option(0),
+           out: Path | None = typer.Option(None, help="grid PNG"),
+           out_dir: Path | None = typer.Option(None, help="one PNG per sample"),
+           save_latents: Path | None = typer.Option(None, help="write the latents as .npy")):
+    """Sample images from a generator: a grid, single PNGs and/or the latents."""
+    import numpy as np
+
+    from ..data.images import save_grid, save_pngs
+    from ..generator import load_generator
+    if n < 1:
+        raise UserError("--n must be >= 1")
+    g = load_generator(run)
+    z, x = g.sample(n, seed)
+    if out is None and out_dir is None:
+        out = Path("samples.png")
+    if out is not None:
+        save_grid(x, out, g.value_range)
+        typer.echo(f"wrote a grid of {n} samples to {out}")
+    if out_dir is not None:
+        save_pngs(x, out_dir, [f"sample_{seed}_{i:05d}.png" for i in range(n)], g.value_range)
+        typer.echo(f"wrote {n} PNGs to {out_dir}")
+    if save_latents is not None:
+        np.save(save_latents, z.numpy())
+        typer.echo(f"wrote latents {tuple(z.shape)} to {save_latents}")
+
+
+@app.command()
+def export(run: Path = typer.Argument(...), out: Path = typer.Option(..., "--out"),
+           fp16: bool = typer.Option(True, help="store weights as float16 (half the size)")):
+    """Export a run's generator (best if kept, else last) as a small self-contained directory."""
+    from ..generator import export_generator
+    typer.echo(f"exported the generator to {export_generator(run, out, half=fp16)}")
+
+
+@evaluate_app.command("fd")
+def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., help="dataset the generator models"),
+                n: int = typer.Option(2000, "--n"), seed: int = typer.Option(0),
+                features: Path | None = typer.Option(None, help="extractor directory used as the feature network "
+                                                        "(default: a classifier trained on --data, cached)")):
+    """FD-<dataset> of a generator beside the floor (FD between two real splits)."""
+    from ..data import load_data
+    from ..generator import load_generator
+    from ..metrics import FrechetScorer
+    g = load_generator(run)
+    net = None
+    if features is not None:
+        from ..extractors import load_extractor
+        net = load_extractor(features)
+    res = net.resolution if net is not None else g.resolution
+    train_data = load_data(data, res, None if data != "faces" else 10_000)
+    scorer = FrechetScorer.for_dataset(data, train_data, n=n, feature_net=net)
+    _, x = g.sample(n, seed)
+    from ..data.images import resize
+    x = resize(g.to_unit(x) * 2 - 1, res)
+    typer.echo(f"{scorer.name}: {scorer.score(x):.3f}   floor (real vs real): {scorer.floor(train_data, n):.3f}"
+               f"   ({n} samples, feature network: {features or 'default classifier'})")

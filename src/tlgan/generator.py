@@ -1,0 +1,191 @@
+"""The Generator contract and every way to open one: a run directory, a TorchScript file or a factory.
+
+``load_generator(path)`` accepts a run directory (``RUN``, ``RUN@w``, ``RUN@w+``), a TorchScript file
+(``*.pt``/``*.ts`` + a JSON descriptor) or a ``module:function`` factory, and returns a :class:`Generator`.
+``load_network(run, name)`` rebuilds any saved network of a run from the spec in its ``config.json``.
+
+Trust: a TorchScript file or a factory is code; it runs with your rights when it is loaded and called, like any
+Python package you import. Load only models you trust. Run directories hold only JSON and safetensors.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .errors import UserError
+from .io import file_hash, load_weights, read_json, save_weights, write_json
+from .models.registry import LATENT_GENERATORS, build_network
+
+
+class Generator(nn.Module):
+    """A ready generator: ``forward(latent (N, z_dim)) -> images (N, C, R, R)`` in ``value_range``.
+
+    Carries its descriptor: ``z_dim``, ``resolution``, ``channels``, ``value_range`` and ``content_hash``.
+    ``prior`` maps draws from N(0, I) of size ``prior_dim`` to latents (identity for Z; the mapping network for a
+    StyleGAN's W / W+), so every sampler in tlgan draws ``prior(randn)``.
+    """
+
+    def __init__(self, net: nn.Module, z_dim: int, resolution: int, channels: int,
+                 value_range=(-1.0, 1.0), content_hash: str = "", name: str = "", prior=None, prior_dim=None):
+        super().__init__()
+        self.net, self.z_dim, self.resolution, self.channels = net, int(z_dim), int(resolution), int(channels)
+        self.value_range, self.content_hash, self.name = tuple(value_range), content_hash, name
+        self.prior_fn, self.prior_dim = prior, int(prior_dim or z_dim)
+        self.space, self.n_ws = "z", 1  # "w" / "w+" (with n_ws per-layer styles) for a StyleGAN's W spaces
+        self.eval()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise UserError(f"latent must have shape (N, {self.z_dim}), got {tuple(z.shape)}")
+        return self.net(z)
+
+    @torch.no_grad()
+    def prior(self, noise: torch.Tensor) -> torch.Tensor:
+        """N(0, I) draws (N, prior_dim) -> latents (N, z_dim) of this generator's space."""
+        return noise if self.prior_fn is None else self.prior_fn(noise)
+
+    def latents(self, n: int, seed: int = 0) -> torch.Tensor:
+        """``n`` latents from the prior, reproducible by seed: (n, z_dim) float32."""
+        return self.prior(torch.randn(n, self.prior_dim, generator=torch.Generator().manual_seed(seed)))
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0, batch: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+        """(latents (n, z_dim), images (n, C, R, R) in value_range) for a seed."""
+        z = self.latents(n, seed)
+        return z, torch.cat([self(z[i:i + batch]) for i in range(0, n, batch)])
+
+    def to_unit(self, x: torch.Tensor) -> torch.Tensor:
+        """Map images from value_range to [0, 1]."""
+        lo, hi = self.value_range
+        return ((x - lo) / (hi - lo)).clamp(0, 1)
+
+
+def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best: bool = True) -> Generator:
+    """Load a generator from a run directory, a TorchScript file or a ``module:function`` factory.
+
+    Run directory: uses ``best/generator.safetensors`` if present (and ``best``), else ``generator.safetensors``.
+    A StyleGAN-style run can be opened in its W or W+ space with a suffix: ``RUN@w`` (one w for every layer,
+    latent (N, w_dim)) or ``RUN@w+`` (one w per layer, latent (N, n_ws * w_dim)); the default is Z.
+    TorchScript / factory: ``descriptor`` (or ``<file>.json`` beside a TorchScript file) gives ``z_dim``,
+    ``resolution``, ``channels`` and optionally ``value_range``.
+    """
+    path, space = _split_space(path)
+    p = Path(path)
+    if p.is_dir():
+        cfg_path = p / "config.json"
+        if not cfg_path.exists():
+            raise UserError(f"{p} is not a tlgan run directory (no config.json)")
+        cfg = read_json(cfg_path)
+        spec = cfg.get("generator")
+        if not spec or spec.get("arch") not in LATENT_GENERATORS:
+            if "translator" in cfg:
+                raise UserError(f"{p} is a {cfg.get('model')} run: an image-to-image translator with no latent "
+                                f"space; apply it with `tlgan translate {p} --input IMAGES`")
+            raise UserError(f"{p} holds no latent generator (config.json has no usable 'generator' entry)")
+        weights = _weights(p, best)
+        net = load_weights(build_network(spec), weights).float()
+        kw = spec["kwargs"]
+        shape = kw.get("out_shape") or [kw["channels"], kw["resolution"], kw["resolution"]]
+        g = Generator(net, kw["z_dim"], shape[-1], shape[0], cfg.get("value_range", (-1, 1)),
+                      file_hash(weights), name=p.name)
+        return g if space == "z" else _style_space(g, space)
+    if p.suffix in (".pt", ".ts", ".torchscript") and p.exists():
+        desc = descriptor or read_json(p.with_suffix(".json"))
+        try:
+            net = torch.jit.load(str(p), map_location="cpu")
+        except RuntimeError as e:
+            raise UserError(f"{p}: not a TorchScript file ({str(e).splitlines()[0]})") from None
+        return _described(net, desc, file_hash(p), p.stem)
+    if ":" in str(path) and not p.exists():
+        mod_name, fn_name = str(path).split(":", 1)
+        try:
+            factory = getattr(importlib.import_module(mod_name), fn_name)
+        except (ImportError, AttributeError) as e:
+            raise UserError(f"cannot import generator factory {path}: {e}") from None
+        made = factory()
+        net, desc = made if isinstance(made, tuple) else (made, descriptor or getattr(made, "descriptor", None))
+        return _described(net, desc, hashlib.sha256(str(path).encode()).hexdigest()[:16], fn_name)
+    raise UserError(f"{path}: expected a run directory, a TorchScript file (.pt) or module:function")
+
+
+def _weights(run: Path, best: bool) -> Path:
+    """The inference weights of a run: ``best/generator.safetensors`` if kept (and ``best``), else the last."""
+    weights = run / "best" / "generator.safetensors"
+    return weights if best and weights.exists() else run / "generator.safetensors"
+
+
+def load_network(run: str | os.PathLike, name: str) -> nn.Module:
+    """Network ``name`` of a run (``RUN/state/<name>.safetensors``), rebuilt from the spec in its config.json,
+    in eval mode with gradients off. UserError if the run has no such network."""
+    run = Path(run)
+    specs = read_json(run / "config.json").get("networks", {})
+    if name not in specs:
+        raise UserError(f"{run} has no network {name!r} (it has: {', '.join(specs) or 'none'})")
+    net = load_weights(build_network(specs[name]), run / "state" / f"{name}.safetensors")
+    return net.float().eval().requires_grad_(False)
+
+
+def _split_space(path) -> tuple[str, str]:
+    text = str(path)
+    for space in ("w+", "w", "z"):
+        if text.endswith("@" + space):
+            return text[: -len(space) - 1], space
+    return text, "z"
+
+
+class _StyleSynthesis(nn.Module):
+    """W / W+ latents -> images through a StyleGenerator's synthesis network (constant noise)."""
+
+    def __init__(self, g, plus: bool):
+        super().__init__()
+        self.g, self.plus = g, plus
+
+    def forward(self, w: torch.Tensor) -> torch.Tensor:
+        n_ws, w_dim = self.g.n_ws, self.g.w_dim
+        ws = w.view(len(w), n_ws, w_dim) if self.plus else w[:, None].expand(-1, n_ws, -1)
+        return self.g.synthesis(ws)
+
+
+def _style_space(g: Generator, space: str) -> Generator:
+    from .models.style import StyleGenerator
+    net = g.net
+    if not isinstance(net, StyleGenerator):
+        raise UserError(f"{g.name}: only StyleGAN-style generators have a {space.upper()} space (this one has Z)")
+    plus = space == "w+"
+
+    def prior(z):
+        w = net.map(z, net.truncation)
+        return w.repeat(1, net.n_ws) if plus else w
+
+    out = Generator(_StyleSynthesis(net, plus), net.w_dim * (net.n_ws if plus else 1), g.resolution, g.channels,
+                    g.value_range, f"{g.content_hash}@{space}", f"{g.name}@{space}", prior, net.z_dim)
+    out.space, out.n_ws = space, net.n_ws if plus else 1
+    return out
+
+
+def _described(net: nn.Module, desc: dict | None, content_hash: str, name: str) -> Generator:
+    need = ("z_dim", "resolution", "channels")
+    if not desc or any(k not in desc for k in need):
+        raise UserError(f"generator {name}: descriptor must give {', '.join(need)} (and optionally value_range)")
+    return Generator(net, desc["z_dim"], desc["resolution"], desc["channels"],
+                     desc.get("value_range", (-1.0, 1.0)), content_hash, name)
+
+
+def export_generator(run, out, half: bool = True, best: bool = True) -> Path:
+    """Copy a run's inference generator into ``out`` (config.json + generator.safetensors, fp16 by default)."""
+    from safetensors.torch import load_file
+    run, out = Path(run), Path(out)
+    cfg = read_json(run / "config.json")
+    weights = _weights(run, best)
+    if not weights.exists():
+        raise UserError(f"{run} has no generator weights yet")
+    out.mkdir(parents=True, exist_ok=True)
+    save_weights(load_file(str(weights)), out / "generator.safetensors", half=half)
+    write_json(out / "config.json", {"generator": cfg["generator"], "value_range": cfg.get("value_range", [-1, 1]),
+                                     "trained_with": {k: v for k, v in cfg.items() if k != "generator"}})
+    return out

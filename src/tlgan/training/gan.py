@@ -1,0 +1,95 @@
+"""The seeds' GAN family on one trainer: vanilla GAN (MLP), DCGAN, WGAN (clipping + RMSProp) and WGAN-GP.
+
+The four differ only in their defaults (losses, optimiser, n_critic, clipping, penalty, critic norm); the networks
+are the MLP pair (``gan``, and any family on 2-D point data) or the DCGAN conv pair.
+"""
+from __future__ import annotations
+
+import torch
+
+from .. import losses
+from ..models.conv import dcgan_init
+from .trainer import Built, Trainer
+
+GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "mlp_hidden_g", "mlp_hidden_d", "mlp_batchnorm", "d_loss",
+                      "g_loss", "n_critic", "clip", "gp_lambda", "ema", "metric", "metric_samples",
+                      "fd_extractor_steps"})
+
+
+class GANTrainer(Trainer):
+    """G and D (or critic) with EMA of G; ``step()`` does n_critic D updates + one G update."""
+
+    keys = GAN_KEYS
+    defaults = dict(d_norm="batch", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+                    betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0)
+
+    def build(self) -> Built:
+        cfg, shape = self.cfg, self.data.shape
+        if self.mlp:
+            g = self.network("g", "mlp", z_dim=cfg.z_dim, out_shape=list(shape), hidden=list(cfg.mlp_hidden_g),
+                             batchnorm=cfg.mlp_batchnorm, out_act="none" if len(shape) == 1 else "tanh")
+            d = self.network("d", "mlp_d", in_shape=list(shape), hidden=list(cfg.mlp_hidden_d))
+        else:
+            c, r = shape[0], shape[-1]
+            g = self.network("g", "conv", z_dim=cfg.z_dim, resolution=r, channels=c, width=cfg.width)
+            d = self.network("d", "conv_d", resolution=r, channels=c, width=cfg.width, norm=cfg.d_norm)
+            dcgan_init(g)
+            dcgan_init(d)
+        nets = {"g": g, "d": d}
+        if cfg.ema > 0:
+            nets["ema"] = self.ema_of("g", g)
+        self.d_loss_fn, self.g_loss_fn = losses.D_LOSSES[cfg.d_loss], losses.G_LOSSES[cfg.g_loss]
+        return Built(nets, {"g": (self.optimizer(g.parameters(), cfg.lr_g), cfg.lr_g),
+                            "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)})
+
+    @property
+    def mlp(self) -> bool:
+        """MLP networks: the vanilla GAN, and every family on point data."""
+        return self.cfg.model == "gan" or len(self.data.shape) == 1
+
+    def step(self) -> dict[str, torch.Tensor]:
+        cfg, bs = self.cfg, self.cfg.batch_size
+        self.decay_lr()
+        self.train_mode()
+        for _ in range(cfg.n_critic):
+            real = self.data.batch(self.batch_indices())
+            fake = self.g(torch.randn(bs, cfg.z_dim))
+            loss_d = self.d_loss_fn(self.d(real), self.d(fake.detach()))
+            out = {"d_loss": loss_d.detach()}
+            if cfg.gp_lambda > 0:
+                gp, norms = losses.gradient_penalty(self.d, real, fake.detach())
+                loss_d = loss_d + cfg.gp_lambda * gp
+                out["grad_norm"] = norms.mean()
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+            if cfg.clip > 0:
+                with torch.no_grad():
+                    for p in self.d.parameters():
+                        p.clamp_(-cfg.clip, cfg.clip)
+        # G update on the last critic iteration's fake (the canonical DCGAN order)
+        loss_g = self.g_loss_fn(self.d(fake))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self.update_ema()
+        self.step_no += 1
+        out["g_loss"] = loss_g.detach()
+        return out
+
+
+class VanillaGANTrainer(GANTrainer):
+    """The seeds' MLP GAN (100→256→512→1024→out; D 784→512→256→1), BCE with the non-saturating G loss."""
+    defaults = {**GANTrainer.defaults, "d_norm": "none"}
+
+
+class WGANTrainer(GANTrainer):
+    """WGAN: Wasserstein losses, weight clipping at 0.01, RMSProp at 5e-5, five critic updates per G update."""
+    defaults = dict(d_norm="batch", d_loss="wasserstein", g_loss="wasserstein", optimizer="rmsprop", lr_g=5e-5,
+                    lr_d=5e-5, betas=None, n_critic=5, clip=0.01, gp_lambda=0.0)
+
+
+class WGANGPTrainer(GANTrainer):
+    """WGAN-GP: gradient penalty λ = 10 (per-sample norm, so the critic has LayerNorm, never BatchNorm)."""
+    defaults = dict(d_norm="layer", d_loss="wasserstein", g_loss="wasserstein", optimizer="adam", lr_g=1e-4,
+                    lr_d=1e-4, betas=[0.5, 0.9], n_critic=5, clip=0.0, gp_lambda=10.0)

@@ -1,0 +1,152 @@
+"""The one training loop every family plugs into; it names no family (they live in ``registry.FAMILIES``).
+
+Run directory layout::
+
+    RUN/config.json              resolved TrainConfig, the spec of every network (``networks``) and of the
+                                 generator load_generator opens (``generator``), family info (``translator``)
+    RUN/generator.safetensors    inference weights of the last checkpoint (EMA of G when ema > 0)
+    RUN/best/                    generator.safetensors + metric.json of the best checkpoint (metric != none)
+    RUN/state/                   g/d/ema .safetensors + trainer.pt (optimisers, RNG, step): for --resume
+    RUN/samples/step_XXXXXX.png  fixed-noise sample grids
+    RUN/tb/                      TensorBoard scalars
+
+Every write is atomic (temp file or directory, then rename); a crash leaves the previous checkpoint whole.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from ..config import TrainConfig
+from ..data import ImageData, load_data
+from ..errors import UserError
+from ..io import read_json, replace_dir, save_weights, write_json
+from ..progress import progress_bar
+from .registry import family, make_config
+from .trainer import Trainer
+
+
+class TrainingDiverged(UserError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+RUN_ENTRIES = ("generator", "networks", "value_range", "translator")  # config.json entries beside TrainConfig
+
+
+def _run_config(cfg: TrainConfig, trainer: Trainer) -> dict:
+    out = {**dataclasses.asdict(cfg), "networks": trainer.specs, **trainer.info}
+    if trainer.spec is not None:
+        out |= {"generator": trainer.spec, "value_range": [-1.0, 1.0]}
+    return out
+
+
+def run_config(run: str | Path) -> TrainConfig:
+    """The resolved TrainConfig a run was trained with (from RUN/config.json)."""
+    saved = read_json(Path(run) / "config.json")
+    return make_config({k: v for k, v in saved.items() if k not in RUN_ENTRIES}, check_keys=False)
+
+
+def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageData | None = None,
+          progress: bool = True, log=print, make_trainer=None) -> Path:
+    """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``). Returns the run path.
+
+    ``make_trainer(cfg, data)`` builds the :class:`Trainer` (default: the family ``cfg.model`` names in
+    :data:`tlgan.training.registry.FAMILIES`).
+
+    Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
+    """
+    run = Path(out)
+    if resume:
+        cfg = dataclasses.replace(run_config(run), steps=cfg.steps)
+    elif run.exists() and any(run.iterdir()):
+        raise UserError(f"{run} already exists and is not empty; pass --resume to continue it or choose another --out")
+    if data is None:
+        data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
+    trainer = (make_trainer or family(cfg.model))(cfg, data)
+    created = not run.exists()
+    try:
+        run.mkdir(parents=True, exist_ok=True)
+        write_json(run / "config.json", _run_config(cfg, trainer))
+        if resume:
+            trainer.load(run)
+        return _loop(trainer, run, progress, log)
+    except BaseException:
+        if created and not (run / "state").exists():
+            shutil.rmtree(run, ignore_errors=True)  # no half-written run directory
+        raise
+
+
+def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
+    from torch.utils.tensorboard import SummaryWriter
+    cfg = trainer.cfg
+    writer = SummaryWriter(str(run / "tb"))
+    metric_fn = _metric(cfg, trainer.data) if cfg.metric != "none" else None
+    t0, start = time.time(), trainer.step_no
+    bar = progress_bar(total=cfg.steps, initial=start, desc=f"{cfg.model} {cfg.data}", disable=not progress)
+    try:
+        while trainer.step_no < cfg.steps:
+            out = trainer.step()
+            s = trainer.step_no
+            vals = torch.stack(list(out.values()))
+            if not torch.isfinite(vals).all():
+                raise TrainingDiverged(f"losses became NaN/inf at step {s} ({_fmt(out)}); the last good "
+                                       f"checkpoint in {run} is kept: lower the learning rate or resume from it")
+            bar.update(1)
+            if s % cfg.log_every == 0 or s == cfg.steps:
+                for k, v in out.items():
+                    writer.add_scalar(k, float(v), s)
+                bar.set_postfix_str(_fmt(out))
+            due_sample = trainer.data.is_image and (s % cfg.sample_every == 0 or s == cfg.steps)
+            due_ckpt = s % cfg.ckpt_every == 0 or s == cfg.steps
+            if trainer.ema is not None and (due_sample or due_ckpt):
+                trainer.recalibrate_ema()  # once, before grids, the metric and the checkpoint use the EMA
+            if due_sample:
+                from ..data.images import save_grid
+                save_grid(trainer.samples(), run / "samples" / f"step_{s:06d}.png", nrow=trainer.grid_nrow)
+            if due_ckpt:
+                if metric_fn is not None:
+                    value = metric_fn(trainer.inference_g)
+                    writer.add_scalar(cfg.metric, value, s)
+                    if value < trainer.best:
+                        trainer.best = value
+                        best_tmp = run / "best.tmp"
+                        best_tmp.mkdir(exist_ok=True)
+                        save_weights(trainer.inference_g.state_dict(), best_tmp / "generator.safetensors")
+                        write_json(best_tmp / "metric.json", {"metric": cfg.metric, "value": value, "step": s})
+                        replace_dir(best_tmp, run / "best")
+                trainer.save(run)
+    finally:
+        bar.close()
+        writer.close()
+    rate = (trainer.step_no - start) * cfg.batch_size / max(time.time() - t0, 1e-9)
+    log(f"trained {cfg.model} to step {trainer.step_no} ({rate:.0f} img/s); run written to {run}")
+    return run
+
+
+def _fmt(out: dict) -> str:
+    return " ".join(f"{k}={float(v):.3f}" for k, v in out.items())
+
+
+def _metric(cfg: TrainConfig, data: ImageData):
+    """A function G -> FD-<dataset> against held-out real images (lower is better).
+
+    Building it (loading or training the feature network, reading test images) never touches the run's random
+    stream: a cold and a warm feature-network cache give the same run."""
+    from ..metrics import FrechetScorer
+    with torch.random.fork_rng(devices=[]):
+        scorer = FrechetScorer.for_dataset(cfg.data, data, n=cfg.metric_samples,
+                                           extractor_steps=cfg.fd_extractor_steps)
+    z = torch.randn(cfg.metric_samples, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 3))
+
+    @torch.no_grad()
+    def fd(g) -> float:
+        was = g.training
+        g.eval()
+        x = torch.cat([g(z[i:i + 256]) for i in range(0, len(z), 256)])
+        g.train(was)
+        return scorer.score(x)
+    return fd

@@ -1,0 +1,50 @@
+"""FAMILIES: training family name -> trainer class. The one list a family joins (``tlgan train NAME``).
+
+A trainer class fills the contract in :mod:`tlgan.training.trainer` (``build()``, ``step()``, ``keys``,
+``defaults``); the CLI's family choices, config validation and the family-contract test all read this table.
+"""
+from __future__ import annotations
+
+from ..config import COMMON_KEYS, TrainConfig, build, merged_values, resolve
+from ..errors import UserError
+from .cyclegan import CycleGANTrainer
+from .gan import GANTrainer, VanillaGANTrainer, WGANGPTrainer, WGANTrainer
+from .stargan import StarGANTrainer
+from .stylegan import StyleGANTrainer
+from .trainer import Trainer
+from .vae import VAETrainer
+
+FAMILIES: dict[str, type[Trainer]] = {
+    "gan": VanillaGANTrainer,
+    "dcgan": GANTrainer,
+    "wgan": WGANTrainer,
+    "wgan-gp": WGANGPTrainer,
+    "vae": VAETrainer,
+    "stylegan": StyleGANTrainer,
+    "cyclegan": CycleGANTrainer,
+    "stargan": StarGANTrainer,
+}
+
+
+def family(name: str) -> type[Trainer]:
+    """The trainer class of family ``name``; UserError naming the known ones."""
+    if name not in FAMILIES:
+        raise UserError(f"unknown model {name!r}; expected one of {', '.join(FAMILIES)}")
+    return FAMILIES[name]
+
+
+def make_config(values: dict, check_keys: bool = True) -> TrainConfig:
+    """A resolved TrainConfig from ``values`` (option -> value). Unknown keys are errors; with ``check_keys``
+    so is a key the family does not read (e.g. ``ema`` for cyclegan), which would otherwise silently do nothing."""
+    cfg = build(TrainConfig, values)
+    fam = family(cfg.model)
+    ignored = sorted(set(values) - COMMON_KEYS - fam.keys) if check_keys else []
+    if ignored:
+        raise UserError(f"{cfg.model} does not use config key(s) {', '.join(ignored)}; it reads: "
+                        f"{', '.join(sorted(COMMON_KEYS | fam.keys))}")
+    return resolve(cfg, fam.defaults)
+
+
+def load_config(path=None, **overrides) -> TrainConfig:
+    """Defaults <- YAML file (if given) <- non-None keyword overrides; then :func:`make_config`."""
+    return make_config(merged_values(path, overrides))
