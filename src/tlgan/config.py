@@ -42,7 +42,7 @@ class TrainConfig:
     clip: float | None = None             # WGAN weight clipping (0 = off)
     gp_lambda: float | None = None        # gradient penalty weight (0 = off)
     lr_decay: str = "none"                # none | linear (to 0 at the last step)
-    ema: float = 0.0                      # EMA decay of G's weights (0 = off), e.g. 0.999
+    ema: float | None = None              # EMA decay of G's weights (0 = off), e.g. 0.999
     seed: int = 0
     log_every: int = 50                   # TensorBoard scalars / progress-bar refresh
     sample_every: int = 500               # fixed-noise sample grid
@@ -63,6 +63,10 @@ class TrainConfig:
                                                            "Young"])  # stargan: the conditioning labels
     cls_lambda: float = 1.0               # stargan: attribute-classification weight
     rec_lambda: float = 10.0              # stargan: reconstruction weight
+    max_channels: int = 256               # pggan: feature maps at the coarse levels are capped here
+    pg_phase_steps: int = 1000            # pggan: generator updates per fade-in and per stabilisation phase
+    pg_batch_sizes: list[int] | None = None  # pggan: batch size per level, 4x4 first (None: batch_size)
+    drift: float = 0.001                  # pggan (wasserstein): weight of the drift term E[D(x)^2]
 
 
 def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
@@ -77,7 +81,7 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
               (cfg.n_critic is None or cfg.n_critic >= 1, "n_critic must be >= 1"),
               (not (cfg.gp_lambda and cfg.d_norm == "batch"),
                "a gradient penalty is per sample: BatchNorm in the critic breaks it; use d_norm layer or none"),
-              (0.0 <= cfg.ema < 1.0, "ema must be in [0, 1)"),
+              (cfg.ema is None or 0.0 <= cfg.ema < 1.0, "ema must be in [0, 1)"),
               (cfg.metric in ("none", "fd"), "metric must be none or fd"),
               (cfg.lr_decay in ("none", "linear"), "lr_decay must be none or linear"),
               (cfg.vae_decoder in ("bernoulli", "gaussian") and cfg.vae_sigma > 0,

@@ -19,8 +19,23 @@ app.add_typer(data_app, name="data")
 app.add_typer(evaluate_app, name="evaluate")
 
 
+def _click_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(usage-error classes, abort classes) of click and of the copy of click that newer typer releases vendor."""
+    import importlib
+    usage, abort = [click.ClickException], [click.exceptions.Abort]
+    try:
+        usage.append(importlib.import_module("typer._click.exceptions").ClickException)
+    except (ImportError, AttributeError):
+        pass
+    if isinstance(getattr(typer, "Abort", None), type):
+        abort.append(typer.Abort)
+    return tuple(usage), tuple(abort)
+
+
 def main() -> None:
-    """Console entry point: run the app, turning UserError into a one-line message and exit status 2."""
+    """Console entry point: run the app; a user error or a command-line mistake prints one line (``error: ...``)
+    and exits with status 2."""
+    usage_errors, aborts = _click_errors()
     try:
         app(standalone_mode=False)
     except UserError as e:
@@ -28,10 +43,15 @@ def main() -> None:
         sys.exit(2)
     except (typer.Exit, SystemExit) as e:
         sys.exit(getattr(e, "exit_code", getattr(e, "code", 0)))
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except click.exceptions.Abort:
+    except usage_errors as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # `tlgan axes` alone: the group's help, as click shows it
+            e.show()
+            sys.exit(0)
+        ctx = getattr(e, "ctx", None)
+        sub = ctx.command_path.split()[len(ctx.find_root().command_path.split()):] if ctx else []
+        typer.echo(f"error: {e.format_message()} (see `{' '.join(['tlgan', *sub, '--help'])}`)", err=True)
+        sys.exit(2)
+    except aborts:
         sys.exit(130)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

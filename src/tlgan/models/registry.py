@@ -12,6 +12,7 @@ from ..errors import UserError
 from .conv import ConvDiscriminator, ConvEncoder, ConvGenerator
 from .joint import JointDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
+from .pggan import PGDiscriminator, PGGenerator
 from .style import StyleGenerator
 from .translation import PatchDiscriminator, ResnetGenerator
 
@@ -19,6 +20,8 @@ ARCHS: dict[str, type[nn.Module]] = {
     "mlp": MLPGenerator,              # z -> images or points (the seeds' vanilla GAN)
     "conv": ConvGenerator,            # z -> images (DCGAN)
     "style": StyleGenerator,          # z -> images (StyleGAN-style: mapping, modulated convs)
+    "pggan": PGGenerator,             # z -> images (progressive growing)
+    "pggan_d": PGDiscriminator,
     "mlp_d": MLPDiscriminator,
     "conv_d": ConvDiscriminator,
     "conv_encoder": ConvEncoder,      # images -> latents (VAE, EGBAD, GANomaly, f-AnoGAN)
@@ -26,7 +29,7 @@ ARCHS: dict[str, type[nn.Module]] = {
     "resnet": ResnetGenerator,        # images -> images (CycleGAN, StarGAN)
     "patch_d": PatchDiscriminator,
 }
-LATENT_GENERATORS = ("mlp", "conv", "style")  # the archs load_generator can open
+LATENT_GENERATORS = ("mlp", "conv", "style", "pggan")  # the archs load_generator can open
 
 
 def spec(arch: str, **kwargs) -> dict:

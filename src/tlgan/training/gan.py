@@ -21,7 +21,7 @@ class GANTrainer(Trainer):
 
     keys = GAN_KEYS
     defaults = dict(d_norm="batch", d_loss="bce", g_loss="nonsaturating", optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-                    betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0)
+                    betas=[0.5, 0.999], n_critic=1, clip=0.0, gp_lambda=0.0, ema=0.0)
 
     def build(self) -> Built:
         cfg, shape = self.cfg, self.data.shape
@@ -86,10 +86,10 @@ class VanillaGANTrainer(GANTrainer):
 class WGANTrainer(GANTrainer):
     """WGAN: Wasserstein losses, weight clipping at 0.01, RMSProp at 5e-5, five critic updates per G update."""
     defaults = dict(d_norm="batch", d_loss="wasserstein", g_loss="wasserstein", optimizer="rmsprop", lr_g=5e-5,
-                    lr_d=5e-5, betas=None, n_critic=5, clip=0.01, gp_lambda=0.0)
+                    lr_d=5e-5, betas=None, n_critic=5, clip=0.01, gp_lambda=0.0, ema=0.0)
 
 
 class WGANGPTrainer(GANTrainer):
     """WGAN-GP: gradient penalty λ = 10 (per-sample norm, so the critic has LayerNorm, never BatchNorm)."""
     defaults = dict(d_norm="layer", d_loss="wasserstein", g_loss="wasserstein", optimizer="adam", lr_g=1e-4,
-                    lr_d=1e-4, betas=[0.5, 0.9], n_critic=5, clip=0.0, gp_lambda=10.0)
+                    lr_d=1e-4, betas=[0.5, 0.9], n_critic=5, clip=0.0, gp_lambda=10.0, ema=0.0)

@@ -9,6 +9,7 @@ from ..config import COMMON_KEYS, TrainConfig, build, merged_values, resolve
 from ..errors import UserError
 from .cyclegan import CycleGANTrainer
 from .gan import GANTrainer, VanillaGANTrainer, WGANGPTrainer, WGANTrainer
+from .pggan import PGGANTrainer
 from .stargan import StarGANTrainer
 from .stylegan import StyleGANTrainer
 from .trainer import Trainer
@@ -21,6 +22,7 @@ FAMILIES: dict[str, type[Trainer]] = {
     "wgan-gp": WGANGPTrainer,
     "vae": VAETrainer,
     "stylegan": StyleGANTrainer,
+    "pggan": PGGANTrainer,
     "cyclegan": CycleGANTrainer,
     "stargan": StarGANTrainer,
 }

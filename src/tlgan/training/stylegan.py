@@ -15,7 +15,7 @@ class StyleGANTrainer(Trainer):
 
     keys = frozenset({"z_dim", "width", "r1_gamma", "style_mixing", "ema", "metric", "metric_samples",
                       "fd_extractor_steps"})
-    defaults = dict(optimizer="adam", lr_g=2e-3, lr_d=2e-3, betas=[0.0, 0.99])
+    defaults = dict(optimizer="adam", lr_g=2e-3, lr_d=2e-3, betas=[0.0, 0.99], ema=0.0)
     R1_EVERY = 16
 
     def build(self) -> Built:
