@@ -49,7 +49,7 @@ def test_resume_in_the_middle_of_a_fade_is_bit_identical(tmp_path):
     part = train(make_config({**TINY, "steps": 4}), tmp_path / "part", progress=False, log=log)  # stops at α = 1/3
     train(make_config({**TINY, "steps": 8}), part, resume=True, progress=False, log=log)
     for name in ("g", "d", "ema"):
-        a, b = load_file(str(full / "state" / f"{name}.safetensors")), load_file(str(part / "state" / f"{name}.safetensors"))
+        a, b = (load_file(str(run / "state" / f"{name}.safetensors")) for run in (full, part))
         assert all(torch.equal(a[k], b[k]) for k in a), name
     g = load_generator(full)
     assert g.resolution == 16 and g.sample(2)[1].shape == (2, 1, 16, 16)

@@ -66,9 +66,10 @@ def minibatch_stddev(x: torch.Tensor, group: int = 4) -> torch.Tensor:
 
 def levels_of(resolution: int) -> int:
     """Number of levels from 4×4 to ``resolution`` (a power of two ≥ 8): 8 → 2, 64 → 5."""
-    k = int(round(math.log2(resolution / 4)))
+    k = round(math.log2(max(resolution, 1) / 4))
     if resolution < 8 or 4 * 2 ** k != resolution:
-        raise UserError(f"pg-GAN grows 4x4 to a power of two: resolution must be 8, 16, 32, 64 or 128 (got {resolution})")
+        raise UserError(f"pg-GAN grows 4x4 to a power of two: resolution must be 8, 16, 32, 64 or 128 "
+                        f"(got {resolution})")
     return k + 1
 
 
