@@ -16,7 +16,7 @@ def app():
 
 @pytest.fixture(scope="module")
 def client(app):
-    return TestClient(app)
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +114,33 @@ def test_load_20_clients_x_50_requests(app, z):
     print(f"\nload test: 20 clients x 50 requests, errors {errors}, p50 {np.percentile(times, 50):.1f} ms, "
           f"p95 {np.percentile(times, 95):.1f} ms")
     assert errors == 0 and len(times) == 1000
+
+
+def test_huge_bodies_and_lock_lists_are_refused_fast(client, z):
+    body = '{"z": %s, "lock": [%s]}' % (z, ",".join(['"Male"'] * 1_000_000))  # ~9 MB
+    t = time.perf_counter()
+    r = client.post("/api/render", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and time.perf_counter() - t < 0.1
+    r = client.post("/api/render", json={"z": z, "lock": ["Male"] * 50})  # small, but more locks than axes
+    assert r.status_code == 422 and len(r.text) < 300
+    r = client.post("/api/render", json={"z": z, "edits": {"x" * 5000: 1.0}})  # unknown name: not echoed in full
+    assert r.status_code == 422 and len(r.text) < 300
+
+
+def test_foreign_host_headers_are_refused(client, z):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example."""
+    assert client.get("/api/info", headers={"host": "evil.example"}).status_code == 403
+    assert client.get("/api/info", headers={"host": "localhost:8000"}).status_code == 200
+    assert client.get("/docs").status_code == 404  # Swagger UI would load from a CDN: off; schema stays
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_demo_on_a_busy_port_is_one_line():
+    import socket
+
+    from conftest import run_cli
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        code, out, err = run_cli("demo", "--port", str(s.getsockname()[1]))
+    assert code == 2 and err.startswith("error: cannot serve") and "--port" in err and "running" not in out

@@ -52,3 +52,19 @@ def test_export_roundtrip_keeps_outputs(tmp_path):
     assert torch.allclose(g(z), g2(z), atol=1e-3)
     with pytest.raises(UserError, match="not a tlgan run directory"):
         load_generator(tmp_path)
+
+
+def test_factory_in_the_current_directory_works_through_the_console_script(tmp_path):
+    import shutil
+    import subprocess
+    (tmp_path / "here_gens.py").write_text(
+        "import torch\n"
+        "def make():\n"
+        "    return torch.nn.Sequential(torch.nn.Unflatten(1, (3, 2, 2)), torch.nn.Tanh()), "
+        "{'z_dim': 12, 'resolution': 2, 'channels': 3}\n")
+    exe = shutil.which("tlgan")
+    assert exe, "the tlgan console script is installed by setup.sh"
+    p = subprocess.run([exe, "sample", "here_gens:make", "--n", "2", "--out", "g.png"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "g.png").exists()

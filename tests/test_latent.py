@@ -152,3 +152,21 @@ def test_cache_resumes_after_a_kill_and_checks_hashes(tmp_path, monkeypatch):
     other = Generator(_Stripes(u), 16, 8, 1, content_hash="g2")
     with pytest.raises(UserError, match="other settings"):
         build_cache(other, ext, 200, tmp_path / "full", batch=32, progress=False)
+
+
+def test_duplicate_and_dependent_locks_change_nothing():
+    z, y, _u, _v = _planted()
+    names = ["A", "B", "C"]
+    axes = fit_glm(z, np.concatenate([y, y[:, :1] + y[:, 1:]], 1), names, [True, False, False])
+    z0 = torch.randn(3, 32)
+    once = edit_latents(z0, axes, {"B": 2.0}, lock=["A"])
+    assert torch.equal(edit_latents(z0, axes, {"B": 2.0}, lock=["A", "A"]), once)  # bit for bit
+    many = edit_latents(z0, axes, {"C": 1.0}, lock=["A", "B"] * 500)  # a huge, rank-2 lock list
+    assert torch.allclose(many, edit_latents(z0, axes, {"C": 1.0}, lock=["A", "B"]), atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((1, 32)), np.full((1, 32), np.nan), np.ones((1, 32)) * (1 + 1j)])
+def test_bad_boundaries_are_refused(tmp_path, bad):
+    np.save(tmp_path / "b.npy", bad)
+    with pytest.raises(UserError, match="boundary"):
+        import_boundary(tmp_path / "b.npy", 32)

@@ -127,3 +127,67 @@ def test_config_rejects_unknown_keys_and_bn_in_gp_critic():
         make_config({"model": "vqgan"})
     cfg = make_config({"model": "wgan"})
     assert (cfg.optimizer, cfg.lr_d, cfg.clip, cfg.n_critic) == ("rmsprop", 5e-5, 0.01, 5)
+
+
+KILL_IN_FIRST_SAVE = """
+import os, signal, sys
+import tlgan.training.trainer as trainer
+real = trainer.save_weights
+calls = []
+def dying(*a, **k):
+    calls.append(1)
+    if len(calls) == 2:  # the first checkpoint: one network written, the next one half-way
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*a, **k)
+trainer.save_weights = dying
+from tlgan.cli import main
+sys.argv = ["tlgan", "train", "dcgan", "--data", "digits", "--resolution", "16", "--steps", "4", "--batch-size", "8",
+            "--out", sys.argv[1]]
+main()
+"""
+
+
+@pytest.mark.parametrize("then", ["resume", "restart"])
+def test_a_kill_during_the_first_checkpoint_can_be_resumed_or_restarted(tmp_path, then):
+    import subprocess
+    import sys
+
+    from conftest import run_cli
+    run = tmp_path / "run"
+    p = subprocess.run([sys.executable, "-c", KILL_IN_FIRST_SAVE, str(run)], capture_output=True, text=True)
+    assert p.returncode == -9 and (run / "config.json").exists() and not (run / "state").exists()
+    args = ["train", "dcgan", "--data", "digits", "--resolution", "16", "--steps", "4", "--batch-size", "8",
+            "--out", str(run)]
+    code, out, err = run_cli(*args, *(["--resume"] if then == "resume" else []))
+    assert code == 0, err
+    assert (run / "state" / "trainer.pt").exists() and not (run / "state.tmp").exists()
+    assert load_generator(run).sample(2)[1].shape == (2, 1, 16, 16)
+
+
+def test_resume_keeps_the_runs_settings(tmp_path):
+    from conftest import run_cli
+    run = tmp_path / "run"
+    base = ["train", "dcgan", "--data", "digits", "--resolution", "16", "--batch-size", "8", "--out", str(run)]
+    assert run_cli(*base, "--steps", "2")[0] == 0
+    code, _, err = run_cli("train", "dcgan", "--out", str(run), "--resume", "--batch-size", "4")
+    assert code == 2 and "only --steps may change" in err
+    code, out, err = run_cli("train", "dcgan", "--out", str(run), "--resume", "--steps", "3")
+    assert code == 0 and "steps 2 -> 3" in out, err
+    import json
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["steps"], saved["batch_size"], saved["resolution"]) == (3, 8, 16)
+
+
+@pytest.mark.parametrize("values,words", [
+    (dict(lr_g="1e-4"), "lr_g: expected a finite number"),
+    (dict(steps="abc"), "steps: expected an integer"),
+    (dict(betas=0.5), "betas: expected a list"),
+    (dict(z_dim=0), "z_dim"),
+    (dict(width=-4), "width"),
+    (dict(lr_d=float("nan")), "lr_d"),
+    (dict(lr_d=-1e-4), "learning rates must be > 0"),
+    (dict(ema=True), "ema"),
+])
+def test_config_values_are_typed_and_range_checked(values, words):
+    with pytest.raises(UserError, match=words):
+        make_config(dict(model="dcgan", **values))

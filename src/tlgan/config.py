@@ -7,6 +7,9 @@ config is saved as ``config.json`` in every run directory.
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +81,20 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
               (cfg.optimizer in (None, "adam", "rmsprop"), "optimizer must be adam or rmsprop"),
               (cfg.optimizer != "adam" or cfg.betas is not None, "adam needs betas"),
               (cfg.steps >= 1 and cfg.batch_size >= 2, "steps must be >= 1 and batch_size >= 2"),
+              (min(cfg.z_dim, cfg.width, cfg.max_channels, cfg.pg_phase_steps, cfg.n_res + 1) >= 1,
+               "z_dim, width, max_channels and pg_phase_steps must be >= 1, n_res >= 0"),
+              (cfg.n_data is None or cfg.n_data >= 1, "n_data must be >= 1"),
+              (cfg.resolution is None or cfg.resolution >= 4, "resolution must be >= 4"),
+              (all(lr is None or lr > 0 for lr in (cfg.lr_g, cfg.lr_d)), "learning rates must be > 0"),
+              (cfg.betas is None or (len(cfg.betas) == 2 and all(0 <= b < 1 for b in cfg.betas)),
+               "betas must be two numbers in [0, 1), e.g. [0.5, 0.999]"),
+              (all(v is None or v >= 0 for v in (cfg.clip, cfg.gp_lambda, cfg.drift, cfg.cycle_lambda,
+                                                 cfg.identity, cfg.cls_lambda, cfg.rec_lambda)),
+               "clip, gp_lambda, drift and the loss weights must be >= 0"),
+              (cfg.metric_samples >= 2 and cfg.fd_extractor_steps >= 1 and cfg.pool_size >= 0,
+               "metric_samples must be >= 2, fd_extractor_steps >= 1, pool_size >= 0"),
+              (cfg.pg_batch_sizes is None or min(cfg.pg_batch_sizes, default=2) >= 2,
+               "every pg_batch_sizes entry must be >= 2"),
               (cfg.n_critic is None or cfg.n_critic >= 1, "n_critic must be >= 1"),
               (not (cfg.gp_lambda and cfg.d_norm == "batch"),
                "a gradient penalty is per sample: BatchNorm in the critic breaks it; use d_norm layer or none"),
@@ -110,13 +127,50 @@ def merged_values(path: str | Path | None, overrides: dict) -> dict:
     return values
 
 
+def _fits(value, hint) -> bool:
+    """Whether ``value`` (as YAML or the CLI gives it) fits the type annotation ``hint``."""
+    if hint is type(None):
+        return value is None
+    if isinstance(hint, types.UnionType):
+        return any(_fits(value, h) for h in typing.get_args(hint))
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        return isinstance(value, list) and all(_fits(v, item) for v in value)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
 def build(cls, values: dict):
-    """Instantiate the config dataclass ``cls`` from ``values``; unknown keys and bad values are UserErrors."""
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - known)
+    """Instantiate the config dataclass ``cls`` from ``values``; unknown keys and values of the wrong type are
+    UserErrors naming the key."""
+    hints = typing.get_type_hints(cls)
+    unknown = sorted(set(values) - set(hints))
     if unknown:
-        raise UserError(f"unknown config key(s): {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
+        raise UserError(f"unknown config key(s): {', '.join(unknown)}; known keys: {', '.join(sorted(hints))}")
+    for key, value in values.items():
+        if not _fits(value, hints[key]):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+            hint = " (YAML reads 1e-4 as text: write 1.0e-4)" if isinstance(value, str) and \
+                _fits(_number(value), hints[key]) else ""
+            raise UserError(f"config key {key}: expected {_describe(hints[key])}, got {shown}{hint}")
+    return cls(**values)
+
+
+def _number(text: str):
     try:
-        return cls(**values)
-    except TypeError as e:
-        raise UserError(f"bad config value: {e}") from None
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _describe(hint) -> str:
+    """'an integer', 'a number or null', 'a list of integers', ... for an annotation."""
+    if isinstance(hint, types.UnionType):
+        return " or ".join(_describe(h) for h in typing.get_args(hint))
+    if typing.get_origin(hint) is list:
+        return f"a list of {_describe(typing.get_args(hint)[0]).split(' ', 1)[1]}s"
+    return {int: "an integer", float: "a finite number", str: "a string", bool: "true or false",
+            type(None): "null"}.get(hint, str(hint))

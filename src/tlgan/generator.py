@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import sys
 from pathlib import Path
 
 import torch
@@ -103,6 +104,8 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
         return _described(net, desc, file_hash(p), p.stem)
     if ":" in str(path) and not p.exists():
         mod_name, fn_name = str(path).split(":", 1)
+        if "" not in sys.path and os.getcwd() not in sys.path:  # as `python -m` does: modules in the current dir
+            sys.path.insert(0, os.getcwd())
         try:
             factory = getattr(importlib.import_module(mod_name), fn_name)
         except (ImportError, AttributeError) as e:

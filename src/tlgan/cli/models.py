@@ -35,9 +35,29 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
           config: Path | None = typer.Option(None, help="YAML file overriding defaults"),
           resume: bool = typer.Option(False, help="continue the run in --out"),
           seed: int | None = typer.Option(None)):
-    """Train a model family through the one training loop; writes a run directory."""
-    from ..training import load_config
+    """Train a model family through the one training loop; writes a run directory.
+
+    With --resume the run continues with its own saved settings; only the total --steps may change."""
+    import dataclasses
+
+    from ..config import merged_values
+    from ..training import load_config, run_config
     from ..training import train as run_train
+    if resume and (out / "config.json").exists():
+        cfg = run_config(out)
+        given = dict(data=data, data_b=data_b, resolution=resolution, batch_size=batch_size, seed=seed,
+                     attributes=[a.strip() for a in attributes.split(",")] if attributes else None)
+        changed = [k for k, v in given.items() if v is not None and v != getattr(cfg, k)]
+        if changed:
+            raise UserError(f"--resume continues {out} with its own settings; only --steps may change "
+                            f"(drop {', '.join('--' + k.replace('_', '-') for k in changed)})")
+        if cfg.model != model:
+            raise UserError(f"{out} is a {cfg.model} run, not {model}")
+        new_steps = merged_values(config, {"steps": steps}).get("steps", cfg.steps)
+        if new_steps != cfg.steps:
+            typer.echo(f"resuming {out} with its own settings; steps {cfg.steps} -> {new_steps}")
+        run_train(dataclasses.replace(cfg, steps=new_steps), out, resume=True)
+        return
     cfg = load_config(config, model=model, data=data, data_b=data_b, resolution=resolution, steps=steps,
                       batch_size=batch_size, seed=seed,
                       attributes=[a.strip() for a in attributes.split(",")] if attributes else None)

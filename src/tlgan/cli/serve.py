@@ -5,7 +5,36 @@ from pathlib import Path
 
 import typer
 
+from ..errors import UserError
 from .app import app
+
+
+def _check_port(host: str, port: int) -> None:
+    """UserError (one line, exit 2) if ``host:port`` cannot be bound, before any banner claims it runs."""
+    import socket
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, port))
+    except OSError as e:
+        raise UserError(f"cannot serve on {host}:{port} ({e.strerror or e}); choose another with --port") from None
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _allowed_hosts(host: str):
+    """Host headers the editor accepts: localhost names and the bound address on loopback; any beyond it."""
+    from ..serve.app import LOCAL_HOSTS
+    if _is_loopback(host):
+        return (*LOCAL_HOSTS, host)
+    typer.echo(f"warning: serving on {host}, beyond this machine: anyone who can reach it can use the editor "
+               "(no authentication); bind 127.0.0.1 unless you mean it", err=True)
+    return None
 
 
 def _serve(app, host: str, port: int, open_browser: bool) -> None:
@@ -24,7 +53,8 @@ def _serve(app, host: str, port: int, open_browser: bool) -> None:
 def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open", help="open a browser")):
     """Start the web editor on the shipped faces model at http://127.0.0.1:PORT (offline)."""
     from ..serve.app import load_app
-    _serve(load_app(), "127.0.0.1", port, open_browser)
+    _check_port("127.0.0.1", port)
+    _serve(load_app(allowed_hosts=_allowed_hosts("127.0.0.1")), "127.0.0.1", port, open_browser)
 
 
 @app.command()
@@ -34,4 +64,5 @@ def serve(generator: str | None = typer.Option(None), axes: Path | None = typer.
           port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open")):
     """Serve the web editor for any generator + axes (default: the shipped faces model)."""
     from ..serve.app import load_app
-    _serve(load_app(generator, axes, features), host, port, open_browser)
+    _check_port(host, port)
+    _serve(load_app(generator, axes, features, _allowed_hosts(host)), host, port, open_browser)

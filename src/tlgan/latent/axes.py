@@ -134,7 +134,15 @@ def export_boundary(axes: Axes, name: str, path) -> Path:
 
 def import_boundary(path, z_dim: int | None = None) -> np.ndarray:
     """Read an InterFaceGAN boundary ``.npy`` (1, d) as a unit vector (d,); UserError on a wrong shape."""
-    b = np.load(path, allow_pickle=False)
+    try:
+        b = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path}: not a .npy array ({str(e).splitlines()[0]})") from None
     if b.ndim != 2 or b.shape[0] != 1 or (z_dim is not None and b.shape[1] != z_dim):
         raise UserError(f"{path}: a boundary must have shape (1, {z_dim or 'd'}), got {b.shape}")
-    return (b[0] / np.linalg.norm(b[0])).astype(np.float32)
+    if not np.issubdtype(b.dtype, np.floating) and not np.issubdtype(b.dtype, np.integer):
+        raise UserError(f"{path}: a boundary must hold real numbers, got dtype {b.dtype}")
+    v = b[0].astype(np.float64)
+    if not np.isfinite(v).all() or not np.linalg.norm(v) > 0:
+        raise UserError(f"{path}: a boundary must be finite and non-zero")
+    return (v / np.linalg.norm(v)).astype(np.float32)

@@ -14,12 +14,23 @@ from ..errors import UserError
 from .axes import Axes
 
 
+def reference_basis(refs: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """An orthonormal basis (d, r) of the span of the rows of ``refs`` (k, d): duplicate or linearly dependent
+    references add nothing (rank by SVD with relative tolerance ``tol``), so ``["Male", "Male"]`` = ``["Male"]``."""
+    refs = np.asarray(refs, np.float64).reshape(-1, np.shape(refs)[-1])
+    if len(refs) == 0:
+        return np.zeros((refs.shape[1], 0))
+    _, s, vt = np.linalg.svd(refs, full_matrices=False)
+    return vt[: int((s > tol * s[0]).sum())].T
+
+
 def project_out(u: np.ndarray, refs: np.ndarray) -> np.ndarray:
     """Unit vector along the part of ``u`` (d,) orthogonal to every row of ``refs`` (k, d)."""
     u = np.asarray(u, np.float64)
+    refs = np.unique(np.asarray(refs, np.float64).reshape(-1, len(u)), axis=0)  # exact duplicates: bit-identical
     if len(refs) == 0:
         return (u / np.linalg.norm(u)).astype(np.float32)
-    q, _ = np.linalg.qr(np.asarray(refs, np.float64).T)
+    q = reference_basis(refs)
     v = u - q @ (q.T @ u)
     norm = np.linalg.norm(v)
     if norm < 1e-6 * np.linalg.norm(u):

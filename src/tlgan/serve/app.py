@@ -1,8 +1,12 @@
 """The web editor's backend: a FastAPI app over one generator, its feature axes and (optionally) an extractor.
 
 Stateless: every request carries the latent and the edits, so several browsers never share state.
-Every input is validated (latent length and range, λ bounds, number of edits, axis names); no request
-path reaches the filesystem except the packaged static folder.
+Every input is validated (latent length and range, λ bounds, number of edits and locks, axis names) before the
+model lock is taken; request bodies are capped (``MAX_BODY`` bytes, 413 otherwise) and an error never echoes
+unbounded input. Requests must name this machine in their ``Host`` header (localhost names or the bound
+address), so a web page on another origin cannot drive the editor through DNS rebinding. No request path reaches
+the filesystem except the packaged static folder; the API docs page is off (it would load Swagger UI from a CDN):
+the schema is at ``/openapi.json``.
 """
 from __future__ import annotations
 
@@ -29,6 +33,18 @@ from ..latent.edit import MAX_LAMBDA, edit_latents
 STATIC = Path(__file__).parent / "static"
 MAX_ABS_Z = 8.0
 MAX_SEED = 2 ** 31 - 1
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _max_body(z_dim: int, n_axes: int) -> int:
+    """Request size cap: room for the latent (25 bytes a value), every axis edited and locked, and slack."""
+    return 25 * z_dim + 200 * n_axes + 4096
+
+
+def _short(names, k: int = 5, width: int = 40) -> str:
+    """At most ``k`` names, each cut to ``width`` characters: error messages never echo unbounded input."""
+    out = [n if len(n) <= width else n[:width] + "…" for n in list(names)[:k]]
+    return ", ".join(out) + (f" (+{len(names) - k} more)" if len(names) > k else "")
 
 
 class RenderRequest(BaseModel):
@@ -65,19 +81,40 @@ def _png_data_url(img_uint8_chw: torch.Tensor) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor", default_lock=()) -> FastAPI:
-    """Build the editor app. ``generator``: tlgan.io.Generator; ``axes``: Axes; ``extractor``: optional."""
+def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor", default_lock=(),
+               allowed_hosts=LOCAL_HOSTS) -> FastAPI:
+    """Build the editor app. ``generator``: tlgan.generator.Generator; ``axes``: Axes; ``extractor``: optional.
+
+    ``allowed_hosts``: the ``Host`` header values accepted (None: any, for a server deliberately exposed)."""
     axes.check_latent(generator.z_dim)
-    app = FastAPI(title=title, version="1", description="TL-GAN latent editor: sliders over feature axes.")
+    app = FastAPI(title=title, version="1", description="TL-GAN latent editor: sliders over feature axes.",
+                  docs_url=None, redoc_url=None)
     model_lock = threading.Lock()  # one forward pass at a time: predictable latency on few cores
     known = set(axes.names)
+    max_body = _max_body(generator.z_dim, len(axes.names))
+    hosts = None if allowed_hosts is None else {h.lower() for h in allowed_hosts}
+
+    @app.middleware("http")
+    async def _guard(request: Request, call_next):
+        if hosts is not None:
+            host = request.headers.get("host", "").lower()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in hosts:
+                return JSONResponse({"detail": "unexpected Host header: this editor serves its own machine only"},
+                                    status_code=403)
+        size = request.headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > max_body):
+            return JSONResponse({"detail": f"request body too large (limit {max_body} bytes)"}, status_code=413)
+        if request.method == "POST" and size is None:
+            return JSONResponse({"detail": "a Content-Length header is required"}, status_code=411)
+        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         msgs = []
         for e in exc.errors():
             loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
-            msgs.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
+            msgs.append(f"{loc[:60]}: {str(e.get('msg'))[:200]}" if loc else str(e.get("msg"))[:200])
         return JSONResponse({"detail": "; ".join(msgs) or "invalid request"}, status_code=422)
 
     @app.exception_handler(UserError)
@@ -112,11 +149,11 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         """Render z edited by ``edits`` (locked axes projected out); the image and predicted attributes."""
         if len(req.z) != generator.z_dim:
             raise HTTPException(422, f"z must have {generator.z_dim} values, got {len(req.z)}")
-        if len(req.edits) > len(axes.names):
-            raise HTTPException(422, f"at most {len(axes.names)} edits")
+        if len(req.edits) > len(axes.names) or len(req.lock) > len(axes.names):
+            raise HTTPException(422, f"at most {len(axes.names)} edits and {len(axes.names)} locks")
         unknown = sorted((set(req.edits) | set(req.lock)) - known)
         if unknown:
-            raise HTTPException(422, f"unknown axis name(s): {', '.join(unknown[:5])}")
+            raise HTTPException(422, f"unknown axis name(s): {_short(unknown)}")
         z = torch.tensor([req.z], dtype=torch.float32)
         edits = {k: v for k, v in req.edits.items() if v != 0.0}
         with model_lock, torch.inference_mode():
@@ -132,13 +169,15 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
     return app
 
 
-def load_app(generator_path=None, axes_path=None, features_path=None) -> FastAPI:
+def load_app(generator_path=None, axes_path=None, features_path=None, allowed_hosts=LOCAL_HOSTS) -> FastAPI:
     """The app over given paths, or over the shipped faces model when none are given."""
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path)
     if m.shipped:  # its raw Smiling axis leaks into Male (ratio ~2.5, docs/axes_eval.md): open with Male locked
-        return create_app(m.generator, m.axes, m.extractor, "tlgan editor — shipped faces model", ("Male",))
-    return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}")
+        return create_app(m.generator, m.axes, m.extractor, "tlgan editor — shipped faces model", ("Male",),
+                          allowed_hosts)
+    return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}",
+                      allowed_hosts=allowed_hosts)
 
 
 def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0):

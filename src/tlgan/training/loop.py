@@ -60,6 +60,12 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
     Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
     """
     run = Path(out)
+    if run.exists() and not run.is_dir():
+        raise UserError(f"--out {run} is a file; give a directory for the run")
+    if _never_checkpointed(run):  # killed before its first checkpoint: nothing to keep, start it afresh
+        log(f"{run} holds a run killed before its first checkpoint; starting it from step 0")
+        shutil.rmtree(run)
+        resume = False
     if resume:
         cfg = dataclasses.replace(run_config(run), steps=cfg.steps)
     elif run.exists() and any(run.iterdir()):
@@ -78,6 +84,18 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
         if created and not (run / "state").exists():
             shutil.rmtree(run, ignore_errors=True)  # no half-written run directory
         raise
+
+
+RUN_FILES = {"config.json", "config.json.tmp", "generator.safetensors", "generator.safetensors.tmp", "samples",
+             "tb", "state.tmp", "best", "best.tmp"}  # what a run writes before and during its first checkpoint
+
+
+def _never_checkpointed(run: Path) -> bool:
+    """True for a run directory that tlgan started but that never finished a checkpoint (e.g. SIGKILLed during
+    the first save): a config.json, no state/, and nothing a user put there."""
+    if not (run / "config.json").exists() or (run / "state").exists() or (run / "state.old").exists():
+        return False
+    return {p.name for p in run.iterdir()} <= RUN_FILES
 
 
 def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
