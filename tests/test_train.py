@@ -158,7 +158,7 @@ def test_a_kill_during_the_first_checkpoint_can_be_resumed_or_restarted(tmp_path
     assert p.returncode == -9 and (run / "config.json").exists() and not (run / "state").exists()
     args = ["train", "dcgan", "--data", "digits", "--resolution", "16", "--steps", "4", "--batch-size", "8",
             "--out", str(run)]
-    code, out, err = run_cli(*args, *(["--resume"] if then == "resume" else []))
+    code, _, err = run_cli(*args, *(["--resume"] if then == "resume" else []))
     assert code == 0, err
     assert (run / "state" / "trainer.pt").exists() and not (run / "state.tmp").exists()
     assert load_generator(run).sample(2)[1].shape == (2, 1, 16, 16)
