@@ -170,3 +170,12 @@ def test_bad_boundaries_are_refused(tmp_path, bad):
     np.save(tmp_path / "b.npy", bad)
     with pytest.raises(UserError, match="boundary"):
         import_boundary(tmp_path / "b.npy", 32)
+
+
+def test_plugged_extractors_are_hashed_by_their_weights():
+    a = wrap_extractor(torch.nn.Linear(4, 2), ["x", "y"], [True, True], 2, 1)
+    b = wrap_extractor(torch.nn.Linear(4, 2), ["x", "y"], [True, True], 2, 1)
+    assert a.content_hash != b.content_hash  # same class, other weights: another extractor
+    c = torch.nn.Linear(4, 2)
+    c.load_state_dict(a.state_dict())
+    assert wrap_extractor(c, ["x", "y"], [True, True], 2, 1).content_hash == a.content_hash

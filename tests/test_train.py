@@ -191,3 +191,15 @@ def test_resume_keeps_the_runs_settings(tmp_path):
 def test_config_values_are_typed_and_range_checked(values, words):
     with pytest.raises(UserError, match=words):
         make_config(dict(model="dcgan", **values))
+
+
+def test_resume_takes_an_edited_learning_rate_from_config_json(tmp_path):
+    import json
+    run = train(make_config(dict(model="dcgan", data="digits", resolution=32, width=8, batch_size=16, steps=3)), tmp_path / "run", progress=False, log=lambda *_: None)
+    saved = json.loads((run / "config.json").read_text())
+    saved["lr_g"] = 1e-5
+    (run / "config.json").write_text(json.dumps(saved))
+    from tlgan.training import run_config
+    tr = family("dcgan")(run_config(run), load_data("digits", 32, 50))
+    tr.load(run)
+    assert tr.opt_g.param_groups[0]["lr"] == 1e-5

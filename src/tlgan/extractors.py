@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from .data import ImageData
 from .data.images import resize
 from .errors import UserError
-from .io import file_hash, load_weights, read_json, save_weights, write_json
+from .io import file_hash, load_weights, module_hash, read_json, save_weights, write_json
 from .models.classifier import Classifier
 from .progress import progress_bar
 
@@ -154,5 +154,5 @@ def wrap_extractor(module: torch.nn.Module, label_names, binary, resolution: int
     """Plug in any module mapping images (N, C, R, R) in [-1, 1] to (N, K) outputs named ``label_names``."""
     module.label_names, module.binary = list(label_names), [bool(b) for b in binary]
     module.resolution, module.channels = resolution, channels
-    module.content_hash = getattr(module, "content_hash", type(module).__name__)
+    module.content_hash = getattr(module, "content_hash", None) or module_hash(module)
     return module.eval()

@@ -9,7 +9,6 @@ Python package you import. Load only models you trust. Run directories hold only
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import sys
@@ -19,7 +18,7 @@ import torch
 from torch import nn
 
 from .errors import UserError
-from .io import file_hash, load_weights, read_json, save_weights, write_json
+from .io import file_hash, load_weights, module_hash, read_json, save_weights, write_json
 from .models.registry import LATENT_GENERATORS, build_network
 
 
@@ -112,7 +111,7 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
             raise UserError(f"cannot import generator factory {path}: {e}") from None
         made = factory()
         net, desc = made if isinstance(made, tuple) else (made, descriptor or getattr(made, "descriptor", None))
-        return _described(net, desc, hashlib.sha256(str(path).encode()).hexdigest()[:16], fn_name)
+        return _described(net, desc, module_hash(net, str(path)), fn_name)
     raise UserError(f"{path}: expected a run directory, a TorchScript file (.pt) or module:function")
 
 

@@ -77,6 +77,19 @@ def file_hash(path) -> str:
     return h.hexdigest()[:16]
 
 
+def module_hash(module: nn.Module, extra: str = "") -> str:
+    """Short SHA-256 of a module's weights and buffers (names, dtypes, bytes), its class and, for TorchScript, its
+    code, plus ``extra``: identifies a user's module by what it computes, not by its class name."""
+    h = hashlib.sha256(f"{type(module).__module__}.{type(module).__qualname__}|{extra}".encode())
+    code = getattr(module, "code", None)  # a scripted module's source
+    if isinstance(code, str):
+        h.update(code.encode())
+    for name, t in sorted(module.state_dict().items()):
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
+        h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def replace_dir(tmp: Path, final: Path) -> None:
     """Swap a fully written directory ``tmp`` into place at ``final`` (old copy kept as ``final.old`` meanwhile)."""
     old = final.with_name(final.name + ".old")

@@ -111,8 +111,10 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
             s = trainer.step_no
             vals = torch.stack(list(out.values()))
             if not torch.isfinite(vals).all():
-                raise TrainingDiverged(f"losses became NaN/inf at step {s} ({_fmt(out)}); the last good "
-                                       f"checkpoint in {run} is kept: lower the learning rate or resume from it")
+                kept = (f"the last good checkpoint in {run} is kept: lower the learning rate or resume from it"
+                        if (run / "state").exists() else "no checkpoint had been written, so the run directory "
+                        "is removed: lower the learning rate and start again")
+                raise TrainingDiverged(f"losses became NaN/inf at step {s} ({_fmt(out)}); {kept}")
             bar.update(1)
             if s % cfg.log_every == 0 or s == cfg.steps:
                 for k, v in out.items():

@@ -215,8 +215,10 @@ class Trainer:
         for name, net in self._nets.items():
             load_weights(net, state / f"{name}.safetensors")
         t = torch.load(state / "trainer.pt", weights_only=True)
-        for name, (opt, _) in self._optimizers.items():
+        for name, (opt, lr) in self._optimizers.items():
             opt.load_state_dict(t["opt"][name])
+            for group in opt.param_groups:  # config.json is the truth: an edited learning rate takes effect
+                group["lr"] = lr
         torch.set_rng_state(t["rng"])
         self.data_gen.set_state(t["data_rng"])
         self.step_no, self.best = int(t["step"]), float(t["best"])
