@@ -195,7 +195,8 @@ def test_config_values_are_typed_and_range_checked(values, words):
 
 def test_resume_takes_an_edited_learning_rate_from_config_json(tmp_path):
     import json
-    run = train(make_config(dict(model="dcgan", data="digits", resolution=32, width=8, batch_size=16, steps=3)), tmp_path / "run", progress=False, log=lambda *_: None)
+    cfg = make_config(dict(model="dcgan", data="digits", resolution=32, width=8, batch_size=16, steps=3))
+    run = train(cfg, tmp_path / "run", progress=False, log=lambda *_: None)
     saved = json.loads((run / "config.json").read_text())
     saved["lr_g"] = 1e-5
     (run / "config.json").write_text(json.dumps(saved))
