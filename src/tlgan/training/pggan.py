@@ -8,7 +8,7 @@ output during a fade.
 
 Loss: WGAN-GP (λ = ``gp_lambda``) with the drift term ``drift``·E[D(x)²] (``d_loss: wasserstein``, default), or
 the non-saturating loss with an R1 penalty (``d_loss: bce``, γ = ``r1_gamma``). Adam lr 1e-3, β = (0, 0.99), EMA of G
-0.999 (its level and α travel with it).
+0.999 with a warm-up (its level and α travel with it).
 """
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ class PGGANTrainer(Trainer):
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        self.update_ema(copy_buffers=True)  # level and α travel with the weights
+        self.update_ema(copy_buffers=True, warmup=True)  # level and α travel with the weights
         self.step_no += 1
         return {"d_loss": loss_d.detach(), "g_loss": loss_g.detach(), "level": torch.tensor(float(level)),
                 "alpha": torch.tensor(alpha)}

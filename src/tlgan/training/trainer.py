@@ -134,12 +134,16 @@ class Trainer:
                     group["lr"] = lr * frac
 
     @torch.no_grad()
-    def update_ema(self, copy_buffers: bool = False) -> None:
-        """Move the EMA generator's weights towards G's (decay cfg.ema); optionally copy G's buffers too."""
+    def update_ema(self, copy_buffers: bool = False, warmup: bool = False) -> None:
+        """Move the EMA generator's weights towards G's (decay cfg.ema); optionally copy G's buffers too.
+
+        ``warmup``: decay min(ema, (1 + t) / (10 + t)) at update t, so the average forgets the initial weights
+        within the first hundred updates instead of after 1 / (1 − ema) of them."""
         if self.ema is None:
             return
+        decay = min(self.cfg.ema, (1 + self.step_no) / (10 + self.step_no)) if warmup else self.cfg.ema
         for pe, p in zip(self.ema.parameters(), self.g.parameters(), strict=True):
-            pe.lerp_(p, 1 - self.cfg.ema)
+            pe.lerp_(p, 1 - decay)
         if copy_buffers:
             for be, b in zip(self.ema.buffers(), self.g.buffers(), strict=True):
                 be.copy_(b)
