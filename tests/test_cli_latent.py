@@ -98,3 +98,16 @@ def test_interfacegan_boundary_export_import_via_cli(tmp_path):
     assert np.allclose(axes.vector("Smile2"), axes.vector("Smiling"), atol=1e-6)
     code, _, err = run_cli("axes", "import", str(tmp_path / "s.npy"), "--axes", str(axes_dir), "--name", "Smile2")
     assert code == 2 and "already exists" in err
+
+
+def test_evaluate_axes_reports_bootstrap_intervals(tmp_path):
+    import json
+    code, out, err = run_cli("evaluate", "axes", "--n", "48", "--json", str(tmp_path / "e.json"))
+    assert code == 0, err
+    res = json.loads((tmp_path / "e.json").read_text())
+    smile = res["raw"]["Smiling"]
+    lo, hi = smile["ci"]["controllability"]
+    assert lo <= smile["controllability"] <= hi and hi > lo
+    lo, hi = smile["ci"]["leakage_ratio"]["Male"]
+    assert lo <= smile["leakage_ratio"]["Male"] <= hi
+    assert "[" in (tmp_path / "e.md").read_text()

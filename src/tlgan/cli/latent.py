@@ -167,7 +167,8 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
 def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
                       judge: Path | None = typer.Option(None, help="independent extractor (default: shipped)"),
                       references: list[str] = typer.Option(["Male"], "--reference"),
-                      n: int = typer.Option(256, "--n"), seed: int = typer.Option(0),
+                      n: int = typer.Option(1024, "--n", help="latents (figures come with 95% bootstrap CIs)"),
+                      seed: int = typer.Option(0),
                       json_out: Path = typer.Option(Path("axes_eval.json"), "--json"),
                       report: Path | None = typer.Option(None, help="markdown report (default beside --json)")):
     """Controllability, flip rate and leakage of every axis, raw and disentangled, by an independent judge."""

@@ -10,6 +10,9 @@ another split with another seed than the one that built the axes) score every at
 - leakage: slope of every other attribute's score per unit λ;
 - leakage_ratio: |leakage| / |controllability| — projecting an axis away from a correlated reference also
   shortens its reach, so the ratio is the fair comparison.
+
+Every figure comes with a 95% bootstrap confidence interval over the latents (``ci``: the 2.5th and 97.5th
+percentiles of the figure recomputed on ``BOOTSTRAP`` resamples of the n latents).
 """
 from __future__ import annotations
 
@@ -22,6 +25,19 @@ from .axes import Axes
 from .disentangle import disentangle
 
 LAMBDAS = (-2.0, -1.0, 0.0, 1.0, 2.0)
+BOOTSTRAP = 500
+
+
+def _slopes(means: np.ndarray, lams: np.ndarray) -> np.ndarray:
+    """Least-squares slopes over λ of means (..., L, K) -> (..., K)."""
+    lc = lams - lams.mean()
+    return np.einsum("l,...lk->...k", lc, means - means.mean(-2, keepdims=True)) / (lc ** 2).sum()
+
+
+def _ci(samples: np.ndarray) -> list:
+    """[2.5th, 97.5th] percentile over the first axis, as floats (nested lists for (B, K) samples)."""
+    lo, hi = np.percentile(samples, [2.5, 97.5], axis=0)
+    return np.stack([lo, hi], -1).tolist()
 
 
 def judge_scores(generator, judge, z: torch.Tensor, batch: int = 256) -> np.ndarray:
@@ -29,13 +45,15 @@ def judge_scores(generator, judge, z: torch.Tensor, batch: int = 256) -> np.ndar
     return label_images(generator, judge, z, probabilities=True, batch=batch).numpy()
 
 
-def measure_axes(generator, judge, axes: Axes, n: int = 256, seed: int = 0, progress: bool = True) -> dict:
-    """Per-axis controllability, flip rate, leakage and leakage ratio (see module doc) on ``n`` latents."""
+def measure_axes(generator, judge, axes: Axes, n: int = 1024, seed: int = 0, progress: bool = True) -> dict:
+    """Per-axis controllability, flip rate, leakage and leakage ratio (see module doc) on ``n`` latents, each with
+    its 95% bootstrap interval under ``ci``."""
     z0 = generator.latents(n, seed)
     base = judge_scores(generator, judge, z0)
     names = judge.label_names
     spread = base.std(0) + 1e-6
     lams = np.asarray(LAMBDAS)
+    boot = np.random.default_rng(seed).integers(0, n, (BOOTSTRAP, n))
     results = {}
     for name in progress_bar(axes.names, desc="judging axes", disable=not progress, leave=False):
         if name not in names:
@@ -43,23 +61,29 @@ def measure_axes(generator, judge, axes: Axes, n: int = 256, seed: int = 0, prog
         t = names.index(name)
         u = torch.from_numpy(axes.vector(name))
         scores = np.stack([base if lam == 0 else judge_scores(generator, judge, z0 + lam * u) for lam in lams])
-        means = scores.mean(1)  # (L, K)
-        slopes = np.polyfit(lams, means, 1)[0]  # (K,)
+        slopes = _slopes(scores.mean(1), lams)  # (K,)
+        boot_slopes = _slopes(scores[:, boot].mean(2).transpose(1, 0, 2), lams)  # (B, K)
         ctrl = float(slopes[t])
         if judge.binary[t]:
             pos0 = base[:, t] > 0.5
             up, down = scores[-1][:, t] > 0.5, scores[0][:, t] > 0.5
             flips = np.where(pos0, ~down, up)  # toward the other class
-            flip = float(flips.mean())
         else:
-            flip = float(((scores[-1][:, t] - base[:, t]) > 0.5 * spread[t]).mean())
-        leak = {o: float(slopes[k]) for k, o in enumerate(names) if k != t}
-        ratio = {o: abs(v) / max(abs(ctrl), 1e-9) for o, v in leak.items()}
-        results[name] = {"controllability": ctrl, "flip_rate": flip, "leakage": leak, "leakage_ratio": ratio}
+            flips = (scores[-1][:, t] - base[:, t]) > 0.5 * spread[t]
+        others = [k for k in range(len(names)) if k != t]
+        ratios = np.abs(slopes) / max(abs(ctrl), 1e-9)
+        boot_ratios = np.abs(boot_slopes) / np.maximum(np.abs(boot_slopes[:, t:t + 1]), 1e-9)
+        results[name] = {
+            "controllability": ctrl, "flip_rate": float(flips.mean()),
+            "leakage": {names[k]: float(slopes[k]) for k in others},
+            "leakage_ratio": {names[k]: float(ratios[k]) for k in others},
+            "ci": {"controllability": _ci(boot_slopes[:, t]), "flip_rate": _ci(flips[boot].mean(1)),
+                   "leakage_ratio": dict(zip([names[k] for k in others], _ci(boot_ratios[:, others]),
+                                             strict=True))}}
     return results
 
 
-def evaluate_axes(generator, judge, axes: Axes, references=("Male",), n: int = 256, seed: int = 0,
+def evaluate_axes(generator, judge, axes: Axes, references=("Male",), n: int = 1024, seed: int = 0,
                   progress: bool = True) -> dict:
     """{"raw": ..., "disentangled": ..., "references": [...]} as in :func:`measure_axes`."""
     refs = [r for r in references if r in axes.names]
@@ -68,6 +92,14 @@ def evaluate_axes(generator, judge, axes: Axes, references=("Male",), n: int = 2
     for r in refs:
         dis.pop(r, None)  # references are unchanged by construction
     return {"raw": raw, "disentangled": dis, "references": refs, "n": n, "seed": seed}
+
+
+def _with_ci(r: dict | None, key: str, fmt: str, ref: str | None = None) -> str:
+    """'0.94 [0.90, 0.97]' for figure ``key`` (of reference ``ref``) of one axis result; '-' when absent."""
+    if not r or (ref is not None and ref not in r[key]):
+        return "-"
+    value, ci = (r[key], r["ci"][key]) if ref is None else (r[key][ref], r["ci"][key][ref])
+    return f"{fmt.format(value)} [{fmt.format(ci[0])}, {fmt.format(ci[1])}]"
 
 
 def write_report(result: dict, out_md, plot_png) -> None:
@@ -83,13 +115,13 @@ def write_report(result: dict, out_md, plot_png) -> None:
              "|---" * (5 + 2 * len(refs)) + "|"]
     for name, r in result["raw"].items():
         d = result["disentangled"].get(name)
-        row = [name, f"{r['controllability']:+.3f}", f"{r['flip_rate']:.2f}",
-               f"{d['controllability']:+.3f}" if d else "-", f"{d['flip_rate']:.2f}" if d else "-"]
+        row = [name, _with_ci(r, "controllability", "{:+.3f}"), _with_ci(r, "flip_rate", "{:.2f}"),
+               _with_ci(d, "controllability", "{:+.3f}"), _with_ci(d, "flip_rate", "{:.2f}")]
         for ref in refs:
-            row += [f"{r['leakage_ratio'].get(ref, float('nan')):.2f}",
-                    f"{d['leakage_ratio'].get(ref, float('nan')):.2f}" if d else "-"]
+            row += [_with_ci(r, "leakage_ratio", "{:.2f}", ref), _with_ci(d, "leakage_ratio", "{:.2f}", ref)]
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "leak→R = |change of R| / |change of the target| per unit λ (leakage ratio).", "",
+    lines += ["", "leak→R = |change of R| / |change of the target| per unit λ (leakage ratio). In brackets: 95% "
+              f"bootstrap intervals over the {result['n']} latents.", "",
               f"![leakage ratios]({plot_png.name if hasattr(plot_png, 'name') else plot_png})", ""]
     from pathlib import Path
     Path(out_md).write_text("\n".join(lines))
