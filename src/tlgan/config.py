@@ -80,7 +80,7 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
               (cfg.g_loss in (None, *G_LOSSES), f"g_loss must be one of {sorted(G_LOSSES)}"),
               (cfg.optimizer in (None, "adam", "rmsprop"), "optimizer must be adam or rmsprop"),
               (cfg.optimizer != "adam" or cfg.betas is not None, "adam needs betas"),
-              (cfg.steps >= 1 and cfg.batch_size >= 2, "steps must be >= 1 and batch_size >= 2"),
+              (cfg.steps >= 1 and 2 <= cfg.batch_size <= 65_536, "steps must be >= 1 and batch_size in 2..65536"),
               (min(cfg.z_dim, cfg.width, cfg.max_channels, cfg.pg_phase_steps, cfg.n_res + 1) >= 1,
                "z_dim, width, max_channels and pg_phase_steps must be >= 1, n_res >= 0"),
               (cfg.n_data is None or cfg.n_data >= 1, "n_data must be >= 1"),

@@ -25,6 +25,9 @@ PUBLISHED_FASHION = {"GEOM": 93.5, "raw OC-SVM": 92.8, "CAE-OC-SVM": 91.7, "ADGA
 def detection_metrics(scores: np.ndarray, is_anomaly: np.ndarray) -> dict[str, float]:
     """AUROC, average precision and the best F1 over thresholds (anomaly = positive class), from scikit-learn."""
     is_anomaly = np.asarray(is_anomaly, bool)
+    if not np.isfinite(scores).all():
+        raise UserError(f"{int((~np.isfinite(scores)).sum())} anomaly score(s) are NaN or infinite: the detector "
+                        "diverged; retrain it with a lower learning rate")
     if is_anomaly.all() or not is_anomaly.any():
         raise UserError("the test set needs both normal images and anomalies to compute AUROC")
     p, r, _ = precision_recall_curve(is_anomaly, scores)

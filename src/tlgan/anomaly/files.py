@@ -29,7 +29,7 @@ def write_scores(out: Path, names: list[str], result: dict, x: torch.Tensor) -> 
     """``out/scores.csv`` (file, score, normalised, anomaly) and ``out/heatmaps/<name>.png`` per image."""
     (out / "heatmaps").mkdir(parents=True, exist_ok=True)
     tmp = out / "scores.csv.tmp"
-    with open(tmp, "w", newline="") as f:
+    with open(tmp, "w", newline="", errors="surrogateescape") as f:  # file names as the file system has them
         wr = csv.writer(f)
         wr.writerow(["filename", "score", "normalised", "anomaly"])
         for i, name in enumerate(names):

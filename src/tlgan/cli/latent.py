@@ -26,6 +26,8 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
     """Train a CNN extractor (binary logits + regression heads); print and save held-out AUC/accuracy/R²."""
     from ..data import load_data
     from ..extractors import evaluate_extractor, save_extractor, train_extractor
+    if (n is not None and n < 1) or batch_size < 2 or steps < 1:
+        raise UserError("--n must be >= 1, --batch-size >= 2 and --steps >= 1")
     if data == "faces" and n is None:
         n = 20_000
     train_data = load_data(data, resolution, n, seed=data_seed)

@@ -75,8 +75,8 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
 
     from ..data.images import save_grid, save_pngs
     from ..generator import load_generator
-    if n < 1:
-        raise UserError("--n must be >= 1")
+    if not 1 <= n <= 100_000:
+        raise UserError("--n must be between 1 and 100,000 (samples are held in memory)")
     g = load_generator(run)
     z, x = g.sample(n, seed)
     if out is None and out_dir is None:
@@ -109,6 +109,8 @@ def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., he
     from ..data import load_data
     from ..generator import load_generator
     from ..metrics import FrechetScorer
+    if not 2 <= n <= 100_000:
+        raise UserError("--n must be between 2 and 100,000 (FD fits a covariance to the samples)")
     g = load_generator(run)
     net = None
     if features is not None:

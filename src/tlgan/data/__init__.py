@@ -107,6 +107,10 @@ def load_data(spec: str, resolution: int | None = None, n: int | None = None, sp
 def _filtered(spec: str, resolution, n, split, seed) -> ImageData:
     base, cond = spec.split("#", 1)
     name, _, value = cond.partition("=")
+    if base == "faces":  # its labels are known without rendering 30,000 faces first
+        from .faces import ATTRIBUTES, BINARY
+        if name not in BINARY:
+            raise UserError(f"{spec}: faces has no binary label {name!r}; its labels: {', '.join(ATTRIBUTES)}")
     data = load_data(base, resolution, n, split, seed)
     if name not in data.label_names:
         raise UserError(f"{spec}: {base} has no label {name!r}; its labels: {', '.join(data.label_names) or 'none'}")

@@ -31,6 +31,9 @@ def _read_csv_attrs(path: Path) -> tuple[list[str], list[str], np.ndarray]:
         header = next(reader, None)
         if not header or header[0].strip().lower() not in ("filename", "file", "image", "image_id"):
             raise UserError(f"{path}: the first column must be 'filename', then one column per attribute")
+        dup = sorted({h for h in header if header.count(h) > 1})
+        if dup:
+            raise UserError(f"{path}: duplicate column(s) {', '.join(dup)}")
         files, rows = [], []
         for i, row in enumerate(reader, start=2):
             try:
@@ -65,6 +68,9 @@ def load_folder(path: str, resolution: int, channels: int | None = None, limit: 
         missing = [f for f in files[:limit] if not (img_dir / f).exists()]
         if missing:
             raise UserError(f"{table}: {len(missing)} listed files are missing from {img_dir}, e.g. {missing[0]}")
+        unlisted = sorted({p.name for p in img_dir.iterdir() if p.suffix.lower() in IMAGE_EXT} - set(files))
+        if unlisted and table.suffix == ".csv":
+            raise UserError(f"{table} has no row for {len(unlisted)} image(s) in {img_dir}, e.g. {unlisted[0]}")
     else:
         files = sorted(p.name for p in img_dir.iterdir() if p.suffix.lower() in IMAGE_EXT)
         names, labels = [], None

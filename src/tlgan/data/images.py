@@ -51,6 +51,10 @@ def make_grid(x_uint8: torch.Tensor, nrow: int | None = None, pad: int = 2) -> n
 def save_png(arr: np.ndarray, path: str | os.PathLike, min_size: int = 0) -> Path:
     """Write an (H, W, 3) or (H, W) uint8 array as PNG atomically; upscale (nearest) to at least ``min_size``."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a directory; give a .png file name")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UserError(f"{path.parent} is a file, not a directory")
     path.parent.mkdir(parents=True, exist_ok=True)
     img = Image.fromarray(arr)
     if min_size and max(img.size) < min_size:
@@ -86,6 +90,9 @@ def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
                 channels = 1 if im.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
             im = im.convert("RGB" if channels == 3 else "L")
             arr = np.asarray(im)
+    except Image.DecompressionBombError:
+        raise UserError(f"{path}: the image is too large to read safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") \
+            from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise UserError(f"{path}: not a readable image file ({type(e).__name__}); expected PNG/JPEG/BMP") from None
     return arr if channels == 3 else arr[:, :, None]

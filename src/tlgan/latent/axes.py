@@ -71,7 +71,17 @@ class Axes:
         if not (p / "axes.json").exists():
             raise UserError(f"{p} is not an axes directory (no axes.json)")
         meta = read_json(p / "axes.json")
-        arr = load_file(str(p / "axes.safetensors"))
+        try:
+            arr = load_file(str(p / "axes.safetensors"))
+        except Exception as e:  # safetensors raises its own error types for corrupt files
+            raise UserError(f"{p / 'axes.safetensors'}: missing or corrupt ({str(e).splitlines()[0]})") from None
+        missing = {"names", "binary", "method", "space", "quality"} - set(meta) or {"vectors", "slopes",
+                                                                                   "intercepts"} - set(arr)
+        if missing:
+            raise UserError(f"{p}: not a tlgan axes directory ({', '.join(sorted(missing))} missing)")
+        if arr["vectors"].shape[0] != len(meta["names"]) or not np.isfinite(arr["vectors"]).all():
+            raise UserError(f"{p}: axes.json names {len(meta['names'])} axes but axes.safetensors holds "
+                            f"{arr['vectors'].shape[0]} (or non-finite values)")
         return cls(meta["names"], arr["vectors"], meta["binary"], meta["method"], meta["space"], meta["quality"],
                    arr["slopes"], arr["intercepts"], meta.get("generator_hash", ""),
                    meta.get("disentangled_from", {}))

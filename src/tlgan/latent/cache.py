@@ -64,6 +64,11 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
         z_mm = np.load(out / "z.npy", mmap_mode="r+")
         y_mm = np.load(out / "y.npy", mmap_mode="r+")
     else:
+        import shutil
+        need = n * (generator.z_dim + len(meta["label_names"])) * 4
+        free = shutil.disk_usage(next(p for p in (out, *out.parents) if p.exists())).free
+        if need > free:
+            raise UserError(f"a cache of {n:,} rows needs {need / 1e9:.1f} GB; {free / 1e9:.1f} GB are free")
         out.mkdir(parents=True, exist_ok=True)
         z_mm = np.lib.format.open_memmap(out / "z.npy", "w+", np.float32, (n, generator.z_dim))
         y_mm = np.lib.format.open_memmap(out / "y.npy", "w+", np.float32, (n, len(meta["label_names"])))
@@ -88,9 +93,18 @@ def open_cache(path, generator_hash: str | None = None) -> Cache:
     """Open a finished cache read-only; UserError if unfinished or built by another generator."""
     p = Path(path)
     meta = read_json(p / "meta.json")
+    if not {"done", "n", "label_names", "binary", "generator_hash"} <= set(meta):
+        raise UserError(f"{p / 'meta.json'} is not a tlgan cache's metadata (keys missing)")
     if meta["done"] < meta["n"]:
         raise UserError(f"{p} is unfinished ({meta['done']}/{meta['n']} rows); rerun `tlgan axes sample` to resume")
     if generator_hash is not None and meta["generator_hash"] != generator_hash:
         raise UserError(f"{p} was built by another generator (hash {meta['generator_hash']}, "
                         f"expected {generator_hash})")
-    return Cache(p, np.load(p / "z.npy", mmap_mode="r"), np.load(p / "y.npy", mmap_mode="r"), meta)
+    try:
+        z, y = (np.load(p / f, mmap_mode="r", allow_pickle=False) for f in ("z.npy", "y.npy"))
+    except (OSError, ValueError) as e:
+        raise UserError(f"{p}: z.npy / y.npy are missing or corrupt ({str(e).splitlines()[0]})") from None
+    if len(z) != meta["n"] or len(y) != meta["n"] or y.shape[1:] != (len(meta["label_names"]),):
+        raise UserError(f"{p}: z.npy {z.shape} and y.npy {y.shape} do not match meta.json ({meta['n']} rows, "
+                        f"{len(meta['label_names'])} labels)")
+    return Cache(p, z, y, meta)

@@ -85,8 +85,11 @@ def measure_axes(generator, judge, axes: Axes, n: int = 1024, seed: int = 0, pro
 
 def evaluate_axes(generator, judge, axes: Axes, references=("Male",), n: int = 1024, seed: int = 0,
                   progress: bool = True) -> dict:
-    """{"raw": ..., "disentangled": ..., "references": [...]} as in :func:`measure_axes`."""
-    refs = [r for r in references if r in axes.names]
+    """{"raw": ..., "disentangled": ..., "references": [...]} as in :func:`measure_axes`; UserError for a reference
+    that is not an axis."""
+    for r in references:
+        axes.index(r)  # an unknown reference is an error, not silently skipped
+    refs = list(dict.fromkeys(references))
     raw = measure_axes(generator, judge, axes, n, seed, progress)
     dis = measure_axes(generator, judge, disentangle(axes, refs), n, seed, progress) if refs else {}
     for r in refs:

@@ -8,7 +8,6 @@ address), so a web page on another origin cannot drive the editor through DNS re
 the filesystem except the packaged static folder; the API docs page is off (it would load Swagger UI from a CDN):
 the schema is at ``/openapi.json``.
 """
-from __future__ import annotations
 
 import base64
 import io
@@ -22,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, field_validator
 
 from ..data.images import to_uint8
 from ..errors import UserError
@@ -47,8 +46,15 @@ def _short(names, k: int = 5, width: int = 40) -> str:
     return ", ".join(out) + (f" (+{len(names) - k} more)" if len(names) > k else "")
 
 
+class ErrorBody(BaseModel):
+    detail: str = Field(..., description="what was wrong with the request, in one sentence")
+
+
+ERRORS = {code: {"model": ErrorBody} for code in (400, 403, 411, 413, 422)}
+
+
 class RenderRequest(BaseModel):
-    z: list[float] = Field(..., description="the latent, length z_dim, each |z_i| <= 8")
+    z: list[StrictFloat] = Field(..., description="the latent, length z_dim, each |z_i| <= 8")
     edits: dict[str, float] = Field(default_factory=dict, description="axis name -> λ")
     lock: list[str] = Field(default_factory=list, description="axes the edits must not move")
     keep_norm: bool = False
@@ -70,7 +76,7 @@ class RenderRequest(BaseModel):
 
 
 class LatentRequest(BaseModel):
-    seed: int = Field(..., ge=0, le=MAX_SEED)
+    seed: StrictInt = Field(..., ge=0, le=MAX_SEED)
 
 
 def _png_data_url(img_uint8_chw: torch.Tensor) -> str:
@@ -88,7 +94,11 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
     ``allowed_hosts``: the ``Host`` header values accepted (None: any, for a server deliberately exposed)."""
     axes.check_latent(generator.z_dim)
     app = FastAPI(title=title, version="1", description="TL-GAN latent editor: sliders over feature axes.",
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, responses=ERRORS)
+
+    class Render(RenderRequest):
+        z: list[StrictFloat] = Field(..., min_length=generator.z_dim, max_length=generator.z_dim,
+                                     description=f"the latent: {generator.z_dim} numbers, each |z_i| <= {MAX_ABS_Z}")
     model_lock = threading.Lock()  # one forward pass at a time: predictable latency on few cores
     known = set(axes.names)
     max_body = _max_body(generator.z_dim, len(axes.names))
@@ -145,10 +155,8 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         return {"seed": req.seed, "z": generator.latents(1, req.seed)[0].tolist()}
 
     @app.post("/api/render")
-    def render(req: RenderRequest):
+    def render(req: Render):
         """Render z edited by ``edits`` (locked axes projected out); the image and predicted attributes."""
-        if len(req.z) != generator.z_dim:
-            raise HTTPException(422, f"z must have {generator.z_dim} values, got {len(req.z)}")
         if len(req.edits) > len(axes.names) or len(req.lock) > len(axes.names):
             raise HTTPException(422, f"at most {len(axes.names)} edits and {len(axes.names)} locks")
         unknown = sorted((set(req.edits) | set(req.lock)) - known)

@@ -218,7 +218,11 @@ class Trainer:
             raise UserError(f"{run} has no checkpoint to resume from (no state/trainer.pt)")
         for name, net in self._nets.items():
             load_weights(net, state / f"{name}.safetensors")
-        t = torch.load(state / "trainer.pt", weights_only=True)
+        try:
+            t = torch.load(state / "trainer.pt", weights_only=True)
+        except Exception as e:  # truncated, or not our file (weights_only refuses pickled code)
+            raise UserError(f"{state / 'trainer.pt'} is corrupt or not a tlgan checkpoint "
+                            f"({type(e).__name__}); resume from a good copy or start again") from None
         for name, (opt, lr) in self._optimizers.items():
             opt.load_state_dict(t["opt"][name])
             for group in opt.param_groups:  # config.json is the truth: an edited learning rate takes effect
