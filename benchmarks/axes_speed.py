@@ -10,7 +10,6 @@ import tempfile
 import time
 
 import numpy as np
-import torch
 
 from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
@@ -21,7 +20,6 @@ from tlgan.pretrained import default_paths
 ap = argparse.ArgumentParser()
 ap.add_argument("--n", type=int, default=20_000)
 args = ap.parse_args()
-torch.set_num_threads(2)
 p = default_paths()
 g, ext = load_generator(p["generator"]), load_extractor(p["extractor"])
 with tempfile.TemporaryDirectory() as tmp:

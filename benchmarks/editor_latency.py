@@ -17,8 +17,6 @@ def main() -> None:
     ap.add_argument("--url", help="a running editor; default: start the shipped demo")
     ap.add_argument("--n", type=int, default=200)
     args = ap.parse_args()
-    import torch
-    torch.set_num_threads(2)
     if args.url:
         url, server = args.url, None
     else:

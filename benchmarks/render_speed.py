@@ -5,14 +5,11 @@
 import argparse
 import time
 
-import torch
-
 from tlgan.data.faces import render_faces
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--n", type=int, default=4000)
 args = ap.parse_args()
-torch.set_num_threads(2)
 render_faces(64)  # warm-up
 for res in (32, 64, 128):
     n = args.n if res <= 64 else args.n // 4

@@ -39,7 +39,6 @@ ap.add_argument("--n", type=int, default=256)
 ap.add_argument("--lam", type=float, default=2.0)
 ap.add_argument("--seed", type=int, default=0)
 args = ap.parse_args()
-torch.set_num_threads(2)
 paths = default_paths()
 judge = load_extractor(paths["judge"])
 

@@ -19,7 +19,6 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--steps", type=int, default=60)
 ap.add_argument("--repeats", type=int, default=2)
 args = ap.parse_args()
-torch.set_num_threads(2)
 data = load_data("faces", 64, 2000)
 cfg = make_config(dict(model="dcgan", width=32, steps=args.steps, sample_every=args.steps, ckpt_every=args.steps,
                      log_every=10))

@@ -1,9 +1,6 @@
 import os
 
 import pytest
-import torch
-
-torch.set_num_threads(2)
 
 
 @pytest.fixture(autouse=True)

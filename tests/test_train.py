@@ -93,16 +93,17 @@ def test_resume_after_kill_reproduces_uninterrupted_run(tmp_path, monkeypatch):
     assert (tmp_path / "full" / "samples" / "step_000006.png").exists()
 
 
-def test_nan_stops_the_run_and_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+@pytest.mark.parametrize("bad", [float("nan"), 1e23])
+def test_nan_or_exploding_losses_stop_the_run_and_keep_the_last_checkpoint(tmp_path, monkeypatch, bad):
     data = load_data("digits", 32, 100)
     calls = {"n": 0}
 
-    def nan_after_four(real, fake):
+    def bad_after_four(real, fake):
         calls["n"] += 1
         out = losses.d_bce(real, fake)
-        return out * float("nan") if calls["n"] > 4 else out
-    monkeypatch.setitem(losses.D_LOSSES, "bce", nan_after_four)
-    with pytest.raises(TrainingDiverged, match="NaN"):
+        return out * 0 + bad if calls["n"] > 4 else out
+    monkeypatch.setitem(losses.D_LOSSES, "bce", bad_after_four)
+    with pytest.raises(TrainingDiverged, match="NaN/inf or exploded"):
         train(_small_cfg(), tmp_path / "run", data=data, progress=False)
     step = torch.load(tmp_path / "run" / "state" / "trainer.pt", weights_only=True)["step"]
     assert step == 3

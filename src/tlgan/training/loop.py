@@ -29,6 +29,8 @@ from ..progress import progress_bar
 from .registry import family, make_config
 from .trainer import Trainer
 
+MAX_LOSS = 1e10  # a loss beyond this has diverged (a WGAN critic drifting to 1e23 is not training)
+
 
 class TrainingDiverged(UserError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
@@ -110,11 +112,12 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
             out = trainer.step()
             s = trainer.step_no
             vals = torch.stack(list(out.values()))
-            if not torch.isfinite(vals).all():
+            if not torch.isfinite(vals).all() or vals.abs().max() > MAX_LOSS:
                 kept = (f"the last good checkpoint in {run} is kept: lower the learning rate or resume from it"
                         if (run / "state").exists() else "no checkpoint had been written, so the run directory "
                         "is removed: lower the learning rate and start again")
-                raise TrainingDiverged(f"losses became NaN/inf at step {s} ({_fmt(out)}); {kept}")
+                raise TrainingDiverged(f"losses became NaN/inf or exploded (> {MAX_LOSS:g}) at step {s} ({_fmt(out)}); "
+                                       f"{kept}")
             bar.update(1)
             if s % cfg.log_every == 0 or s == cfg.steps:
                 for k, v in out.items():
