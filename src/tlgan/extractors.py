@@ -18,7 +18,7 @@ from .data import ImageData
 from .data.images import resize
 from .errors import UserError
 from .io import file_hash, load_weights, module_hash, read_json, save_weights, write_json
-from .models.classifier import Classifier
+from .models.classifier import EXTRACTOR_ARCHS, Classifier
 from .progress import progress_bar
 
 
@@ -65,21 +65,24 @@ def label_images(generator, extractor: Extractor, z: torch.Tensor, probabilities
 
 
 def train_extractor(data: ImageData, steps: int = 2000, batch_size: int = 128, lr: float = 2e-3,
-                    seed: int = 0, width: int = 32, progress: bool = True) -> Classifier:
-    """Fit a Classifier to ``data``'s labels: BCE-with-logits on binary columns, MSE on standardised continuous.
+                    seed: int = 0, width: int = 32, progress: bool = True, arch: str = "classifier") -> Classifier:
+    """Fit an extractor (``arch``: the CNN ``classifier`` or the pixel ``mlp``) to ``data``'s labels: BCE-with-logits
+    on binary columns, MSE on standardised continuous ones.
 
     Deterministic given ``seed``; the global random stream is left exactly as it was (a forked RNG)."""
     if data.labels is None or not data.label_names:
         raise UserError(f"dataset {data.name!r} has no labels to train a feature extractor on")
+    if arch not in EXTRACTOR_ARCHS:
+        raise UserError(f"unknown extractor architecture {arch!r}; expected one of {', '.join(EXTRACTOR_ARCHS)}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return _train(data, steps, batch_size, lr, seed, width, progress)
+        return _train(data, steps, batch_size, lr, seed, width, progress, EXTRACTOR_ARCHS[arch])
 
 
 def _train(data: ImageData, steps: int, batch_size: int, lr: float, seed: int, width: int,
-           progress: bool) -> Classifier:
+           progress: bool, cls=Classifier) -> Classifier:
     c, r = data.shape[0], data.shape[-1]
-    model = Classifier(r, c, data.label_names, data.binary, width)
+    model = cls(r, c, data.label_names, data.binary, width)
     y = torch.from_numpy(data.labels)
     binary = torch.tensor(data.binary)
     cont = ~binary
@@ -130,8 +133,8 @@ def save_extractor(model: Classifier, out_dir, metrics: dict | None = None, extr
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_weights(model.state_dict(), out / "extractor.safetensors", half=True)
-    meta = {"arch": "classifier", "resolution": model.resolution, "channels": model.channels,
-            "width": model.body[0].out_channels, "label_names": model.label_names, "binary": model.binary,
+    meta = {"arch": model.arch, "resolution": model.resolution, "channels": model.channels,
+            "width": model.width, "label_names": model.label_names, "binary": model.binary,
             "metrics": metrics or {}, **(extra or {})}
     write_json(out / "extractor.json", meta)
     return out
@@ -143,7 +146,10 @@ def load_extractor(path) -> Classifier:
     if not (p / "extractor.json").exists():
         raise UserError(f"{p} is not a feature-extractor directory (no extractor.json)")
     meta = read_json(p / "extractor.json")
-    model = Classifier(meta["resolution"], meta["channels"], meta["label_names"], meta["binary"], meta["width"])
+    cls = EXTRACTOR_ARCHS.get(meta.get("arch", "classifier"))
+    if cls is None:
+        raise UserError(f"{p}: unknown extractor architecture {meta['arch']!r}")
+    model = cls(meta["resolution"], meta["channels"], meta["label_names"], meta["binary"], meta["width"])
     load_weights(model, p / "extractor.safetensors")
     model.content_hash = file_hash(p / "extractor.safetensors")
     model.metrics = meta.get("metrics", {})

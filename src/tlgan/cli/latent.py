@@ -22,8 +22,12 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
                    n: int | None = typer.Option(None, "--n", help="training images (faces default 20000)"),
                    resolution: int | None = typer.Option(None), seed: int = typer.Option(0),
                    data_seed: int = typer.Option(0, help="faces renderer seed: another seed = another split"),
-                   batch_size: int = typer.Option(128)):
-    """Train a CNN extractor (binary logits + regression heads); print and save held-out AUC/accuracy/R²."""
+                   batch_size: int = typer.Option(128),
+                   arch: str = typer.Option("classifier", help="classifier (a CNN) | mlp (a pixel MLP: a second "
+                                                                "judge of another architecture)"),
+                   width: int | None = typer.Option(None, help="CNN: first-layer channels (32); MLP: hidden units "
+                                                               "(256)")):
+    """Train an extractor (binary logits + regression heads); print and save held-out AUC/accuracy/R²."""
     from ..data import load_data
     from ..extractors import evaluate_extractor, save_extractor, train_extractor
     if (n is not None and n < 1) or batch_size < 2 or steps < 1:
@@ -32,7 +36,8 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
         n = 20_000
     train_data = load_data(data, resolution, n, seed=data_seed)
     test = load_data(data, train_data.shape[-1], 2000 if data == "faces" else None, split="test", seed=data_seed)
-    model = train_extractor(train_data, steps=steps, batch_size=batch_size, seed=seed)
+    model = train_extractor(train_data, steps=steps, batch_size=batch_size, seed=seed, arch=arch,
+                            width=width or (256 if arch == "mlp" else 32))
     metrics = evaluate_extractor(model, test)
     save_extractor(model, out, metrics, {"data": data, "n": len(train_data), "steps": steps, "seed": seed,
                                          "data_seed": data_seed})
