@@ -129,3 +129,50 @@ def test_nan_scores_and_odd_file_names_in_anomaly_outputs(tmp_path):
     write_scores(tmp_path, [name], {"score": torch.ones(1), "normalised": torch.ones(1),
                                     "flag": torch.ones(1, dtype=torch.bool), "recon": x}, x)
     assert (tmp_path / "scores.csv").read_bytes().splitlines()[1].startswith(b"caf\xe9.png")
+
+
+@pytest.mark.parametrize("cmd", [
+    ["export", GEN, "--out", "{file}"],
+    ["train", "dcgan", "--data", "digits", "--out", "{file}/run"],
+    ["data", "render", "faces", "--n", "2", "--out", "{file}"],
+    ["axes", "sample", "--generator", GEN, "--features", str(default_paths()["extractor"]), "--n", "1e13", "--out", "c"],
+])
+def test_out_naming_a_file_and_unparsable_counts(cmd, tmp_path):
+    (tmp_path / "afile").write_text("keep me")
+    _one_line_error(*run_cli(*[c.format(file=tmp_path / "afile") for c in cmd]), "")
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_a_pickled_checkpoint_and_incomplete_metadata_are_refused(tmp_path, tiny_run):
+    import pickle
+    import shutil
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    (run / "state" / "trainer.pt").write_bytes(pickle.dumps({"step": 1, "payload": print}))
+    _one_line_error(*run_cli("train", "dcgan", "--out", str(run), "--resume", "--steps", "3"), "not a tlgan checkpoint")
+    from tlgan.extractors import load_extractor
+    from tlgan.generator import load_generator
+    from tlgan.latent.cache import build_cache
+    cache = tmp_path / "cache"
+    build_cache(load_generator(GEN), load_extractor(default_paths()["extractor"]), 16, cache, progress=False)
+    meta = json.loads((cache / "meta.json").read_text())
+    del meta["done"]
+    (cache / "meta.json").write_text(json.dumps(meta))
+    _one_line_error(*run_cli("axes", "fit", str(cache), "--out", str(tmp_path / "ax")), "metadata")
+
+
+def test_a_cache_of_another_plugged_extractor_is_refused(tmp_path):
+    import torch
+
+    from tlgan.extractors import wrap_extractor
+    from tlgan.generator import load_generator
+    from tlgan.latent.cache import build_cache
+    g = load_generator(GEN)
+
+    def judge(seed):
+        torch.manual_seed(seed)
+        net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 2))
+        return wrap_extractor(net, ["a", "b"], [True, True], 8, 3)
+    build_cache(g, judge(0), 32, tmp_path / "c", progress=False)
+    with pytest.raises(UserError, match="other settings or models"):
+        build_cache(g, judge(1), 32, tmp_path / "c", progress=False)  # same class, other weights: stale labels

@@ -68,6 +68,8 @@ def test_smiling_raises_the_readout_and_locking_male_halves_its_leak(client):
     ({"z": None, "edits": {"No_Such_Axis": 1}}, 422),       # unknown axis
     ({"z": None, "lock": ["No_Such_Axis"]}, 422),
     ({"z": "big", "edits": {}}, 422),                       # latent values out of range
+    ({"z": "strings", "edits": {}}, 422),                   # numbers as strings are not coerced
+    ({"z": "bools", "edits": {}}, 422),
 ])
 def test_bad_requests_get_4xx_with_a_message(client, z, body, status):
     if isinstance(body, dict):
@@ -76,12 +78,15 @@ def test_bad_requests_get_4xx_with_a_message(client, z, body, status):
             body["z"] = z
         elif body.get("z") == "big":
             body["z"] = [1e6] * len(z)
+        elif body.get("z") in ("strings", "bools"):
+            body["z"] = [str(v) for v in z] if body["z"] == "strings" else [True] * len(z)
         r = client.post("/api/render", json=body)
     else:
         r = client.post("/api/render", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == status, r.text
     assert r.json()["detail"]
     assert client.post("/api/latent", json={"seed": -1}).status_code == 422
+    assert client.post("/api/latent", json={"seed": False}).status_code == 422  # not coerced to 0
 
 
 def test_no_path_reaches_the_filesystem(client):
@@ -117,7 +122,10 @@ def test_load_20_clients_x_50_requests(app, z):
 
 
 def test_huge_bodies_and_lock_lists_are_refused_fast(client, z):
-    body = '{{"z": {}, "lock": [{}]}}'.format(z, ",".join(['"Male"'] * 1_000_000))  # ~9 MB
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["schemas"]["Render"]["properties"]["z"]["minItems"] == len(z)
+    assert "ErrorBody" in str(schema["paths"]["/api/render"]["post"]["responses"]["422"])
+    body = '{{"z": {}, "lock": [{}]}}'.format(z, ",".join(['"Male"'] * 1_200_000))  # ~10 MB
     t = time.perf_counter()
     r = client.post("/api/render", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 413 and time.perf_counter() - t < 0.1

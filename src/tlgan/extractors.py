@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from .data import ImageData
 from .data.images import resize
 from .errors import UserError
-from .io import file_hash, load_weights, module_hash, read_json, save_weights, write_json
+from .io import ensure_dir, file_hash, load_weights, module_hash, read_json, save_weights, write_json
 from .models.classifier import EXTRACTOR_ARCHS, Classifier
 from .progress import progress_bar
 
@@ -131,7 +131,7 @@ def evaluate_extractor(model, data: ImageData) -> dict[str, dict[str, float]]:
 def save_extractor(model: Classifier, out_dir, metrics: dict | None = None, extra: dict | None = None) -> Path:
     """Write ``extractor.json`` + ``extractor.safetensors`` (fp16) into ``out_dir``."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     save_weights(model.state_dict(), out / "extractor.safetensors", half=True)
     meta = {"arch": model.arch, "resolution": model.resolution, "channels": model.channels,
             "width": model.width, "label_names": model.label_names, "binary": model.binary,

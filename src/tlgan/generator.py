@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .errors import UserError
-from .io import file_hash, load_weights, module_hash, read_json, save_weights, write_json
+from .io import ensure_dir, file_hash, load_weights, module_hash, read_json, save_weights, write_json
 from .models.registry import LATENT_GENERATORS, build_network
 
 
@@ -186,7 +186,7 @@ def export_generator(run, out, half: bool = True, best: bool = True) -> Path:
     weights = _weights(run, best)
     if not weights.exists():
         raise UserError(f"{run} has no generator weights yet")
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     save_weights(load_file(str(weights)), out / "generator.safetensors", half=half)
     write_json(out / "config.json", {"generator": cfg["generator"], "value_range": cfg.get("value_range", [-1, 1]),
                                      "trained_with": {k: v for k, v in cfg.items() if k != "generator"}})

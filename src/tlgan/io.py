@@ -17,6 +17,16 @@ from torch import nn
 from .errors import UserError
 
 
+def ensure_dir(path: str | os.PathLike) -> Path:
+    """Create output directory ``path`` (and its parents) if needed; UserError if it or a parent is a file."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UserError(f"{path} (or a folder above it) is a file; give a directory") from None
+    return path
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write a text file so that readers see either the old or the whole new content."""
     path = Path(path)

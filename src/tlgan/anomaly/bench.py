@@ -14,7 +14,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 
 from ..data import load_data
 from ..errors import UserError
-from ..io import read_json, write_json
+from ..io import ensure_dir, read_json, write_json
 from .detector import METHODS, AnomalyConfig, Detector, class_of, protocol, train_detector
 
 # Fashion-MNIST one-class mean AUROC (%) from Golan & El-Yaniv, "Deep Anomaly Detection Using Geometric
@@ -80,7 +80,7 @@ def run_bench(base: AnomalyConfig, methods, classes, out: str | Path, test_n: in
                 f"F1 {row['f1']:.3f}  {rate:,.0f} img/s")
     results["mean"] = {m: {key: float(np.mean([results["runs"][str(k)][m][key] for k in classes]))
                            for key in ("auroc", "ap", "f1", "images_per_s")} for m in methods}
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     write_json(out / "results.json", results)
     (out / "results.md").write_text(markdown(results, methods, classes, base.data))
     return results

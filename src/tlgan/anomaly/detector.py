@@ -29,7 +29,7 @@ from ..config import TrainConfig, build
 from ..data import ImageData, load_data
 from ..errors import UserError
 from ..generator import load_network
-from ..io import read_json, write_json
+from ..io import ensure_dir, read_json, write_json
 from ..latent.invert import latent_search, per_image
 from ..progress import progress_bar
 from ..training import family, make_config, train
@@ -139,7 +139,7 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
         raise UserError(f"{out} already exists and is not empty; pass --resume to continue it or choose another --out")
     train_set, hold = normal_split(acfg)
     log(protocol(acfg) + f"; {len(train_set)} training images, {len(hold)} held out for calibration")
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     meta = {"method": acfg.method, "protocol": protocol(acfg), "config": dataclasses.asdict(acfg),
             "data_shape": list(train_set.shape), "complete": False}
     write_json(out / "anomaly.json", meta)  # complete: False until calibrated (a crash leaves it marked)

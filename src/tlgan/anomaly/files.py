@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from ..data.images import save_png
+from ..io import ensure_dir
 
 
 def heatmap_panel(x: torch.Tensor, recon: torch.Tensor) -> np.ndarray:
@@ -27,7 +28,7 @@ def heatmap_panel(x: torch.Tensor, recon: torch.Tensor) -> np.ndarray:
 
 def write_scores(out: Path, names: list[str], result: dict, x: torch.Tensor) -> None:
     """``out/scores.csv`` (file, score, normalised, anomaly) and ``out/heatmaps/<name>.png`` per image."""
-    (out / "heatmaps").mkdir(parents=True, exist_ok=True)
+    ensure_dir(out / "heatmaps")
     tmp = out / "scores.csv.tmp"
     with open(tmp, "w", newline="", errors="surrogateescape") as f:  # file names as the file system has them
         wr = csv.writer(f)

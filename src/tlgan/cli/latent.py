@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from ..errors import UserError
+from ..io import ensure_dir
 from ..latent.directions import METHODS
 from ..pretrained import resolve_models
 from .app import app, evaluate_app
@@ -161,7 +162,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
         raise UserError("--n must be >= 1")
     wanted = parse_assignments([want], "--want")
     _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     save_pngs(x, out, [f"{i:05d}.png" for i in range(len(x))], g.value_range)
     if len(x):
         save_grid(x[:64], out / "contact_sheet.png", g.value_range)

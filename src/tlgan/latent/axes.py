@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..io import read_json, write_json
+from ..io import ensure_dir, read_json, write_json
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Axes:
         """Write ``axes.safetensors`` + ``axes.json`` (+ a cosine heatmap PNG) into directory ``out``."""
         from safetensors.numpy import save_file
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        ensure_dir(out)
         k = len(self.names)
         arrays = {"vectors": self.vectors.astype(np.float32),
                   "slopes": (self.slopes if self.slopes is not None else np.ones(k)).astype(np.float32),

@@ -15,7 +15,7 @@ import torch
 
 from ..errors import UserError
 from ..extractors import check_compatible, label_images
-from ..io import read_json, write_json
+from ..io import ensure_dir, read_json, write_json
 from ..progress import progress_bar
 
 
@@ -69,7 +69,7 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
         free = shutil.disk_usage(next(p for p in (out, *out.parents) if p.exists())).free
         if need > free:
             raise UserError(f"a cache of {n:,} rows needs {need / 1e9:.1f} GB; {free / 1e9:.1f} GB are free")
-        out.mkdir(parents=True, exist_ok=True)
+        ensure_dir(out)
         z_mm = np.lib.format.open_memmap(out / "z.npy", "w+", np.float32, (n, generator.z_dim))
         y_mm = np.lib.format.open_memmap(out / "y.npy", "w+", np.float32, (n, len(meta["label_names"])))
         write_json(out / "meta.json", meta)

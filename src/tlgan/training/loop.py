@@ -24,7 +24,7 @@ import torch
 from ..config import TrainConfig
 from ..data import ImageData, load_data
 from ..errors import UserError
-from ..io import read_json, replace_dir, save_weights, write_json
+from ..io import ensure_dir, read_json, replace_dir, save_weights, write_json
 from ..progress import progress_bar
 from .registry import family, make_config
 from .trainer import Trainer
@@ -62,8 +62,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
     Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
     """
     run = Path(out)
-    if run.exists() and not run.is_dir():
-        raise UserError(f"--out {run} is a file; give a directory for the run")
+    existing = next(p for p in (run, *run.parents) if p.exists())
+    if not existing.is_dir():  # checked before any data is loaded
+        raise UserError(f"--out {run}: {existing} is a file; give a directory for the run")
     if _never_checkpointed(run):  # killed before its first checkpoint: nothing to keep, start it afresh
         log(f"{run} holds a run killed before its first checkpoint; starting it from step 0")
         shutil.rmtree(run)
@@ -77,7 +78,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
     trainer = (make_trainer or family(cfg.model))(cfg, data)
     created = not run.exists()
     try:
-        run.mkdir(parents=True, exist_ok=True)
+        ensure_dir(run)
         write_json(run / "config.json", _run_config(cfg, trainer))
         if resume:
             trainer.load(run)
