@@ -135,7 +135,8 @@ def test_nan_scores_and_odd_file_names_in_anomaly_outputs(tmp_path):
     ["export", GEN, "--out", "{file}"],
     ["train", "dcgan", "--data", "digits", "--out", "{file}/run"],
     ["data", "render", "faces", "--n", "2", "--out", "{file}"],
-    ["axes", "sample", "--generator", GEN, "--features", str(default_paths()["extractor"]), "--n", "1e13", "--out", "c"],
+    ["axes", "sample", "--generator", GEN, "--features", str(default_paths()["extractor"]), "--n", "1e13",
+     "--out", "c"],
 ])
 def test_out_naming_a_file_and_unparsable_counts(cmd, tmp_path):
     (tmp_path / "afile").write_text("keep me")
@@ -149,7 +150,8 @@ def test_a_pickled_checkpoint_and_incomplete_metadata_are_refused(tmp_path, tiny
     run = tmp_path / "run"
     shutil.copytree(tiny_run, run)
     (run / "state" / "trainer.pt").write_bytes(pickle.dumps({"step": 1, "payload": print}))
-    _one_line_error(*run_cli("train", "dcgan", "--out", str(run), "--resume", "--steps", "3"), "not a tlgan checkpoint")
+    _one_line_error(*run_cli("train", "dcgan", "--out", str(run), "--resume", "--steps", "3"),
+                    "not a tlgan checkpoint")
     from tlgan.extractors import load_extractor
     from tlgan.generator import load_generator
     from tlgan.latent.cache import build_cache
