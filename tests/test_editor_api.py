@@ -41,7 +41,7 @@ def _attrs(client, z, edits, lock=()):
 def test_smiling_raises_the_readout_and_locking_male_halves_its_leak(client):
     """Averages over 16 faces: single faces vary (the Smiling axis's held-out AUC is only ~0.67).
 
-    The shipped generator's raw Smiling axis leaks into Male (ratio ~2.5), so the page locks Male by default
+    The shipped generator's raw Smiling axis leaks into Male (ratio ~2.9), so the page locks Male by default
     and Smiling is measured with Male locked, as a user of the page sees it.
     """
     assert client.get("/api/info").json()["default_lock"] == ["Male"]

@@ -181,7 +181,7 @@ def load_app(generator_path=None, axes_path=None, features_path=None, allowed_ho
     """The app over given paths, or over the shipped faces model when none are given."""
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path)
-    if m.shipped:  # its raw Smiling axis leaks into Male (ratio ~2.5, docs/axes_eval.md): open with Male locked
+    if m.shipped:  # its raw Smiling axis leaks into Male (ratio ~2.9, docs/axes_eval.md): open with Male locked
         return create_app(m.generator, m.axes, m.extractor, "tlgan editor — shipped faces model", ("Male",),
                           allowed_hosts)
     return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}",
