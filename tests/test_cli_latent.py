@@ -111,3 +111,20 @@ def test_evaluate_axes_reports_bootstrap_intervals(tmp_path):
     lo, hi = smile["ci"]["leakage_ratio"]["Male"]
     assert lo <= smile["leakage_ratio"]["Male"] <= hi
     assert "[" in (tmp_path / "e.md").read_text()
+
+
+def test_generate_is_graded_by_the_judge_and_lock_keeps_correlates_at_their_rates(tmp_path):
+    """Glasses come with age and sex in the data: unlocked, the written set drifts male; with --lock Male,Young
+    the Male and Young rates (by the independent judge) stay near the unedited samples'."""
+    shift = {}
+    for tag, extra in (("free", []), ("locked", ["--lock", "Male,Young"])):
+        code, out, err = run_cli("generate", "--want", "Eyeglasses=1", "--n", "100", "--out", str(tmp_path / tag),
+                                 *extra)
+        assert code == 0, err
+        assert "by the independent judge" in out
+        r = json.loads((tmp_path / tag / "request.json").read_text())
+        assert r["judge_rate"] > 3 * r["judge_base_rate"]  # the judge agrees the request was met far above chance
+        shift[tag] = {k: abs(r["other_attribute_rates"][k]["written"] - r["other_attribute_rates"][k]["unedited"])
+                      for k in ("Male", "Young")}
+    assert shift["free"]["Male"] > 0.3
+    assert shift["locked"]["Male"] < 0.1 and shift["locked"]["Young"] < 0.1, shift

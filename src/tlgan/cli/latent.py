@@ -148,12 +148,18 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
 def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (binary 0/1, continuous values)'),
              n: int = typer.Option(100, "--n"), out: Path = typer.Option(..., "--out"),
              seed: int = typer.Option(0), generator: str | None = typer.Option(None),
-             axes: Path | None = typer.Option(None), features: Path | None = typer.Option(None)):
-    """Write images whose predicted attributes meet the request (data augmentation); print the achieved rate."""
+             axes: Path | None = typer.Option(None), features: Path | None = typer.Option(None),
+             lock: list[str] = typer.Option([], "--lock", help="attributes to keep at their prior rates, e.g. "
+                                                               "Male,Young (repeatable)"),
+             judge: Path | None = typer.Option(None, help="independent extractor that grades the written set "
+                                                           "(default with the shipped model: its judge)")):
+    """Write images whose predicted attributes meet the request (data augmentation); print the achieved rate, by the
+    extractor and by an independent judge, and how the other attributes' rates moved."""
     import json
 
     from ..data.images import save_grid, save_pngs
-    from ..latent.edit import generate_wanted, parse_assignments
+    from ..extractors import load_extractor
+    from ..latent.edit import binary_rates, generate_wanted, parse_assignments, request_met
     m = resolve_models(generator, axes, features)
     g, ax, extractor = m.generator, m.axes, m.extractor
     if extractor is None:
@@ -161,14 +167,34 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     if n < 1:
         raise UserError("--n must be >= 1")
     wanted = parse_assignments([want], "--want")
-    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed)
+    locked = [a.strip() for item in lock for a in item.split(",") if a.strip()]
+    if judge is None and m.shipped:
+        from ..pretrained import default_paths
+        judge = default_paths()["judge"]
+    grader = load_extractor(judge) if judge is not None else None
+    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed, lock=locked)
     ensure_dir(out)
     save_pngs(x, out, [f"{i:05d}.png" for i in range(len(x))], g.value_range)
     if len(x):
         save_grid(x[:64], out / "contact_sheet.png", g.value_range)
-    (out / "request.json").write_text(json.dumps({"want": wanted, "seed": seed, **stats}, indent=2))
+    if grader is not None:
+        x01 = g.to_unit(x) * 2 - 1
+        prior = g.to_unit(g.sample(max(len(x), 256), seed + 1)[1]) * 2 - 1
+        stats["judge_rate"] = request_met(grader, x01, wanted)
+        stats["judge_base_rate"] = request_met(grader, prior, wanted)
+        written, base = binary_rates(grader, x01), binary_rates(grader, prior)
+        stats["other_attribute_rates"] = {k: {"written": written[k], "unedited": base[k]} for k in written
+                                          if k not in wanted}
+    (out / "request.json").write_text(json.dumps({"want": wanted, "lock": locked, "seed": seed, **stats}, indent=2))
     typer.echo(f"wrote {len(x)} images to {out}; {stats['accepted']}/{stats['tried']} edited samples met the "
-               f"request ({stats['rate']:.1%}) vs {stats['base_rate']:.1%} of unedited samples")
+               f"request by the extractor ({stats['rate']:.1%}) vs {stats['base_rate']:.1%} of unedited samples")
+    if grader is not None:
+        typer.echo(f"by the independent judge: {stats['judge_rate']:.1%} of the written set meet the request "
+                   f"(unedited samples: {stats['judge_base_rate']:.1%})")
+        moved = sorted(stats["other_attribute_rates"].items(),
+                       key=lambda kv: -abs(kv[1]["written"] - kv[1]["unedited"]))[:5]
+        typer.echo("other attributes, written set vs unedited (judge): " + ", ".join(
+            f"{k} {v['written']:.0%} vs {v['unedited']:.0%}" for k, v in moved))
 
 
 @evaluate_app.command("axes")

@@ -82,10 +82,11 @@ def parse_sweep(text: str) -> tuple[str, np.ndarray]:
 @torch.no_grad()
 def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n: int, seed: int = 0,
                     max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int = 50,
-                    tolerance: float = 0.1):
+                    tolerance: float = 0.1, lock=()):
     """Images whose *predicted* attributes meet ``want`` ({name: 0/1 for binary, a value for continuous}).
 
-    Each latent walks along each wanted axis (disentangled against the other wanted axes) in steps of ``step``
+    Each latent walks along each wanted axis (disentangled against the other wanted axes and the ``lock`` axes,
+    whose attributes should keep their prior rates) in steps of ``step``
     up to ``max_lambda`` (so it stays near the prior), stopping at the first step where the extractor sees
     the attribute as wanted (binary: decision; continuous: within ``tolerance`` × max(1, |value|)); the
     result is kept only if every wanted attribute holds at the end.
@@ -99,7 +100,11 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
             raise UserError(f"--want {name}: a binary attribute takes 0 or 1, got {want[name]}")
         if name not in extractor.label_names:
             raise UserError(f"--want {name}: the feature extractor does not predict {name}")
-    dirs = {nm: torch.from_numpy(edit_directions(axes, [nm], [o for o in names if o != nm])[0]) for nm in names}
+    lock = [name for name in lock if name not in names]
+    for name in lock:
+        axes.index(name)
+    dirs = {nm: torch.from_numpy(edit_directions(axes, [nm], [o for o in names if o != nm] + lock)[0])
+            for nm in names}
     cols = {nm: extractor.label_names.index(nm) for nm in names}
 
     def labels(z: torch.Tensor) -> torch.Tensor:
@@ -146,3 +151,29 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
     stats = {"tried": tried, "accepted": accepted, "rate": accepted / max(tried, 1),
              "base_rate": base_ok / max(tried, 1)}
     return z, x, stats
+
+
+@torch.no_grad()
+def binary_rates(judge, x: torch.Tensor) -> dict[str, float]:
+    """Share of images x (N, C, R, R) in [-1, 1] the judge sees each binary attribute in: {name: rate}."""
+    from ..extractors import predict_labels
+    p = predict_labels(judge, x, probabilities=True)
+    return {name: float((p[:, j] > 0.5).float().mean()) for j, name in enumerate(judge.label_names)
+            if judge.binary[j]} if len(x) else {}
+
+
+@torch.no_grad()
+def request_met(judge, x: torch.Tensor, want: dict[str, float], tolerance: float = 0.1) -> float:
+    """Share of images x in [-1, 1] whose attributes, as ``judge`` reads them, meet ``want`` (as generate_wanted)."""
+    from ..extractors import predict_labels
+    if not len(x):
+        return 0.0
+    y = predict_labels(judge, x)
+    ok = torch.ones(len(x), dtype=torch.bool)
+    for name, value in want.items():
+        if name not in judge.label_names:
+            raise UserError(f"the judge does not read {name}")
+        j = judge.label_names.index(name)
+        ok &= ((y[:, j] > 0) == (value == 1)) if judge.binary[j] else \
+            ((y[:, j] - value).abs() <= tolerance * max(1.0, abs(value)))
+    return float(ok.float().mean())
