@@ -33,7 +33,7 @@ MAX_LOSS = 1e10  # a loss beyond this has diverged (a WGAN critic drifting to 1e
 
 
 class TrainingDiverged(UserError):
-    """A loss became NaN or infinite; the last good checkpoint is kept."""
+    """A loss became NaN, infinite or exploded; the last good checkpoint (if any) is kept."""
 
 
 RUN_ENTRIES = ("generator", "networks", "value_range", "translator")  # config.json entries beside TrainConfig

@@ -42,13 +42,6 @@ class Built:
     info: dict = field(default_factory=dict)
 
 
-def make_optimizer(cfg: TrainConfig, params, lr: float) -> torch.optim.Optimizer:
-    """The config's optimiser (adam with ``betas`` | rmsprop) over ``params`` at learning rate ``lr``."""
-    if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(cfg.betas))
-    return torch.optim.RMSprop(params, lr=lr)
-
-
 class Trainer:
     """Holds the networks, optimisers and random state of one run; subclasses fill in ``build()`` and ``step()``."""
 
@@ -98,8 +91,10 @@ class Trainer:
         return self.ema
 
     def optimizer(self, params, lr: float) -> torch.optim.Optimizer:
-        """The config's optimiser over ``params``."""
-        return make_optimizer(self.cfg, params, lr)
+        """The config's optimiser (adam with ``betas`` | rmsprop) over ``params`` at learning rate ``lr``."""
+        if self.cfg.optimizer == "adam":
+            return torch.optim.Adam(params, lr=lr, betas=tuple(self.cfg.betas))
+        return torch.optim.RMSprop(params, lr=lr)
 
     # -- shared machinery ------------------------------------------------------------------------
     def start_state(self) -> None:
