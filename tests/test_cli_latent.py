@@ -14,11 +14,15 @@ def test_edit_and_sweep_write_images(tmp_path):
     code, _, err = run_cli("edit", "--seed", "1", "--set", "Smiling=1.5", "--set", "No_Beard=2", "--lock", "Male",
                            "--keep-norm", "--out", str(tmp_path / "e.png"))
     assert code == 0, err
-    code, _, err = run_cli("edit", "--seed", "0", "--n", "2", "--sweep", "Smiling=-3:3:5",
-                           "--out", str(tmp_path / "s.png"))
+    code, out, err = run_cli("edit", "--seed", "0", "--n", "2", "--sweep", "Smiling=-3:3:5",
+                             "--out", str(tmp_path / "s.png"))
     assert code == 0, err
-    w, h = Image.open(tmp_path / "s.png").size
+    img = np.asarray(Image.open(tmp_path / "s.png").convert("L"))
+    h, w = img.shape
     assert w > h  # 5 columns x 2 rows
+    strip = img[:30]  # the caption strip: white paper with dark text (title, then λ over each column)
+    assert (strip > 240).mean() > 0.7 and (strip < 100).any()
+    assert "read-out" in out and "Smiling" in out.split("read-out")[1]
 
 
 def test_generate_meets_the_request_more_often_than_chance(tmp_path):

@@ -131,17 +131,30 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
     if not 1 <= n <= 64:
         raise UserError("--n must be between 1 and 64")
     z0 = torch.cat([g.latents(1, seed + i) for i in range(n)])
+    recipe = ", ".join(f"{k}={v:+g}" for k, v in edits.items())
     if sweep:
         name, lams = parse_sweep(sweep)
         cols = [edit_latents(z0, ax, {**edits, name: float(lam)}, lock, keep_norm) for lam in lams]
+        labels, recipe = [f"{name} {lam:+.2g}" for lam in lams], f"sweep {name}" + (f"; {recipe}" if recipe else "")
     elif edits:
-        cols = [z0, edit_latents(z0, ax, edits, lock, keep_norm)]
+        cols, labels = [z0, edit_latents(z0, ax, edits, lock, keep_norm)], ["original", "edited"]
     else:
         raise UserError("give --set AXIS=λ and/or --sweep AXIS=START:STOP:COUNT")
+    title = (f"seed {seed}" if n == 1 else f"seeds {seed}..{seed + n - 1}") + f": {recipe}" + \
+        (f"; locked: {', '.join(lock)}" if lock else "")
     with torch.no_grad():
-        x = torch.stack([g(c) for c in cols], 1).flatten(0, 1)
-    save_grid(x, out, g.value_range, nrow=len(cols))
-    typer.echo(f"wrote {out}")
+        imgs = [g(c) for c in cols]
+    save_grid(torch.stack(imgs, 1).flatten(0, 1), out, g.value_range, nrow=len(cols), col_labels=labels,
+              title=title)
+    typer.echo(f"wrote {out} ({title})")
+    if m.extractor is not None:  # what changed, as the extractor reads it: first column -> last column
+        from ..extractors import predict_labels
+        before, after = (predict_labels(m.extractor, g.to_unit(x) * 2 - 1, probabilities=True).mean(0)
+                         for x in (imgs[0], imgs[-1]))
+        names = [k for k in (*edits, *([name] if sweep else []), *lock) if k in m.extractor.label_names]
+        typer.echo(f"extractor read-out, mean over {n} face(s), {labels[0]} -> {labels[-1]}: " + ", ".join(
+            f"{k} {before[i]:.2f} -> {after[i]:.2f}" + (" (locked)" if k in lock else "")
+            for k, i in ((k, m.extractor.label_names.index(k)) for k in dict.fromkeys(names))))
 
 
 @app.command()

@@ -75,9 +75,37 @@ def save_pngs(x: torch.Tensor, out_dir, names, value_range=(-1.0, 1.0)) -> Path:
     return out_dir
 
 
-def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None = None, min_size: int = 512) -> Path:
-    """Save float images (N, C, H, W) in ``value_range`` as one PNG grid."""
-    return save_png(make_grid(to_uint8(x, value_range), nrow), path, min_size=min_size)
+def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None = None, min_size: int = 512,
+              col_labels=None, title: str | None = None) -> Path:
+    """Save float images (N, C, H, W) in ``value_range`` as one PNG grid, optionally with a label above each
+    column and a title line (drawn after the nearest upscaling to ``min_size``, so the text stays sharp)."""
+    grid = make_grid(to_uint8(x, value_range), nrow)
+    if not col_labels and not title:
+        return save_png(grid, path, min_size=min_size)
+    k = max(1, math.ceil(min_size / max(grid.shape[:2])))
+    grid = np.repeat(np.repeat(grid, k, 0), k, 1)
+    return save_png(caption(grid, col_labels or [], title), path)
+
+
+def caption(grid: np.ndarray, col_labels, title: str | None = None, size: int = 14) -> np.ndarray:
+    """A uint8 (H, W, 3) grid with a white strip above it: ``title`` on the first line, then one label centred over
+    each of ``len(col_labels)`` equal-width columns."""
+    from PIL import ImageDraw, ImageFont
+    font = ImageFont.load_default(size=size)
+    lines = (title is not None) + bool(col_labels)
+    strip = lines * (size + 6) + 4
+    img = Image.new("RGB", (grid.shape[1], grid.shape[0] + strip), "white")
+    img.paste(Image.fromarray(grid), (0, strip))
+    draw = ImageDraw.Draw(img)
+    y = 3
+    if title is not None:
+        draw.text((4, y), title, fill="black", font=font)
+        y += size + 6
+    width = grid.shape[1] / max(len(col_labels), 1)
+    for i, label in enumerate(col_labels):
+        w = draw.textlength(label, font=font)
+        draw.text((i * width + (width - w) / 2, y), label, fill="black", font=font)
+    return np.asarray(img)
 
 
 def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
