@@ -59,7 +59,7 @@ def label_images(generator, extractor: Extractor, z: torch.Tensor, probabilities
                  batch: int = 256) -> torch.Tensor:
     """The TL-GAN chain: latents z (N, d) -> G(z) -> F: labels (N, K) as :func:`predict_labels`."""
     check_compatible(generator, extractor)
-    parts = [predict_labels(extractor, generator.to_unit(generator(z[i:i + batch])) * 2 - 1, probabilities)
+    parts = [predict_labels(extractor, generator.to_signed(generator(z[i:i + batch])), probabilities)
              for i in range(0, len(z), batch)]
     return torch.cat(parts) if parts else torch.empty(0, len(extractor.label_names))
 

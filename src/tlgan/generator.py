@@ -64,6 +64,10 @@ class Generator(nn.Module):
         lo, hi = self.value_range
         return ((x - lo) / (hi - lo)).clamp(0, 1)
 
+    def to_signed(self, x: torch.Tensor) -> torch.Tensor:
+        """Map images from value_range to [-1, 1] (clamped): what extractors and judges read."""
+        return self.to_unit(x) * 2 - 1
+
 
 def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best: bool = True) -> Generator:
     """Load a generator from a run directory, a TorchScript file or a ``module:function`` factory.
@@ -121,15 +125,23 @@ def _weights(run: Path, best: bool) -> Path:
     return weights if best and weights.exists() else run / "generator.safetensors"
 
 
-def load_network(run: str | os.PathLike, name: str) -> nn.Module:
-    """Network ``name`` of a run (``RUN/state/<name>.safetensors``), rebuilt from the spec in its config.json,
-    in eval mode with gradients off. UserError if the run has no such network."""
+def load_networks(run: str | os.PathLike, names=None) -> dict[str, nn.Module]:
+    """Networks ``names`` (default: all) of a run (``RUN/state/<name>.safetensors``), rebuilt from the specs in its
+    config.json, in eval mode with gradients off. UserError if the run has no such network."""
     run = Path(run)
     specs = read_json(run / "config.json").get("networks", {})
-    if name not in specs:
-        raise UserError(f"{run} has no network {name!r} (it has: {', '.join(specs) or 'none'})")
-    net = load_weights(build_network(specs[name]), run / "state" / f"{name}.safetensors")
-    return net.float().eval().requires_grad_(False)
+    out = {}
+    for name in specs if names is None else names:
+        if name not in specs:
+            raise UserError(f"{run} has no network {name!r} (it has: {', '.join(specs) or 'none'})")
+        net = load_weights(build_network(specs[name]), run / "state" / f"{name}.safetensors")
+        out[name] = net.float().eval().requires_grad_(False)
+    return out
+
+
+def load_network(run: str | os.PathLike, name: str) -> nn.Module:
+    """Network ``name`` of a run, as :func:`load_networks`."""
+    return load_networks(run, [name])[name]
 
 
 def _split_space(path) -> tuple[str, str]:

@@ -6,22 +6,27 @@ from pathlib import Path
 import torch
 
 from .errors import UserError
-from .generator import load_network
+from .generator import load_network, load_networks
 from .io import read_json
 from .models.translation import set_attributes
 
 
+def _run_config(run: str | Path) -> dict:
+    path = Path(run) / "config.json"
+    return read_json(path) if path.exists() else {}
+
+
 def run_model(run: str | Path) -> str | None:
     """The family a training run was trained as ('cyclegan', 'stargan', ...), None for anything else."""
-    path = Path(run) / "config.json"
-    return read_json(path).get("model") if path.exists() else None
+    return _run_config(run).get("model")
 
 
 def _translator(run: Path, model: str) -> dict:
     """The ``translator`` entry of a run's config.json; UserError unless the run is a ``model`` run."""
-    if run_model(run) != model:
+    cfg = _run_config(run)
+    if cfg.get("model") != model:
         raise UserError(f"{run} is not a {model} run (train one with `tlgan train {model}`)")
-    return read_json(run / "config.json")["translator"]
+    return cfg["translator"]
 
 
 def load_translator(run: str | Path, direction: str = "a2b") -> tuple[torch.nn.Module, tuple[int, int, int]]:
@@ -65,7 +70,7 @@ class StarGAN:
         info = _translator(run, "stargan")
         self.attributes: list[str] = info["attributes"]
         self.exclusive: dict[str, list[str]] = info["exclusive"]
-        self.g, self.d = load_network(run, "g"), load_network(run, "d")
+        self.g, self.d = load_networks(run, ["g", "d"]).values()
         self.shape = (self.g.channels, info["resolution"], info["resolution"])
 
     @torch.no_grad()

@@ -28,7 +28,7 @@ import torch
 from ..config import TrainConfig, build
 from ..data import ImageData, load_data
 from ..errors import UserError
-from ..generator import load_network
+from ..generator import load_network, load_networks
 from ..io import ensure_dir, read_json, write_json
 from ..latent.invert import latent_search, per_image
 from ..progress import progress_bar
@@ -145,7 +145,7 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
     write_json(out / "anomaly.json", meta)  # complete: False until calibrated (a crash leaves it marked)
     _stage(_gan_config(acfg, acfg.steps), out / "gan", train_set, _factory(acfg), resume, progress, log)
     if acfg.method == "fanogan":
-        g, critic = load_network(out / "gan", "g"), load_network(out / "gan", "d")
+        g, critic = load_networks(out / "gan", ["g", "d"]).values()
         make = lambda cfg, data: IZIFEncoderTrainer(cfg, data, g, critic, acfg.kappa)  # noqa: E731
         _stage(_gan_config(acfg, acfg.encoder_steps), out / "encoder", train_set, make, resume, progress, log)
     det = Detector(out, calibrated=False)
@@ -174,11 +174,10 @@ def _stage(cfg, run: Path, data, make, resume, progress, log) -> None:
 
 def _load_nets(run: Path):
     """(G, critic/discriminator, encoder or None, second encoder or None) of a detector run, in eval mode."""
-    names = read_json(run / "gan" / "config.json")["networks"]
-    g, d = load_network(run / "gan", "g"), load_network(run / "gan", "d")
+    nets = load_networks(run / "gan")
     if (run / "encoder" / "state").exists():  # f-AnoGAN's izif stage
-        return g, d, load_network(run / "encoder", "e"), None
-    return g, d, *(load_network(run / "gan", k) if k in names else None for k in ("e", "e2"))
+        nets["e"] = load_network(run / "encoder", "e")
+    return nets["g"], nets["d"], nets.get("e"), nets.get("e2")
 
 
 class Detector:

@@ -149,7 +149,7 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
     typer.echo(f"wrote {out} ({title})")
     if m.extractor is not None:  # what changed, as the extractor reads it: first column -> last column
         from ..extractors import predict_labels
-        before, after = (predict_labels(m.extractor, g.to_unit(x) * 2 - 1, probabilities=True).mean(0)
+        before, after = (predict_labels(m.extractor, g.to_signed(x), probabilities=True).mean(0)
                          for x in (imgs[0], imgs[-1]))
         names = [k for k in (*edits, *([name] if sweep else []), *lock) if k in m.extractor.label_names]
         typer.echo(f"extractor read-out, mean over {n} face(s), {labels[0]} -> {labels[-1]}: " + ", ".join(
@@ -172,7 +172,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
 
     from ..data.images import save_grid, save_pngs
     from ..extractors import load_extractor
-    from ..latent.edit import binary_rates, generate_wanted, parse_assignments, request_met
+    from ..latent.edit import generate_wanted, grade_written_set, parse_assignments
     m = resolve_models(generator, axes, features)
     g, ax, extractor = m.generator, m.axes, m.extractor
     if extractor is None:
@@ -191,13 +191,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     if len(x):
         save_grid(x[:64], out / "contact_sheet.png", g.value_range)
     if grader is not None:
-        x01 = g.to_unit(x) * 2 - 1
-        prior = g.to_unit(g.sample(max(len(x), 256), seed + 1)[1]) * 2 - 1
-        stats["judge_rate"] = request_met(grader, x01, wanted)
-        stats["judge_base_rate"] = request_met(grader, prior, wanted)
-        written, base = binary_rates(grader, x01), binary_rates(grader, prior)
-        stats["other_attribute_rates"] = {k: {"written": written[k], "unedited": base[k]} for k in written
-                                          if k not in wanted}
+        stats |= grade_written_set(g, grader, x, wanted, seed + 1)
     (out / "request.json").write_text(json.dumps({"want": wanted, "lock": locked, "seed": seed, **stats}, indent=2))
     typer.echo(f"wrote {len(x)} images to {out}; {stats['accepted']}/{stats['tried']} edited samples met the "
                f"request by the extractor ({stats['rate']:.1%}) vs {stats['base_rate']:.1%} of unedited samples")

@@ -121,6 +121,6 @@ def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., he
     scorer = FrechetScorer.for_dataset(data, train_data, n=n, feature_net=net)
     _, x = g.sample(n, seed)
     from ..data.images import resize
-    x = resize(g.to_unit(x) * 2 - 1, res)
+    x = resize(g.to_signed(x), res)
     typer.echo(f"{scorer.name}: {scorer.score(x):.3f}   floor (real vs real): {scorer.floor(train_data, n):.3f}"
                f"   ({n} samples, feature network: {features or 'default classifier'})")

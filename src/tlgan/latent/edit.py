@@ -142,7 +142,7 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
                     done = done | ok(labels(zz), nm)
                 z = z + (sign * moved)[:, None] * d[None, :]
         x = generator(z)
-        good = all_ok(predict_labels(extractor, generator.to_unit(x) * 2 - 1))
+        good = all_ok(predict_labels(extractor, generator.to_signed(x)))
         tried += batch
         kept_z.append(z[good])
         kept_x.append(x[good])
@@ -177,3 +177,17 @@ def request_met(judge, x: torch.Tensor, want: dict[str, float], tolerance: float
         ok &= ((y[:, j] > 0) == (value == 1)) if judge.binary[j] else \
             ((y[:, j] - value).abs() <= tolerance * max(1.0, abs(value)))
     return float(ok.float().mean())
+
+
+@torch.no_grad()
+def grade_written_set(generator, judge, x: torch.Tensor, want: dict[str, float], seed: int) -> dict:
+    """How an independent ``judge`` sees a set ``x`` written by :func:`generate_wanted` (images in the generator's
+    value range) beside unedited samples of ``seed`` (at least 256): ``judge_rate`` and ``judge_base_rate`` (share
+    meeting ``want``) and ``other_attribute_rates`` ({name: {"written", "unedited"}} for the binary attributes not
+    requested)."""
+    written_x = generator.to_signed(x)
+    prior_x = generator.to_signed(generator.sample(max(len(x), 256), seed)[1])
+    written, base = binary_rates(judge, written_x), binary_rates(judge, prior_x)
+    return {"judge_rate": request_met(judge, written_x, want), "judge_base_rate": request_met(judge, prior_x, want),
+            "other_attribute_rates": {k: {"written": written[k], "unedited": base[k]} for k in written
+                                      if k not in want}}

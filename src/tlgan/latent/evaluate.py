@@ -54,6 +54,8 @@ def measure_axes(generator, judge, axes: Axes, n: int = 1024, seed: int = 0, pro
     spread = base.std(0) + 1e-6
     lams = np.asarray(LAMBDAS)
     boot = np.random.default_rng(seed).integers(0, n, (BOOTSTRAP, n))
+    counts = np.zeros((BOOTSTRAP, n), np.float32)  # how often each latent appears in each resample
+    np.add.at(counts, (np.arange(BOOTSTRAP)[:, None], boot), 1.0)
     results = {}
     for name in progress_bar(axes.names, desc="judging axes", disable=not progress, leave=False):
         if name not in names:
@@ -62,7 +64,7 @@ def measure_axes(generator, judge, axes: Axes, n: int = 1024, seed: int = 0, pro
         u = torch.from_numpy(axes.vector(name))
         scores = np.stack([base if lam == 0 else judge_scores(generator, judge, z0 + lam * u) for lam in lams])
         slopes = _slopes(scores.mean(1), lams)  # (K,)
-        boot_slopes = _slopes(scores[:, boot].mean(2).transpose(1, 0, 2), lams)  # (B, K)
+        boot_slopes = _slopes(np.einsum("bn,lnk->blk", counts, scores) / n, lams)  # (B, K)
         ctrl = float(slopes[t])
         if judge.binary[t]:
             pos0 = base[:, t] > 0.5

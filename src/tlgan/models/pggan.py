@@ -73,9 +73,10 @@ def levels_of(resolution: int) -> int:
     return k + 1
 
 
-def _channels(level: int, n_levels: int, width: int, max_channels: int) -> int:
-    """Feature maps at ``level``: ``width`` at the last level, doubling per level down, capped."""
-    return min(width * 2 ** (n_levels - 1 - level), max_channels)
+def level_channels(resolution: int, width: int, max_channels: int) -> list[int]:
+    """Feature maps per level, 4×4 first: ``width`` at the last level, doubling per level down, capped."""
+    n = levels_of(resolution)
+    return [min(width * 2 ** (n - 1 - k), max_channels) for k in range(n)]
 
 
 def _lrelu(x: torch.Tensor) -> torch.Tensor:
@@ -89,8 +90,8 @@ class PGGenerator(nn.Module):
                  max_channels: int = 256):
         super().__init__()
         self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
-        self.n_levels = levels_of(resolution)
-        ch = [_channels(k, self.n_levels, width, max_channels) for k in range(self.n_levels)]
+        ch = level_channels(resolution, width, max_channels)
+        self.n_levels = len(ch)
         self.dense = EqualDense(z_dim, ch[0] * 16, gain=math.sqrt(2) / 4)  # the 4×4 "conv on a 1×1 input"
         self.convs = nn.ModuleList([nn.ModuleList([EqualConv2d(ch[0], ch[0], 3)])])
         for k in range(1, self.n_levels):
@@ -131,8 +132,8 @@ class PGDiscriminator(nn.Module):
                  mbstd_group: int = 4):
         super().__init__()
         self.resolution, self.channels, self.mbstd_group = resolution, channels, mbstd_group
-        self.n_levels = levels_of(resolution)
-        ch = [_channels(k, self.n_levels, width, max_channels) for k in range(self.n_levels)]
+        ch = level_channels(resolution, width, max_channels)
+        self.n_levels = len(ch)
         self.from_rgb = nn.ModuleList([EqualConv2d(channels, c, 1) for c in ch])
         self.convs = nn.ModuleList([nn.ModuleList([EqualConv2d(ch[0] + 1, ch[0], 3)])])
         for k in range(1, self.n_levels):

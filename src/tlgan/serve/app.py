@@ -169,7 +169,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
             x = generator(z1)
             attrs = {}
             if extractor is not None:
-                y = predict_labels(extractor, generator.to_unit(x) * 2 - 1, probabilities=True)[0]
+                y = predict_labels(extractor, generator.to_signed(x), probabilities=True)[0]
                 attrs = dict(zip(extractor.label_names, y.tolist(), strict=True))
         return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
                 "z_edited": z1[0].tolist()}
