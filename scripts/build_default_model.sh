@@ -15,3 +15,6 @@ tlgan axes fit runs/faces32-cache --method glm --out $P/axes
 tlgan evaluate axes --json docs/axes_eval.json --n 1024 --seed 0
 tlgan evaluate axes --judge $P/judge_mlp --json docs/axes_eval_mlp_judge.json --n 1024 --seed 0
 tlgan sample $P/generator --n 64 --seed 0 --out docs/faces32_samples.png
+tlgan invert train-encoder --out runs/encoder32 --steps 3000 --seed 0
+tlgan invert export-encoder runs/encoder32 --out $P/encoder
+tlgan evaluate inversion --json docs/inversion_eval.json --n 64 --seed 0

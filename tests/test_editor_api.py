@@ -152,3 +152,30 @@ def test_demo_on_a_busy_port_is_one_line():
         s.listen()
         code, out, err = run_cli("demo", "--port", str(s.getsockname()[1]))
     assert code == 2 and err.startswith("error: cannot serve") and "--port" in err and "running" not in out
+
+
+def _png_bytes(arr) -> bytes:
+    import io
+
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_upload_inverts_an_image_and_refuses_bad_files(client):
+    from tlgan.data.faces import render_faces
+    face = render_faces(1, seed=0, resolution=64, start=10_000_000)[0][0].permute(1, 2, 0).numpy()
+    r = client.post("/api/invert", content=_png_bytes(face), headers={"Content-Type": "image/png"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert len(out["z"]) == client.get("/api/info").json()["z_dim"] and out["image"].startswith("data:image/png")
+    assert client.post("/api/render", json={"z": out["z"], "edits": {"Smiling": 1.0}}).status_code == 200
+    bad = [(b"hello, not an image", "image/png", 422),
+           (_png_bytes(face), "application/json", 415),
+           (_png_bytes(np.zeros((8, 8, 2), np.uint8)[:, :, 0]), "image/png", 422),  # greyscale into an RGB model
+           (b"\0" * (9 * 2 ** 20), "image/png", 413)]
+    for body, ctype, status in bad:
+        r = client.post("/api/invert", content=body, headers={"Content-Type": ctype})
+        assert r.status_code == status, (ctype, r.status_code, r.text[:200])
+        assert r.json()["detail"]

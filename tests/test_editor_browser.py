@@ -104,3 +104,24 @@ def test_keyboard_undo_and_export(page):
     import json
     data = json.loads(Path(dl.value.path()).read_text())
     assert data["edits"]["Smiling"] == 1 and len(data["z"]) == 100
+
+
+def test_upload_an_image_then_edit_it(page, tmp_path):
+    from PIL import Image
+
+    from tlgan.data.faces import render_faces
+    face = render_faces(1, seed=0, resolution=64, start=10_000_004)[0][0].permute(1, 2, 0).numpy()
+    Image.fromarray(face).save(tmp_path / "me.png")
+    page.click("#reset")
+    _settle(page)
+    page.set_input_files("#upload", str(tmp_path / "me.png"))
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('inverted')")
+    assert page.is_visible("#input") and page.get_attribute("#input", "src").startswith("data:image/png")
+    _settle(page)
+    before_img, before = page.get_attribute("#edited", "src"), _attr(page, "Smiling")
+    toward = -2.5 if before > 0.5 else 2.5  # toward the other class
+    _slide(page, "Smiling", toward)
+    assert page.get_attribute("#edited", "src") != before_img
+    assert (_attr(page, "Smiling") - before) * toward > 0.2 * 2.5, (before, _attr(page, "Smiling"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor_upload.png"), full_page=True)

@@ -77,3 +77,25 @@ class FrechetScorer:
         """FD between ``n`` real training images and the real test reference: the best a generator can hope for."""
         idx = torch.randperm(len(train_data), generator=torch.Generator().manual_seed(0))[:n]
         return self.score(train_data.batch(idx))
+
+
+def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Peak signal-to-noise ratio in dB per image: x, y (N, C, H, W) in [-1, 1] -> (N,) (peak-to-peak range 2)."""
+    mse = (x - y).pow(2).flatten(1).mean(1).clamp_min(1e-10)
+    return 10 * torch.log10(4.0 / mse)
+
+
+def ssim(x: torch.Tensor, y: torch.Tensor, window: int = 7, sigma: float = 1.5) -> torch.Tensor:
+    """Structural similarity per image (Wang et al. 2004, Gaussian window, averaged over channels and positions):
+    x, y (N, C, H, W) in [-1, 1] -> (N,) in [-1, 1]; differentiable (the inverters use 1 − SSIM as a loss)."""
+    c = x.shape[1]
+    window = min(window, x.shape[-1])
+    g = torch.exp(-((torch.arange(window, dtype=x.dtype) - (window - 1) / 2) ** 2) / (2 * sigma ** 2))
+    k = (g[:, None] * g[None, :] / g.sum() ** 2).expand(c, 1, window, window).contiguous()
+    blur = lambda t: torch.nn.functional.conv2d(t, k, groups=c)  # noqa: E731
+    x, y = (x + 1) / 2, (y + 1) / 2
+    mx, my = blur(x), blur(y)
+    vx, vy, cov = blur(x * x) - mx ** 2, blur(y * y) - my ** 2, blur(x * y) - mx * my
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    s = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
+    return s.flatten(1).mean(1)

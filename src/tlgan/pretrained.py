@@ -11,10 +11,11 @@ ROOT = Path(__file__).parent / "pretrained" / "faces"
 
 
 def default_paths() -> dict[str, Path]:
-    """Paths of the shipped model's parts: generator (run dir), extractor, judge, axes."""
+    """Paths of the shipped model's parts: generator (run dir), extractor, judge, axes, and the inversion
+    encoder (a run dir)."""
     paths = {"generator": ROOT / "generator", "extractor": ROOT / "extractor", "judge": ROOT / "judge",
-             "axes": ROOT / "axes"}
-    missing = [k for k, p in paths.items() if not p.exists()]
+             "axes": ROOT / "axes", "encoder": ROOT / "encoder"}
+    missing = [k for k, p in paths.items() if not p.exists() and k != "encoder"]  # the encoder: checked on use
     if missing:
         raise UserError(f"the shipped faces model is incomplete (missing {', '.join(missing)} under {ROOT}); "
                         "pass --generator/--axes explicitly")
@@ -30,20 +31,22 @@ class Models:
     shipped: bool
 
 
-def resolve_models(generator=None, axes=None, features=None) -> Models:
+def resolve_models(generator=None, axes=None, features=None, need_axes: bool = True) -> Models:
     """The given generator + axes (+ extractor if ``features``), or the shipped faces model (with its extractor,
     unless ``features`` names another) when neither generator nor axes is given. UserError if only one is given
-    or the axes do not fit the generator."""
+    (unless not ``need_axes``: then a generator alone is enough and ``axes`` is None) or the axes do not fit the
+    generator."""
     from .extractors import load_extractor
     from .generator import load_generator
     from .latent.axes import Axes
-    if (generator is None) != (axes is None):
+    if need_axes and (generator is None) != (axes is None):
         raise UserError("pass both --generator and --axes, or neither (to use the shipped faces model)")
     shipped = generator is None
     if shipped:
         p = default_paths()
         generator, axes, features = p["generator"], p["axes"], features or p["extractor"]
     g = load_generator(generator)
-    ax = Axes.load(axes)
-    ax.check_latent(g.z_dim, g.content_hash)
+    ax = Axes.load(axes) if axes is not None else None
+    if ax is not None:
+        ax.check_latent(g.z_dim, g.content_hash)
     return Models(g, ax, load_extractor(features) if features is not None else None, shipped)

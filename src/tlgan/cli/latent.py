@@ -117,8 +117,13 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
          lock: list[str] = typer.Option([], "--lock", help="axes the edits must not move (repeatable)"),
          sweep: str | None = typer.Option(None, help="AXIS=START:STOP:COUNT, one column per λ"),
          keep_norm: bool = typer.Option(False, help="rescale edited latents to the prior's radius √d"),
+         image: Path | None = typer.Option(None, help="edit this real image (or folder of images): inverted "
+                                                     "first, shown as input | reconstruction | edits"),
+         latent: Path | None = typer.Option(None, help="edit this latent (.npy from `tlgan invert`)"),
+         method: str = typer.Option("hybrid", help="--image: inversion method, opt | encoder | hybrid"),
+         encoder: Path | None = typer.Option(None, help="--image: encoder run (default: the shipped model's)"),
          out: Path = typer.Option(Path("edit.png"), "--out")):
-    """Edit generated faces along feature axes: original | edited, or a sweep grid."""
+    """Edit generated faces, a real image or a saved latent along feature axes: original | edited, or a sweep."""
     import torch
 
     from ..data.images import save_grid
@@ -130,7 +135,18 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
         ax.index(name)
     if not 1 <= n <= 64:
         raise UserError("--n must be between 1 and 64")
-    z0 = torch.cat([g.latents(1, seed + i) for i in range(n)])
+    if image is not None and latent is not None:
+        raise UserError("give --image or --latent, not both")
+    inputs, source = None, f"seed {seed}" if n == 1 else f"seeds {seed}..{seed + n - 1}"
+    if image is not None:
+        from .invert import invert_path
+        inputs, z0 = invert_path(image, generator, m, method, encoder, seed)
+        source = f"{image.name} ({method} inversion)"
+    elif latent is not None:
+        z0, source = read_latent(latent, g.z_dim), latent.name
+    else:
+        z0 = torch.cat([g.latents(1, seed + i) for i in range(n)])
+    n = len(z0)
     recipe = ", ".join(f"{k}={v:+g}" for k, v in edits.items())
     if sweep:
         name, lams = parse_sweep(sweep)
@@ -140,21 +156,36 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
         cols, labels = [z0, edit_latents(z0, ax, edits, lock, keep_norm)], ["original", "edited"]
     else:
         raise UserError("give --set AXIS=λ and/or --sweep AXIS=START:STOP:COUNT")
-    title = (f"seed {seed}" if n == 1 else f"seeds {seed}..{seed + n - 1}") + f": {recipe}" + \
-        (f"; locked: {', '.join(lock)}" if lock else "")
+    title = f"{source}: {recipe}" + (f"; locked: {', '.join(lock)}" if lock else "")
     with torch.no_grad():
-        imgs = [g(c) for c in cols]
-    save_grid(torch.stack(imgs, 1).flatten(0, 1), out, g.value_range, nrow=len(cols), col_labels=labels,
-              title=title)
+        imgs = [g.to_signed(g(c)) for c in cols]
+    if inputs is not None:
+        labels = ["input", "reconstruction" if labels[0] == "original" else labels[0], *labels[1:]]
+        imgs = [inputs, *imgs]
+    save_grid(torch.stack(imgs, 1).flatten(0, 1), out, nrow=len(imgs), col_labels=labels, title=title)
     typer.echo(f"wrote {out} ({title})")
     if m.extractor is not None:  # what changed, as the extractor reads it: first column -> last column
         from ..extractors import predict_labels
-        before, after = (predict_labels(m.extractor, g.to_signed(x), probabilities=True).mean(0)
-                         for x in (imgs[0], imgs[-1]))
+        before, after = (predict_labels(m.extractor, x, probabilities=True).mean(0) for x in (imgs[0], imgs[-1]))
         names = [k for k in (*edits, *([name] if sweep else []), *lock) if k in m.extractor.label_names]
         typer.echo(f"extractor read-out, mean over {n} face(s), {labels[0]} -> {labels[-1]}: " + ", ".join(
             f"{k} {before[i]:.2f} -> {after[i]:.2f}" + (" (locked)" if k in lock else "")
             for k, i in ((k, m.extractor.label_names.index(k)) for k in dict.fromkeys(names))))
+
+
+def read_latent(path: Path, z_dim: int):
+    """Latents (N, z_dim) from a .npy file holding (z_dim,) or (N, z_dim) floats; UserError otherwise."""
+    import numpy as np
+    import torch
+    try:
+        z = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path}: not a readable .npy latent file ({type(e).__name__})") from None
+    z = z[None] if z.ndim == 1 else z
+    if z.ndim != 2 or z.shape[1] != z_dim or not np.issubdtype(z.dtype, np.floating):
+        raise UserError(f"{path}: expected float latents of shape ({z_dim},) or (N, {z_dim}) for this generator, "
+                        f"got {z.dtype} {z.shape}")
+    return torch.from_numpy(z.astype(np.float32))
 
 
 @app.command()

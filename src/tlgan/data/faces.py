@@ -286,3 +286,20 @@ def write_faces(out, n: int, seed: int = 0, resolution: int = 64, start: int = 0
                                           else str(int(attrs[k][i])) for k in ATTRIBUTES))
     (out / "attributes.csv").write_text("\n".join(rows) + "\n")
     save_png(make_grid(imgs[:64]), out / "contact_sheet.png", min_size=512)
+
+
+FLIPPABLE = ["Male", "Smiling", "Mouth_Slightly_Open", "Eyeglasses", "Wearing_Hat", "Bald", "Bangs", "Mustache",
+             "No_Beard", "Heavy_Makeup", "Wearing_Earrings", "Chubby"]  # binary labels render() draws directly
+
+
+def counterfactual_faces(name: str, n: int, seed: int = 0, resolution: int = 64, start: int = 0):
+    """The same ``n`` faces (indices ``start..start+n``) drawn as they are and with binary attribute ``name`` flipped,
+    every other draw (pose, colours, hair, light) unchanged: exact counterfactual pairs.
+
+    Out: (images uint8 (n, 3, R, R), counterfactuals uint8 (n, 3, R, R), the attribute's value before (n,) 0/1)."""
+    if name not in FLIPPABLE:
+        raise ValueError(f"{name!r} cannot be flipped in place; flippable: {', '.join(FLIPPABLE)}")
+    a = sample_attributes(seed, np.arange(start, start + n))
+    flipped = {**a, name: (1 - a[name]).astype(np.int8)}
+    to_u8 = lambda t: (t * 255).round_().to(torch.uint8)  # noqa: E731
+    return to_u8(render(a, resolution)), to_u8(render(flipped, resolution)), a[name].astype(np.int64)

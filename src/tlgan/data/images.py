@@ -138,11 +138,13 @@ def center_crop_resize(arr: np.ndarray, size: int) -> np.ndarray:
     return out[:, :, None] if mode == "L" else out
 
 
-def read_images(path: str | os.PathLike, shape: tuple[int, int, int]) -> tuple[list[str], torch.Tensor]:
+def read_images(path: str | os.PathLike, shape: tuple[int, int, int],
+                resize_to_fit: bool = False) -> tuple[list[str], torch.Tensor]:
     """An image file, or the images in a folder, as (file names, float (N, C, H, W) in [-1, 1]).
 
     Every image must already have the model's ``shape`` (C, H, W): a different size or channel count is a
-    UserError naming the file (resizing would change what is being judged). Alpha channels are dropped.
+    UserError naming the file (resizing would change what is being judged), unless ``resize_to_fit``: then other
+    sizes are centre-cropped and resized (a channel mismatch stays an error). Alpha channels are dropped.
     """
     root = Path(path)
     if root.is_file():
@@ -157,6 +159,8 @@ def read_images(path: str | os.PathLike, shape: tuple[int, int, int]) -> tuple[l
     arrs = []
     for name in names:
         arr = read_image(root / name, 0)  # its own channel count: a mismatch is an error, not a conversion
+        if resize_to_fit and arr.shape[2] == c and arr.shape[:2] != (h, w):
+            arr = center_crop_resize(arr, h)
         if arr.shape != (h, w, c):
             raise UserError(f"{root / name}: the model takes {w}x{h} images with {c} channel(s), "
                             f"this one is {arr.shape[1]}x{arr.shape[0]} with {arr.shape[2]}")

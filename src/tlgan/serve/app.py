@@ -15,6 +15,7 @@ import math
 import threading
 from pathlib import Path
 
+import numpy as np
 import torch
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
 from pydantic import BaseModel, Field, StrictFloat, StrictInt, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from ..data.images import to_uint8
 from ..errors import UserError
@@ -30,6 +32,9 @@ from ..latent.axes import Axes
 from ..latent.edit import MAX_LAMBDA, edit_latents
 
 STATIC = Path(__file__).parent / "static"
+MAX_IMAGE_BYTES = 8 * 2 ** 20   # uploads for /api/invert
+MAX_IMAGE_PIXELS = 4096 * 4096
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/bmp", "image/webp")
 MAX_ABS_Z = 8.0
 MAX_SEED = 2 ** 31 - 1
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -87,11 +92,33 @@ def _png_data_url(img_uint8_chw: torch.Tensor) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def decode_upload(data: bytes, channels: int, resolution: int) -> torch.Tensor:
+    """An uploaded image file's bytes -> (1, C, R, R) in [-1, 1], centre-cropped and resized. HTTPException 4xx for
+    a file that is not a readable image, is too large once decoded, or has the wrong channel count."""
+    from ..data.images import center_crop_resize, to_model_range
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                raise HTTPException(413, f"image too large ({im.width}x{im.height}; at most {MAX_IMAGE_PIXELS:,} "
+                                         "pixels)")
+            bands = len(im.getbands()) - (1 if im.mode in ("LA", "RGBA", "PA") else 0)
+            if im.mode == "P":
+                bands = 3
+            if bands != channels:
+                raise HTTPException(422, f"the model edits {channels}-channel images; this one has {bands}")
+            arr = np.asarray(im.convert("RGB" if channels == 3 else "L"))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise HTTPException(422, "not a readable image file (PNG, JPEG, BMP or WebP)") from None
+    arr = center_crop_resize(arr if arr.ndim == 3 else arr[:, :, None], resolution)
+    return to_model_range(torch.from_numpy(arr.copy()).permute(2, 0, 1)[None])
+
+
 def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor", default_lock=(),
-               allowed_hosts=LOCAL_HOSTS) -> FastAPI:
+               allowed_hosts=LOCAL_HOSTS, encoder=None) -> FastAPI:
     """Build the editor app. ``generator``: tlgan.generator.Generator; ``axes``: Axes; ``extractor``: optional.
 
-    ``allowed_hosts``: the ``Host`` header values accepted (None: any, for a server deliberately exposed)."""
+    ``allowed_hosts``: the ``Host`` header values accepted (None: any, for a server deliberately exposed).
+    ``encoder``: the inversion encoder uploads are inverted with (hybrid); without one, 300 optimisation steps."""
     axes.check_latent(generator.z_dim)
     app = FastAPI(title=title, version="1", description="TL-GAN latent editor: sliders over feature axes.",
                   docs_url=None, redoc_url=None, responses=ERRORS)
@@ -113,8 +140,9 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
                 return JSONResponse({"detail": "unexpected Host header: this editor serves its own machine only"},
                                     status_code=403)
         size = request.headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > max_body):
-            return JSONResponse({"detail": f"request body too large (limit {max_body} bytes)"}, status_code=413)
+        limit = MAX_IMAGE_BYTES if request.url.path == "/api/invert" else max_body
+        if size is not None and (not size.isdigit() or int(size) > limit):
+            return JSONResponse({"detail": f"request body too large (limit {limit} bytes)"}, status_code=413)
         if request.method == "POST" and size is None:
             return JSONResponse({"detail": "a Content-Length header is required"}, status_code=411)
         return await call_next(request)
@@ -147,7 +175,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
                 "labels": [{"name": n, "binary": b}
                            for n, b in zip(extractor.label_names, extractor.binary, strict=True)]
                 if extractor is not None else [],
-                "generator_hash": generator.content_hash}
+                "generator_hash": generator.content_hash, "invert": "hybrid" if encoder is not None else "opt"}
 
     @app.post("/api/latent")
     def latent(req: LatentRequest):
@@ -174,6 +202,25 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
                 "z_edited": z1[0].tolist()}
 
+    @app.post("/api/invert", responses={415: {"model": ErrorBody}})
+    async def invert_upload(request: Request):
+        """Invert an uploaded image (the raw file as the body, Content-Type image/png|jpeg|bmp|webp): its latent,
+        the input as the model sees it and the reconstruction. Edit the latent with /api/render like any other."""
+        from ..latent.invert import OptSettings, invert
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype not in IMAGE_TYPES:
+            raise HTTPException(415, f"send the image file itself with Content-Type one of {', '.join(IMAGE_TYPES)}")
+        x = decode_upload(await request.body(), generator.channels, generator.resolution)
+
+        def run():
+            with model_lock:
+                return invert(generator, x, "hybrid" if encoder is not None else "opt", encoder=encoder,
+                              extractor=extractor, settings=OptSettings(steps=300))
+        res = await run_in_threadpool(run)  # the event loop keeps answering while the search runs
+        z = res.z.clamp(-MAX_ABS_Z, MAX_ABS_Z)
+        return {"z": z[0].tolist(), "input": _png_data_url(to_uint8(x)[0]),
+                "image": _png_data_url(to_uint8(res.recon)[0]), "seconds": round(res.seconds, 3)}
+
     return app
 
 
@@ -182,8 +229,11 @@ def load_app(generator_path=None, axes_path=None, features_path=None, allowed_ho
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path)
     if m.shipped:  # its raw Smiling axis leaks into Male (ratio ~2.9, docs/axes_eval.md): open with Male locked
+        from ..latent.encoder import load_encoder
+        from ..pretrained import default_paths
+        enc = default_paths()["encoder"]
         return create_app(m.generator, m.axes, m.extractor, "tlgan editor — shipped faces model", ("Male",),
-                          allowed_hosts)
+                          allowed_hosts, load_encoder(enc, m.generator) if enc.exists() else None)
     return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}",
                       allowed_hosts=allowed_hosts)
 

@@ -113,9 +113,38 @@ async function request() {
   }
 }
 
+function showInput(src) {
+  $("inputfig").hidden = !src;
+  if (src) $("input").src = src;
+  $("origcap").textContent = src ? "reconstruction" : "original";
+}
+
+// Upload: the server inverts the image (hybrid: encoder + 100 steps); the sliders then edit its latent.
+async function uploadImage(file) {
+  if (!file) return;
+  const t0 = performance.now();
+  const timer = setInterval(() => status(`inverting ${file.name}… ${((performance.now() - t0) / 1000).toFixed(1)} s`), 100);
+  try {
+    const r = await fetch("/api/invert", { method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file });
+    const out = await r.json();
+    if (!r.ok) throw new Error(out.detail || r.statusText);
+    state.z = out.z; state.seed = "upload";
+    showInput(out.input);
+    $("original").src = out.image;
+    syncControls(); pushHistory();
+    clearInterval(timer);
+    status(`inverted ${file.name} in ${out.seconds.toFixed(2)} s`);
+    await request();
+  } catch (e) {
+    clearInterval(timer);
+    status("cannot invert: " + e.message);
+  }
+}
+
 async function loadSeed(seed, keepEdits = true) {
   seed = Math.max(0, Math.min(2147483647, Math.floor(Number(seed) || 0)));
   state.seed = seed;
+  showInput(null);
   state.z = (await api("/api/latent", { seed })).z;
   if (!keepEdits) state.edits = {};
   const orig = await api("/api/render", { z: state.z, edits: {}, lock: [], keep_norm: false });
@@ -181,6 +210,11 @@ async function main() {
   $("download").onclick = download;
   $("export").onclick = exportJSON;
   $("load").onchange = (e) => e.target.files[0] && importJSON(e.target.files[0]);
+  $("upload").onchange = (e) => uploadImage(e.target.files[0]);
+  const drop = $("dropzone");
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("dragging"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+  drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("dragging"); uploadImage(e.dataTransfer.files[0]); });
   document.addEventListener("keydown", (e) => {
     if (e.target.tagName === "INPUT" && e.target.type !== "range" && e.target.type !== "checkbox") return;
     if (e.key === "r" || e.key === "R") $("random").click();

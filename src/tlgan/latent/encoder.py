@@ -1,0 +1,135 @@
+"""The inversion encoder: E (image -> latent) trained with the generator frozen, through the one training loop.
+
+Loss per batch (f-AnoGAN's izif on real images, plus a latent-consistency term on G's samples):
+
+    MSE(x, G(E(x))) + κ·MSE(f(x), f(G(E(x))))  +  λ·MSE(E(G(z)), z)
+
+f = the extractor's penultimate features. The latent term keeps E's answers where the axes were fitted (on the
+prior), which keeps them editable; λ trades reconstruction for editability (``benchmarks/inversion.py`` sweeps it).
+
+An encoder run is an ordinary tlgan run directory (resumable, sample grids of real | reconstruction pairs) whose
+``config.json`` also names the generator it inverts (``inverts``: path and content hash).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..data import load_data
+from ..errors import UserError
+from ..generator import load_network
+from ..io import read_json
+from ..training import Built, Trainer, make_config, train
+from .invert import feature_map, frozen, signed_output
+
+
+class EncoderTrainer(Trainer):
+    """Trains network ``e`` (``conv_encoder`` at the generator's size) against a frozen generator."""
+
+    grid_nrow = 8
+
+    def __init__(self, cfg, data, generator, extractor, kappa: float, latent_weight: float, inverts: dict):
+        self.gen, self.features = generator, feature_map(extractor)
+        self.frozen = (generator, extractor)
+        self.kappa, self.latent_weight, self.inverts = kappa, latent_weight, inverts
+        super().__init__(cfg, data)
+
+    def build(self) -> Built:
+        g = self.gen
+        e = self.network("e", "conv_encoder", z_dim=g.z_dim, resolution=g.resolution, channels=g.channels,
+                         width=self.cfg.width)
+        info = {"inverts": {**self.inverts, "kappa": self.kappa, "latent_weight": self.latent_weight}}
+        return Built({"e": e}, {"e": (self.optimizer(e.parameters(), self.cfg.lr_g), self.cfg.lr_g)},
+                     generator=None, info=info)
+
+    def step(self) -> dict[str, torch.Tensor]:
+        self.decay_lr()
+        self.train_mode()
+        real = self.data.batch(self.batch_indices())
+        z = self.gen.prior(torch.randn(self.cfg.batch_size, self.gen.prior_dim, generator=self.data_gen))
+        with frozen(*self.frozen):
+            xr = signed_output(self.gen, self.e(real))
+            img = F.mse_loss(xr, real)
+            feat = F.mse_loss(self.features(xr), self.features(real)) if self.features else torch.zeros(())
+            with torch.no_grad():
+                xs = signed_output(self.gen, z)
+            lat = F.mse_loss(self.e(xs), z)
+            loss = img + self.kappa * feat + self.latent_weight * lat
+            self.opt_e.zero_grad(set_to_none=True)
+            loss.backward()
+        self.opt_e.step()
+        self.step_no += 1
+        return {"img": img.detach(), "feat": feat.detach(), "lat": lat.detach()}
+
+    @torch.no_grad()
+    def samples(self, n: int = 64) -> torch.Tensor:
+        """Rows of 8 real images, each row followed by its reconstructions G(E(x))."""
+        self.e.eval()
+        x = self.data.batch(torch.arange(min(n // 2, len(self.data))))
+        xr = signed_output(self.gen, self.e(x)).clamp(-1, 1)
+        self.e.train()
+        return torch.stack([x.view(-1, 8, *x.shape[1:]), xr.view(-1, 8, *x.shape[1:])], 1).flatten(0, 2)
+
+
+def train_encoder(generator, generator_path: str, out: str | Path, extractor=None, data: str | None = None,
+                  steps: int = 3000, batch_size: int = 64, kappa: float = 1.0, latent_weight: float = 1.0,
+                  width: int = 32, lr: float = 2e-4, seed: int = 0, resume: bool = False,
+                  progress: bool = True, log=print) -> Path:
+    """Train an inversion encoder for ``generator`` (loaded from ``generator_path``) on real images of ``data``
+    (default: the dataset the generator was trained on) into run directory ``out``. Returns the run path."""
+    data = data or _trained_on(generator_path)
+    every = max(1, min(500, steps // 4))
+    cfg = make_config(dict(model="dcgan", data=data, resolution=generator.resolution, steps=steps,
+                           batch_size=batch_size, z_dim=generator.z_dim, width=width, lr_g=lr, seed=seed,
+                           betas=[0.5, 0.999], sample_every=every, ckpt_every=every, log_every=min(50, every)))
+    images = load_data(data, generator.resolution, cfg.n_data, seed=cfg.data_seed)
+    if images.shape[0] != generator.channels:
+        raise UserError(f"{data} has {images.shape[0]}-channel images; the generator makes {generator.channels}")
+    inverts = {"generator": str(generator_path), "content_hash": generator.content_hash, "space": generator.space}
+    make = lambda c, d: EncoderTrainer(c, d, generator, extractor, kappa, latent_weight, inverts)  # noqa: E731
+    return train(cfg, out, resume=resume, data=images, progress=progress, log=log, make_trainer=make)
+
+
+def _trained_on(generator_path: str) -> str:
+    cfg_path = Path(str(generator_path).split("@")[0]) / "config.json"
+    cfg = read_json(cfg_path) if cfg_path.exists() else {}
+    data = cfg.get("data") or cfg.get("trained_with", {}).get("data")
+    if not data:
+        raise UserError(f"cannot tell which data {generator_path} was trained on; pass --data")
+    return data
+
+
+def load_encoder(run: str | Path, generator) -> torch.nn.Module:
+    """The encoder of run ``run`` in eval mode: images (N, C, R, R) in [-1, 1] -> latents (N, z_dim).
+
+    UserError if the run is not an encoder run or was trained for another generator (by content hash)."""
+    run = Path(run)
+    cfg = read_json(run / "config.json") if (run / "config.json").exists() else {}
+    inv = cfg.get("inverts")
+    if inv is None:
+        raise UserError(f"{run} is not an inversion-encoder run (train one with `tlgan invert train-encoder`)")
+    if generator.content_hash and inv.get("content_hash") not in (None, generator.content_hash):
+        raise UserError(f"{run} was trained to invert {inv['generator']}, not this generator "
+                        f"(weights differ); train an encoder for it with `tlgan invert train-encoder`")
+    if inv.get("space", "z") != generator.space:
+        raise UserError(f"{run} inverts into {inv['space'].upper()}, but the generator is opened in "
+                        f"{generator.space.upper()}")
+    return load_network(run, "e").eval().requires_grad_(False)
+
+
+def export_encoder(run: str | Path, out: str | Path) -> Path:
+    """Copy an encoder run's config and weights (fp16) into ``out`` — what ships, without optimiser state, sample
+    grids or logs. ``load_encoder(out, generator)`` opens it. Returns ``out``."""
+    from safetensors.torch import load_file
+
+    from ..io import ensure_dir, save_weights, write_json
+    run, out = Path(run), Path(out)
+    weights = run / "state" / "e.safetensors"
+    if not weights.exists():
+        raise UserError(f"{run} has no trained encoder (state/e.safetensors)")
+    ensure_dir(out / "state")
+    save_weights(load_file(str(weights)), out / "state" / "e.safetensors", half=True)
+    write_json(out / "config.json", read_json(run / "config.json"))
+    return out
