@@ -18,7 +18,7 @@ class Tiny(torch.nn.Module):
 def test_torchscript_generator_with_descriptor(tmp_path):
     path = tmp_path / "g.pt"
     torch.jit.script(Tiny()).save(str(path))
-    with pytest.raises(UserError, match="does not exist"):
+    with pytest.raises(UserError, match="JSON descriptor"):
         load_generator(path)  # no descriptor beside it
     (tmp_path / "g.json").write_text(json.dumps({"z_dim": 16, "resolution": 2, "channels": 3}))
     g = load_generator(path)
@@ -26,6 +26,33 @@ def test_torchscript_generator_with_descriptor(tmp_path):
     assert x.shape == (4, 3, 2, 2) and torch.allclose(x, Tiny()(z))
     with pytest.raises(UserError, match="latent must have shape"):
         g(torch.zeros(1, 5))
+
+
+def test_torch_export_generator_and_extractor_go_through_axes_and_edit(tmp_path):
+    """The current plug-in format: .pt2 files from torch.export (dynamic batch) with JSON descriptors."""
+    from conftest import run_cli
+
+    from tlgan.extractors import load_extractor
+    g, ext = load_generator(default_paths()["generator"]), load_extractor(default_paths()["extractor"])
+    batch = torch.export.Dim.AUTO  # a dynamic batch dimension
+    torch.export.save(torch.export.export(g.net, (g.latents(2),), dynamic_shapes=({0: batch},)),
+                      str(tmp_path / "g.pt2"))
+    (tmp_path / "g.json").write_text(json.dumps({"z_dim": g.z_dim, "resolution": 32, "channels": 3}))
+    x = torch.zeros(2, 3, 32, 32)
+    torch.export.save(torch.export.export(ext, (x,), dynamic_shapes=({0: batch},)), str(tmp_path / "f.pt2"))
+    (tmp_path / "f.json").write_text(json.dumps({"label_names": ext.label_names, "binary": ext.binary,
+                                                 "resolution": 32, "channels": 3}))
+    g2, ext2 = load_generator(tmp_path / "g.pt2"), load_extractor(tmp_path / "f.pt2")
+    z = g.latents(5, seed=3)
+    assert torch.allclose(g2(z), g(z), atol=1e-5) and torch.allclose(ext2(g(z)), ext(g(z)), atol=1e-4)
+    for args in (["axes", "sample", "--generator", str(tmp_path / "g.pt2"), "--features", str(tmp_path / "f.pt2"),
+                  "--n", "512", "--out", str(tmp_path / "cache")],
+                 ["axes", "fit", str(tmp_path / "cache"), "--out", str(tmp_path / "axes")],
+                 ["edit", "--generator", str(tmp_path / "g.pt2"), "--axes", str(tmp_path / "axes"), "--set",
+                  "Smiling=2", "--out", str(tmp_path / "e.png")]):
+        code, _, err = run_cli(*args)
+        assert code == 0, (args[:2], err[-600:])
+    assert (tmp_path / "e.png").exists()
 
 
 def test_factory_generator(tmp_path, monkeypatch):

@@ -141,8 +141,20 @@ def save_extractor(model: Classifier, out_dir, metrics: dict | None = None, extr
 
 
 def load_extractor(path) -> Classifier:
-    """Load an extractor directory written by :func:`save_extractor`; ``.content_hash`` identifies it."""
+    """Load an extractor directory written by :func:`save_extractor`, or a ``torch.export`` (``.pt2``) /
+    TorchScript (``.pt``) file with a JSON descriptor beside it (``label_names``, ``binary``, ``resolution``,
+    ``channels``); ``.content_hash`` identifies it."""
+    from .generator import PROGRAM_SUFFIXES, load_program
     p = Path(path)
+    if p.is_file() and p.suffix in PROGRAM_SUFFIXES:
+        desc_path = p.with_suffix(".json")
+        desc = read_json(desc_path) if desc_path.exists() else {}
+        need = ("label_names", "binary", "resolution")
+        if any(k not in desc for k in need):
+            raise UserError(f"{p}: needs a JSON descriptor {desc_path.name} giving {', '.join(need)} (and channels)")
+        module = load_program(p)
+        module.content_hash = file_hash(p)
+        return wrap_extractor(module, desc["label_names"], desc["binary"], desc["resolution"], desc.get("channels", 3))
     if not (p / "extractor.json").exists():
         raise UserError(f"{p} is not a feature-extractor directory (no extractor.json)")
     meta = read_json(p / "extractor.json")

@@ -98,13 +98,9 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
         g = Generator(net, kw["z_dim"], shape[-1], shape[0], cfg.get("value_range", (-1, 1)),
                       file_hash(weights), name=p.name)
         return g if space == "z" else _style_space(g, space)
-    if p.suffix in (".pt", ".ts", ".torchscript") and p.exists():
-        desc = descriptor or read_json(p.with_suffix(".json"))
-        try:
-            net = torch.jit.load(str(p), map_location="cpu")
-        except RuntimeError as e:
-            raise UserError(f"{p}: not a TorchScript file ({str(e).splitlines()[0]})") from None
-        return _described(net, desc, file_hash(p), p.stem)
+    if p.suffix in PROGRAM_SUFFIXES and p.exists():
+        desc = descriptor or _descriptor(p)
+        return _described(load_program(p), desc, file_hash(p), p.stem)
     if ":" in str(path) and not p.exists():
         mod_name, fn_name = str(path).split(":", 1)
         if "" not in sys.path and os.getcwd() not in sys.path:  # as `python -m` does: modules in the current dir
@@ -116,7 +112,50 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
         made = factory()
         net, desc = made if isinstance(made, tuple) else (made, descriptor or getattr(made, "descriptor", None))
         return _described(net, desc, module_hash(net, str(path)), fn_name)
-    raise UserError(f"{path}: expected a run directory, a TorchScript file (.pt) or module:function")
+    raise UserError(f"{path}: expected a run directory, a torch.export (.pt2) or TorchScript (.pt) file, or "
+                    "module:function")
+
+
+PROGRAM_SUFFIXES = (".pt2", ".pt", ".ts", ".torchscript")
+
+
+class _Program(nn.Module):
+    """A loaded program (``torch.export`` or TorchScript) as a module that takes attributes. A torch.export
+    program's train/eval mode was fixed when it was exported (it refuses ``eval()``), so ``train()`` only records
+    the flag for it."""
+
+    def __init__(self, program: nn.Module):
+        super().__init__()
+        self.program = program
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.program(x)
+
+    def train(self, mode: bool = True):
+        self.training = mode
+        if isinstance(self.program, torch.jit.ScriptModule):
+            self.program.train(mode)
+        return self
+
+
+def load_program(path: str | os.PathLike) -> nn.Module:
+    """A saved network as a module: a ``torch.export`` program (``.pt2``, the current format; export it with a
+    dynamic batch dimension) or a TorchScript file (``.pt``/``.ts``). Both are code: load only files you trust."""
+    p = Path(path)
+    try:
+        if p.suffix == ".pt2":
+            return _Program(torch.export.load(str(p)).module())
+        return _Program(torch.jit.load(str(p), map_location="cpu"))
+    except (RuntimeError, ValueError, OSError, KeyError) as e:
+        kind = "torch.export" if p.suffix == ".pt2" else "TorchScript"
+        raise UserError(f"{p}: not a readable {kind} file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") \
+            from None
+
+
+def _descriptor(p: Path) -> dict:
+    if not p.with_suffix(".json").exists():
+        raise UserError(f"{p}: needs a JSON descriptor beside it ({p.with_suffix('.json').name})")
+    return read_json(p.with_suffix(".json"))
 
 
 def _weights(run: Path, best: bool) -> Path:

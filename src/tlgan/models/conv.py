@@ -47,7 +47,7 @@ class ConvGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.view(len(z), self.z_dim, 1, 1))
+        return self.net(z.view(-1, self.z_dim, 1, 1))  # not len(z): torch.export keeps the batch dynamic
 
 
 class ConvDiscriminator(nn.Module):
