@@ -128,6 +128,20 @@ def test_fd_metric_does_not_touch_the_runs_random_stream(tmp_path, monkeypatch):
     a, b = _state(cold), _state(warm)
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert read_json(cold / "best" / "metric.json") == read_json(warm / "best" / "metric.json")
+    # the exported directory is in the Hugging Face layout, with a model card naming the data and the FD
+    import yaml
+
+    from tlgan.generator import export_generator
+    out = export_generator(cold, tmp_path / "export")
+    assert {"config.json", "model.safetensors", "README.md", "samples.png"} <= {p.name for p in out.iterdir()}
+    card = (out / "README.md").read_text()
+    meta = yaml.safe_load(card.split("---")[1])
+    assert meta["library_name"] == "tlgan" and meta["datasets"] == ["digits"]
+    assert meta["pipeline_tag"] == "unconditional-image-generation"
+    fd = read_json(cold / "best" / "metric.json")
+    assert f"FD-digits {fd['value']:.2f}" in card and f"{fd['floor']:.2f}" in card
+    z = torch.randn(3, 8)
+    assert torch.allclose(load_generator(out)(z), load_generator(cold)(z), atol=1e-2)  # fp16 weights
 
 
 def test_generate_on_a_one_channel_generator_writes_grey_pngs(tmp_path):

@@ -159,9 +159,12 @@ def _descriptor(p: Path) -> dict:
 
 
 def _weights(run: Path, best: bool) -> Path:
-    """The inference weights of a run: ``best/generator.safetensors`` if kept (and ``best``), else the last."""
+    """The inference weights of a run: ``best/generator.safetensors`` if kept (and ``best``), else the last; an
+    exported directory holds ``model.safetensors``."""
     weights = run / "best" / "generator.safetensors"
-    return weights if best and weights.exists() else run / "generator.safetensors"
+    if best and weights.exists():
+        return weights
+    return run / "generator.safetensors" if (run / "generator.safetensors").exists() else run / "model.safetensors"
 
 
 def load_networks(run: str | os.PathLike, names=None) -> dict[str, nn.Module]:
@@ -230,7 +233,11 @@ def _described(net: nn.Module, desc: dict | None, content_hash: str, name: str) 
 
 
 def export_generator(run, out, half: bool = True, best: bool = True) -> Path:
-    """Copy a run's inference generator into ``out`` (config.json + generator.safetensors, fp16 by default)."""
+    """Copy a run's inference generator into ``out`` in the Hugging Face layout: ``config.json``,
+    ``model.safetensors`` (fp16 by default), ``README.md`` (a model card, see :func:`model_card`) and, when the run
+    has sample grids, ``samples.png``. Returns ``out``."""
+    import shutil
+
     from safetensors.torch import load_file
     run, out = Path(run), Path(out)
     cfg = read_json(run / "config.json")
@@ -238,7 +245,47 @@ def export_generator(run, out, half: bool = True, best: bool = True) -> Path:
     if not weights.exists():
         raise UserError(f"{run} has no generator weights yet")
     ensure_dir(out)
-    save_weights(load_file(str(weights)), out / "generator.safetensors", half=half)
+    save_weights(load_file(str(weights)), out / "model.safetensors", half=half)
     write_json(out / "config.json", {"generator": cfg["generator"], "value_range": cfg.get("value_range", [-1, 1]),
                                      "trained_with": {k: v for k, v in cfg.items() if k != "generator"}})
+    grids = sorted((run / "samples").glob("step_*.png")) if (run / "samples").exists() else []
+    if grids:
+        shutil.copyfile(grids[-1], out / "samples.png")
+    metric = run / "best" / "metric.json"
+    (out / "README.md").write_text(model_card(cfg, read_json(metric) if metric.exists() and best else None,
+                                              bool(grids)))
     return out
+
+
+def model_card(cfg: dict, metric: dict | None = None, samples: bool = False) -> str:
+    """A Hugging Face model card (YAML front matter + Markdown) for a run's config.json ``cfg``; ``metric``: the
+    best checkpoint's ``{"metric", "value", "step", "floor"}`` if the run tracked FD."""
+    kw = cfg["generator"]["kwargs"]
+    data = str(cfg.get("data", "unknown")).split("#")[0]
+    if metric:
+        fd = f"{metric['metric'].upper()}-{data} {metric['value']:.2f} at step {metric['step']}" + (
+            f" (floor, two real splits: {metric['floor']:.2f})" if metric.get("floor") is not None else "")
+    else:
+        fd = f"not tracked during training; measure it with `tlgan evaluate fd RUN --data {data}`"
+    front = "\n".join(["---", "library_name: tlgan", "tags:", "- gan", "- tlgan", f"- {cfg.get('model', 'gan')}",
+                       "- unconditional-image-generation", "datasets:", f"- {data}",
+                       "pipeline_tag: unconditional-image-generation", "---"])
+    command = f"tlgan train {cfg.get('model')} --data {cfg.get('data')} --resolution {kw.get('resolution')} " \
+              f"--steps {cfg.get('steps')} --batch-size {cfg.get('batch_size')} --seed {cfg.get('seed')}"
+    lines = [front, "", f"# {cfg.get('model')} generator on {data} ({kw.get('resolution')}×{kw.get('resolution')})",
+             "", "A generator trained with tlgan (offline, on a CPU): latents "
+             f"z ~ N(0, I) of size {kw.get('z_dim')} -> images in [-1, 1].", "",
+             "| | |", "|---|---|", f"| architecture | `{cfg['generator']['arch']}` {json_args(kw)} |",
+             f"| data | `{cfg.get('data')}` ({cfg.get('n_data') or 'all'} images, data seed {cfg.get('data_seed')}) |",
+             f"| training | {cfg.get('steps')} updates, batch {cfg.get('batch_size')}, seed {cfg.get('seed')} |",
+             f"| Fréchet distance | {fd} |", "", "Trained with (other settings in `config.json`, `trained_with`):", "",
+             f"    {command}", "", "Use it:", "", "    from tlgan.generator import load_generator",
+             "    g = load_generator('THIS_DIRECTORY')", "    z, images = g.sample(16, seed=0)", ""]
+    if samples:
+        lines += ["![samples at the end of training](samples.png)", ""]
+    return "\n".join(lines)
+
+
+def json_args(kwargs: dict) -> str:
+    """``k=v`` pairs of a network spec's kwargs, for a card."""
+    return ", ".join(f"{k}={v}" for k, v in kwargs.items())

@@ -140,7 +140,8 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                         best_tmp = run / "best.tmp"
                         best_tmp.mkdir(exist_ok=True)
                         save_weights(trainer.inference_g.state_dict(), best_tmp / "generator.safetensors")
-                        write_json(best_tmp / "metric.json", {"metric": cfg.metric, "value": value, "step": s})
+                        write_json(best_tmp / "metric.json", {"metric": cfg.metric, "value": value, "step": s,
+                                                               "floor": metric_fn.floor})
                         replace_dir(best_tmp, run / "best")
                 trainer.save(run)
     finally:
@@ -164,6 +165,7 @@ def _metric(cfg: TrainConfig, data: ImageData):
     with torch.random.fork_rng(devices=[]):
         scorer = FrechetScorer.for_dataset(cfg.data, data, n=cfg.metric_samples,
                                            extractor_steps=cfg.fd_extractor_steps)
+        floor = scorer.floor(data, cfg.metric_samples)
     z = torch.randn(cfg.metric_samples, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 3))
 
     @torch.no_grad()
@@ -173,4 +175,5 @@ def _metric(cfg: TrainConfig, data: ImageData):
         x = torch.cat([g(z[i:i + 256]) for i in range(0, len(z), 256)])
         g.train(was)
         return scorer.score(x)
+    fd.floor = floor
     return fd
