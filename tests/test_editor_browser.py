@@ -125,3 +125,21 @@ def test_upload_an_image_then_edit_it(page, tmp_path):
     assert (_attr(page, "Smiling") - before) * toward > 0.2 * 2.5, (before, _attr(page, "Smiling"))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "editor_upload.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1400, 700])
+def test_layout_at_two_widths_keeps_every_label_whole(page, width):
+    page.set_viewport_size({"width": width, "height": 1000})
+    _seed(page, 2)
+    page.click("#reset")
+    _slide(page, "No_Beard", -2)  # a beard; also fills the sweep strip under the images
+    page.wait_for_function("document.querySelectorAll('#sweep img').length === 5")
+    cut = page.eval_on_selector_all(".axis .name, .axis .name *", "els => els.filter(e => e.scrollWidth > e.clientWidth"
+                                    " + 1).map(e => e.textContent)")
+    assert not cut, cut
+    assert page.is_visible("#legend") and "λ" in page.inner_text("#legend")
+    assert page.eval_on_selector("#edited", "e => e.getBoundingClientRect().width") >= (256 if width >= 1400 else 200)
+    assert "→" in page.inner_text("#attr-No_Beard")  # before -> after
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"editor_{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})

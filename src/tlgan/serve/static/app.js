@@ -3,7 +3,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const state = { seed: 2, z: null, edits: {}, lock: [], keep_norm: false };
-let info = null, history = [], inFlight = false, dirty = false, lastImage = null;
+let info = null, history = [], inFlight = false, dirty = false, lastImage = null, baseAttrs = {}, sweepAxis = null;
 
 async function api(path, body) {
   const r = await fetch(path, body === undefined ? {} : {
@@ -33,14 +33,18 @@ function buildSliders() {
     const row = document.createElement("div");
     row.className = "axis";
     row.dataset.axis = ax.name;
-    row.innerHTML = `<span class="name" title="${ax.name}">${ax.name} <span class="q">${qtext}</span></span>
+    const qtip = q.auc !== undefined ? "held-out AUC of this axis: 0.5 = chance, 1 = perfect"
+      : q.r2 !== undefined ? "held-out R² of this axis: 0 = no better than the mean, 1 = perfect" : "";
+    row.innerHTML = `<span class="name"><span class="full">${ax.name}</span><span class="q" title="${qtip}">${qtext}</span></span>
       <input type="range" min="-3" max="3" step="0.05" value="0" id="slider-${ax.name}" aria-label="${ax.name}">
-      <span class="val" id="val-${ax.name}">0.00</span>
-      <label title="lock ${ax.name}"><input type="checkbox" id="lock-${ax.name}" aria-label="lock ${ax.name}"> lock</label>`;
+      <span class="val" id="val-${ax.name}" title="λ: how far the latent moves along this axis">0.00</span>
+      <button class="zero" id="zero-${ax.name}" title="reset ${ax.name} to 0" aria-label="reset ${ax.name}">×</button>
+      <label title="lock ${ax.name}: other edits are made orthogonal to its axis"><input type="checkbox" id="lock-${ax.name}" aria-label="lock ${ax.name}"> lock</label>`;
     box.appendChild(row);
     const slider = row.querySelector("input[type=range]");
     slider.addEventListener("input", () => { setEdit(ax.name, parseFloat(slider.value)); });
-    slider.addEventListener("change", pushHistory);
+    slider.addEventListener("change", () => { pushHistory(); showSweep(ax.name); });
+    row.querySelector("button.zero").addEventListener("click", () => { slider.value = 0; setEdit(ax.name, 0); pushHistory(); });
     row.querySelector("input[type=checkbox]").addEventListener("change", (e) => {
       state.lock = state.lock.filter((n) => n !== ax.name);
       if (e.target.checked) state.lock.push(ax.name);
@@ -82,9 +86,11 @@ function showAttributes(attrs) {
     }
   }
   for (const lab of info.labels) {
-    const v = attrs[lab.name];
+    const v = attrs[lab.name], b = baseAttrs[lab.name];
     const el = $("attr-" + lab.name);
-    el.textContent = lab.binary ? v.toFixed(2) : v.toFixed(1);
+    const fmt = (x) => lab.binary ? x.toFixed(2) : x.toFixed(1);
+    el.textContent = b === undefined || fmt(b) === fmt(v) ? fmt(v) : `${fmt(b)} → ${fmt(v)}`;
+    el.classList.toggle("changed", b !== undefined && Math.abs(v - b) >= (lab.binary ? 0.1 : 1));
     el.dataset.value = v;
     const frac = lab.binary ? v : Math.max(0, Math.min(1, lab.name === "age" ? (v - 18) / 62 : (v + 1) / 2));
     el.parentElement.querySelector(".bar i").style.width = (100 * frac).toFixed(0) + "%";
@@ -98,6 +104,8 @@ async function request() {
   if (inFlight) { dirty = true; return; }
   inFlight = true;
   dirty = false;
+  $("pending").hidden = false;
+  $("editedfig").classList.add("busy");
   const t0 = performance.now();
   try {
     const out = await api("/api/render", { z: state.z, edits: state.edits, lock: state.lock, keep_norm: state.keep_norm });
@@ -110,6 +118,7 @@ async function request() {
   } finally {
     inFlight = false;
     if (dirty) request();
+    else { $("pending").hidden = true; $("editedfig").classList.remove("busy"); }
   }
 }
 
@@ -130,7 +139,7 @@ async function uploadImage(file) {
     if (!r.ok) throw new Error(out.detail || r.statusText);
     state.z = out.z; state.seed = "upload";
     showInput(out.input);
-    $("original").src = out.image;
+    await showOriginal();
     syncControls(); pushHistory();
     clearInterval(timer);
     status(`inverted ${file.name} in ${out.seconds.toFixed(2)} s`);
@@ -146,12 +155,37 @@ async function loadSeed(seed, keepEdits = true) {
   state.seed = seed;
   showInput(null);
   state.z = (await api("/api/latent", { seed })).z;
-  if (!keepEdits) state.edits = {};
-  const orig = await api("/api/render", { z: state.z, edits: {}, lock: [], keep_norm: false });
-  $("original").src = orig.image;
+  if (!keepEdits) { state.edits = {}; syncControls(); }
+  await showOriginal();
   syncControls();
   pushHistory();
   await request();
+  if (sweepAxis) showSweep(sweepAxis);
+}
+
+async function showOriginal() {
+  const orig = await api("/api/render", { z: state.z, edits: {}, lock: [], keep_norm: false });
+  $("original").src = orig.image;
+  baseAttrs = orig.attributes;
+}
+
+// The strip under the images: the last moved axis from λ = −2 to +2 on the current face (other edits kept).
+async function showSweep(name) {
+  if (!state.z) return;
+  sweepAxis = name;
+  $("sweeptitle").textContent = `Sweep of ${name} (λ = −2 … +2, other edits and locks kept)`;
+  const box = $("sweep");
+  const lams = [-2, -1, 0, 1, 2];
+  const outs = [];
+  for (const lam of lams) {
+    outs.push(await api("/api/render", { z: state.z, edits: { ...state.edits, [name]: lam }, lock: state.lock.filter((n) => n !== name), keep_norm: state.keep_norm }));
+  }
+  box.innerHTML = "";
+  outs.forEach((o, i) => {
+    const f = document.createElement("figure");
+    f.innerHTML = `<img alt="${name} at λ ${lams[i]}" src="${o.image}"><figcaption>${lams[i] > 0 ? "+" : ""}${lams[i]}</figcaption>`;
+    box.appendChild(f);
+  });
 }
 
 function exportJSON() {
@@ -169,8 +203,7 @@ async function importJSON(file) {
     if (!Array.isArray(data.z) || data.z.length !== info.z_dim) throw new Error(`z must have ${info.z_dim} values`);
     state.z = data.z; state.seed = data.seed ?? state.seed;
     state.edits = data.edits || {}; state.lock = data.lock || []; state.keep_norm = !!data.keep_norm;
-    const orig = await api("/api/render", { z: state.z, edits: {}, lock: [], keep_norm: false });
-    $("original").src = orig.image;
+      await showOriginal();
     syncControls(); pushHistory(); await request();
   } catch (e) { status("cannot load: " + e.message); }
 }
@@ -182,7 +215,7 @@ function undo() {
   const zChanged = JSON.stringify(s.z) !== JSON.stringify(state.z);
   Object.assign(state, s);
   syncControls();
-  if (zChanged) api("/api/render", { z: state.z, edits: {}, lock: [], keep_norm: false }).then((o) => { $("original").src = o.image; });
+  if (zChanged) showOriginal();
   request();
 }
 
@@ -201,9 +234,10 @@ async function main() {
   buildSliders();
   state.lock = [...(info.default_lock || [])];
   syncControls();
-  $("go").onclick = () => loadSeed($("seed").value);
-  $("seed").addEventListener("keydown", (e) => { if (e.key === "Enter") loadSeed($("seed").value); });
-  $("random").onclick = () => loadSeed(Math.floor(Math.random() * 1e6));
+  const keep = () => $("keepedits").checked;
+  $("go").onclick = () => loadSeed($("seed").value, keep());
+  $("seed").addEventListener("keydown", (e) => { if (e.key === "Enter") loadSeed($("seed").value, keep()); });
+  $("random").onclick = () => loadSeed(Math.floor(Math.random() * 1e6), keep());
   $("reset").onclick = () => { state.edits = {}; state.lock = [...(info.default_lock || [])]; syncControls(); pushHistory(); request(); };
   $("undo").onclick = undo;
   $("keepnorm").onchange = (e) => { state.keep_norm = e.target.checked; pushHistory(); request(); };
