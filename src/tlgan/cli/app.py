@@ -19,6 +19,17 @@ app.add_typer(data_app, name="data")
 app.add_typer(evaluate_app, name="evaluate")
 
 
+@app.callback()
+def _root(threads: int | None = typer.Option(None, "--threads", help="CPU threads for PyTorch (default: torch's "
+                                                                        "choice, or OMP_NUM_THREADS)")):
+    """tlgan: controllable image generation with GANs (TL-GAN)."""
+    if threads is not None:
+        if threads < 1:
+            raise UserError("--threads must be >= 1")
+        import torch
+        torch.set_num_threads(threads)
+
+
 def _click_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
     """(usage-error classes, abort classes) of click and of the copy of click that newer typer releases vendor."""
     import importlib

@@ -25,7 +25,7 @@ invert_app = typer.Typer(cls=_ImagesByDefault, no_args_is_help=True,
                               "or train the encoder the fast methods use (`tlgan invert train-encoder`).")
 app.add_typer(invert_app, name="invert")
 
-METHOD_HELP = "opt (1,000 Adam steps) | encoder (one pass) | hybrid (encoder + 100 steps)"
+METHOD_HELP = "opt (1,000 Adam steps) | encoder (one pass) | hybrid (encoder + 40 steps)"
 
 
 def default_encoder(generator: str | None, method: str) -> Path | None:

@@ -144,13 +144,15 @@ def report(result: dict) -> str:
 
 def counterfactual_grid(generator, axes, encoder, extractor, path, names=("No_Beard", "Eyeglasses", "Smiling",
                         "Wearing_Hat", "Bangs"), per_name: int = 2, reference: str = "Male", seed: int = 0) -> None:
-    """A captioned PNG: for ``per_name`` held-out faces per attribute, input | reconstruction | edited toward the
-    other class (λ = ±2, ``reference`` locked) | the renderer's true counterfactual."""
+    """A captioned PNG, one row per attribute with ``per_name`` held-out faces (other faces on every row), each as
+    input | inversion | edited toward the other class (λ = ±2, ``reference`` locked) | true counterfactual."""
     from ..data.images import save_grid
     method = "hybrid" if encoder is not None else "opt"
     rows = []
-    for name in names:
-        x, cf, before = _faces(per_name, generator.resolution, name, seed)
+    for i, name in enumerate(names):
+        x, cf, before = counterfactual_faces(name, per_name, seed, max(generator.resolution, 32),
+                                             FACES_TEST_OFFSET + 1000 * (i + 1))
+        x, cf = (resize(to_model_range(t), generator.resolution) for t in (x, cf))
         res = invert(generator, x, method, encoder=encoder, extractor=extractor, settings=OptSettings(steps=300),
                      seed=seed)
         unit = torch.from_numpy(edit_directions(axes, [name], [reference] if reference != name else []))
@@ -158,6 +160,5 @@ def counterfactual_grid(generator, axes, encoder, extractor, path, names=("No_Be
         with torch.no_grad():
             edited = generator.to_signed(generator(res.z + toward * unit))
         rows.append(torch.stack([x, res.recon, edited, cf], 1).flatten(0, 1))
-    save_grid(torch.cat(rows), path, nrow=4, col_labels=["real input", f"{method} inversion", "edited (λ = ±2)",
-                                                         "true counterfactual"],
-              title=f"rows: {', '.join(f'{n} ×{per_name}' for n in names)}; {reference} locked")
+    save_grid(torch.cat(rows), path, nrow=4 * per_name, col_labels=["input", "inverted", "edited", "true"] * per_name,
+              title=f"{', '.join(names)} (edit +-{LAMBDA:g}, {reference} locked)")

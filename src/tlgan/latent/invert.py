@@ -7,7 +7,8 @@ Three inverters behind :func:`invert` (all offline; the only "perceptual" networ
   that fades out by 75% of the steps; loss = pixel MSE + ``w_ssim``·(1 − SSIM) + ``w_feat``·extractor-feature MSE
   + ``w_prior``·(‖z‖/√d − 1)² (Z only: keeps z at the typical radius, where the axes were fitted).
 - ``encoder``: one forward pass of an encoder E trained with G frozen (:mod:`tlgan.latent.encoder`).
-- ``hybrid``: E's latent refined by ``hybrid_steps`` (≤ 100) optimisation steps.
+- ``hybrid``: E's latent refined by ``hybrid_steps`` (default 40, at most 100) optimisation steps at the base
+  learning rate (no ramps, no noise): 4% of the optimisation's steps, within 1 dB of its PSNR on the shipped model.
 
 Images go in and come out as (N, C, R, R) in [-1, 1] at the generator's resolution. Also here: AnoGAN's batched
 latent search (:func:`latent_search`), used by the AnoGAN detector.
@@ -153,7 +154,7 @@ def check_images(generator, x: torch.Tensor) -> None:
 
 
 def invert(generator, images: torch.Tensor, method: str = "hybrid", encoder=None, extractor=None,
-           settings: OptSettings | None = None, hybrid_steps: int = 100, seed: int = 0, batch: int = 64,
+           settings: OptSettings | None = None, hybrid_steps: int = 40, seed: int = 0, batch: int = 64,
            progress: bool = False) -> Inversion:
     """Find latents for ``images`` (N, C, R, R) in [-1, 1] at the generator's size.
 
@@ -178,7 +179,7 @@ def invert(generator, images: torch.Tensor, method: str = "hybrid", encoder=None
             with torch.no_grad():
                 z = encoder(x)
             if method == "hybrid" and hybrid_steps > 0:
-                hs = OptSettings(**{**vars(s), "steps": min(hybrid_steps, 100), "lr": s.lr / 5})
+                hs = OptSettings(**{**vars(s), "steps": min(hybrid_steps, 100)})
                 z = optimise(generator, x, z, hs, extractor, seed + i, ramp=False, progress=progress)
         zs.append(z)
     z = torch.cat(zs)

@@ -128,7 +128,7 @@ function showInput(src) {
   $("origcap").textContent = src ? "reconstruction" : "original";
 }
 
-// Upload: the server inverts the image (hybrid: encoder + 100 steps); the sliders then edit its latent.
+// Upload: the server inverts the image (hybrid: encoder + 40 steps); the sliders then edit its latent.
 async function uploadImage(file) {
   if (!file) return;
   const t0 = performance.now();
