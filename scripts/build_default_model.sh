@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild the shipped faces model in src/tlgan/pretrained/faces from scratch (deterministic seeds).
-# About 50 minutes on 2 CPU cores. Run from the repository root after `bash scripts/setup.sh`.
+# About 70 minutes on 2 CPU cores (the DCGAN 26 min, extractors and axes ~20, the inversion encoder ~15,
+# evaluations ~10). Run from the repository root after `bash scripts/setup.sh`.
 set -euo pipefail
 export OMP_WAIT_POLICY=PASSIVE
 P=src/tlgan/pretrained/faces
