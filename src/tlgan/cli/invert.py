@@ -40,10 +40,10 @@ def default_encoder(generator: str | None, method: str) -> Path | None:
 
 
 def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path | None, seed: int = 0,
-                steps: int = 1000, names: bool = False):
+                steps: int = 1000):
     """Read the image(s) at ``path`` for models ``m`` (other sizes centre-cropped and resized) and invert them.
 
-    Returns (images (N, C, R, R) in [-1, 1], latents (N, z_dim)), or with ``names`` (file names, Inversion)."""
+    Returns (file names, images (N, C, R, R) in [-1, 1], :class:`tlgan.latent.invert.Inversion`)."""
     from ..data.images import read_images
     from ..latent.encoder import load_encoder
     from ..latent.invert import METHODS, OptSettings, invert
@@ -59,7 +59,7 @@ def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path
     enc = load_encoder(enc_path, g) if enc_path is not None else None
     res = invert(g, x, method, encoder=enc, extractor=m.extractor, settings=OptSettings(steps=steps), seed=seed,
                  progress=True)
-    return (file_names, x, res) if names else (x, res.z)
+    return file_names, x, res
 
 
 @invert_app.command("images")
@@ -75,21 +75,25 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
     from ..data.images import save_grid, save_pngs
     from ..io import ensure_dir
     from ..metrics import psnr
+    inputs = path if path.is_dir() else path.parent
+    if out.exists() and out.resolve() == inputs.resolve():
+        raise UserError(f"--out {out} is the folder of the inputs: the reconstructions would overwrite them")
     m = resolve_models(generator, None, need_axes=False)
-    names, x, res = invert_path(path, generator, m, method, encoder, seed, steps, names=True)
+    names, x, res = invert_path(path, generator, m, method, encoder, seed, steps)
     ensure_dir(out)
     stems = [Path(n).stem for n in names]
     save_pngs(res.recon, out, [f"{s}.png" for s in stems])
     for s, z in zip(stems, res.z.numpy(), strict=True):
         np.save(out / f"{s}.npy", z.astype(np.float32))
     k = min(len(x), 8)
-    save_grid(torch_cat_rows(x, res.recon, k), out / "grid.png", nrow=k, title=f"input (top) | {method} inversion")
+    save_grid(_inputs_over_reconstructions(x, res.recon, k), out / "grid.png", nrow=k,
+              title=f"input (top) | {method} inversion")
     p = psnr(x, res.recon)
     typer.echo(f"inverted {len(x)} image(s) with {method} in {res.seconds:.2f} s; PSNR {p.mean():.2f} dB "
                f"(min {p.min():.2f}); latents, reconstructions and grid.png in {out}")
 
 
-def torch_cat_rows(x, xr, k: int):
+def _inputs_over_reconstructions(x, xr, k: int):
     """Rows of k inputs, each followed by a row of their reconstructions: (2·⌈N/k⌉·k, C, R, R)."""
     import torch
     rows = []

@@ -140,7 +140,8 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
     inputs, source = None, f"seed {seed}" if n == 1 else f"seeds {seed}..{seed + n - 1}"
     if image is not None:
         from .invert import invert_path
-        inputs, z0 = invert_path(image, generator, m, method, encoder, seed)
+        _, inputs, res = invert_path(image, generator, m, method, encoder, seed)
+        z0 = res.z
         source = f"{image.name} ({method} inversion)"
     elif latent is not None:
         z0, source = read_latent(latent, g.z_dim), latent.name
