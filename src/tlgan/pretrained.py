@@ -7,17 +7,21 @@ from pathlib import Path
 
 from .errors import UserError
 
-ROOT = Path(__file__).parent / "pretrained" / "faces"
+PRETRAINED = Path(__file__).parent / "pretrained"
+SHIPPED = ("faces", "fashion")  # the shipped models: faces (the demo's) and Fashion-MNIST garments
 
 
-def default_paths() -> dict[str, Path]:
-    """Paths of the shipped model's parts: generator (run dir), extractor, judge, axes, and the inversion
+def default_paths(model: str = "faces") -> dict[str, Path]:
+    """Paths of a shipped model's parts: generator (run dir), extractor, judge, axes, and the inversion
     encoder (a run dir)."""
-    paths = {"generator": ROOT / "generator", "extractor": ROOT / "extractor", "judge": ROOT / "judge",
-             "axes": ROOT / "axes", "encoder": ROOT / "encoder"}
+    if model not in SHIPPED:
+        raise UserError(f"unknown shipped model {model!r}; expected one of {', '.join(SHIPPED)}")
+    root = PRETRAINED / model
+    paths = {"generator": root / "generator", "extractor": root / "extractor", "judge": root / "judge",
+             "axes": root / "axes", "encoder": root / "encoder"}
     missing = [k for k, p in paths.items() if not p.exists() and k != "encoder"]  # the encoder: checked on use
     if missing:
-        raise UserError(f"the shipped faces model is incomplete (missing {', '.join(missing)} under {ROOT}); "
+        raise UserError(f"the shipped {model} model is incomplete (missing {', '.join(missing)} under {root}); "
                         "pass --generator/--axes explicitly")
     return paths
 
@@ -31,8 +35,8 @@ class Models:
     shipped: bool
 
 
-def resolve_models(generator=None, axes=None, features=None, need_axes: bool = True) -> Models:
-    """The given generator + axes (+ extractor if ``features``), or the shipped faces model (with its extractor,
+def resolve_models(generator=None, axes=None, features=None, need_axes: bool = True, model: str = "faces") -> Models:
+    """The given generator + axes (+ extractor if ``features``), or the shipped ``model`` (with its extractor,
     unless ``features`` names another) when neither generator nor axes is given. UserError if only one is given
     (unless not ``need_axes``: then a generator alone is enough and ``axes`` is None) or the axes do not fit the
     generator."""
@@ -43,7 +47,7 @@ def resolve_models(generator=None, axes=None, features=None, need_axes: bool = T
         raise UserError("pass both --generator and --axes, or neither (to use the shipped faces model)")
     shipped = generator is None
     if shipped:
-        p = default_paths()
+        p = default_paths(model)
         generator, axes, features = p["generator"], p["axes"], features or p["extractor"]
     g = load_generator(generator)
     ax = Axes.load(axes) if axes is not None else None

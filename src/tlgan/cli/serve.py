@@ -50,11 +50,14 @@ def _serve(app, host: str, port: int, open_browser: bool) -> None:
 
 
 @app.command()
-def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open", help="open a browser")):
-    """Start the web editor on the shipped faces model at http://127.0.0.1:PORT (offline)."""
+def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open", help="open a browser"),
+         model: str = typer.Option("faces", help="shipped model: faces | fashion (Fashion-MNIST garments)")):
+    """Start the web editor on a shipped model (default: faces) at http://127.0.0.1:PORT (offline)."""
+    from ..pretrained import default_paths
     from ..serve.app import load_app
+    default_paths(model)  # an unknown or incomplete model: one line, before the port is taken
     _check_port("127.0.0.1", port)
-    _serve(load_app(allowed_hosts=_allowed_hosts("127.0.0.1")), "127.0.0.1", port, open_browser)
+    _serve(load_app(allowed_hosts=_allowed_hosts("127.0.0.1"), model=model), "127.0.0.1", port, open_browser)
 
 
 @app.command()

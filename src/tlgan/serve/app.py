@@ -224,18 +224,21 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
     return app
 
 
-def load_app(generator_path=None, axes_path=None, features_path=None, allowed_hosts=LOCAL_HOSTS) -> FastAPI:
-    """The app over given paths, or over the shipped faces model when none are given."""
+def load_app(generator_path=None, axes_path=None, features_path=None, allowed_hosts=LOCAL_HOSTS,
+             model: str = "faces") -> FastAPI:
+    """The app over given paths, or over the shipped ``model`` (faces or fashion) when none are given."""
     from ..pretrained import resolve_models
-    m = resolve_models(generator_path, axes_path, features_path)
-    if m.shipped:  # its raw Smiling axis leaks into Male (ratio ~2.9, docs/axes_eval.md): open with Male locked
-        from ..latent.encoder import load_encoder
-        from ..pretrained import default_paths
-        enc = default_paths()["encoder"]
-        return create_app(m.generator, m.axes, m.extractor, "tlgan editor — shipped faces model", ("Male",),
-                          allowed_hosts, load_encoder(enc, m.generator) if enc.exists() else None)
-    return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}",
-                      allowed_hosts=allowed_hosts)
+    m = resolve_models(generator_path, axes_path, features_path, model=model)
+    if not m.shipped:
+        return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}",
+                          allowed_hosts=allowed_hosts)
+    from ..latent.encoder import load_encoder
+    from ..pretrained import default_paths
+    enc = default_paths(model)["encoder"]
+    # the faces model's raw Smiling axis leaks into Male (ratio ~2.9, docs/axes_eval.md): open with Male locked
+    return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — shipped {model} model",
+                      ("Male",) if model == "faces" else (), allowed_hosts,
+                      load_encoder(enc, m.generator) if enc.exists() else None)
 
 
 def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0):
