@@ -28,19 +28,19 @@ app.add_typer(invert_app, name="invert")
 METHOD_HELP = "opt (1,000 Adam steps) | encoder (one pass) | hybrid (encoder + 40 steps)"
 
 
-def default_encoder(generator: str | None, method: str) -> Path | None:
-    """The encoder to use: the shipped one with the shipped generator, else None (then opt only)."""
+def default_encoder(generator: str | None, method: str, model: str = "faces") -> Path | None:
+    """The encoder to use: the shipped one with a shipped generator, else None (then opt only)."""
     from ..pretrained import default_paths
     if method == "opt":
         return None
     if generator is None:
-        return default_paths()["encoder"]
+        return default_paths(model)["encoder"]
     raise UserError(f"--method {method} needs --encoder RUN (train one with `tlgan invert train-encoder "
                     f"--generator {generator}`), or use --method opt")
 
 
 def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path | None, seed: int = 0,
-                steps: int = 1000):
+                steps: int = 1000, model: str = "faces"):
     """Read the image(s) at ``path`` for models ``m`` (other sizes centre-cropped and resized) and invert them.
 
     Returns (file names, images (N, C, R, R) in [-1, 1], :class:`tlgan.latent.invert.Inversion`)."""
@@ -53,7 +53,7 @@ def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path
         raise UserError("--steps must be >= 1")
     g = m.generator
     file_names, x = read_images(path, (g.channels, g.resolution, g.resolution), resize_to_fit=True)
-    enc_path = encoder or default_encoder(generator, method)
+    enc_path = encoder or default_encoder(generator, method, model)
     if enc_path is not None and not (Path(enc_path) / "config.json").exists():
         raise UserError(f"encoder {enc_path} is not an encoder run; train one with `tlgan invert train-encoder`")
     enc = load_encoder(enc_path, g) if enc_path is not None else None
@@ -67,7 +67,8 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
            out: Path = typer.Option(..., "--out"), method: str = typer.Option("hybrid", help=METHOD_HELP),
            generator: str | None = typer.Option(None, help="default: the shipped faces model"),
            encoder: Path | None = typer.Option(None, help="encoder run (default: the shipped model's)"),
-           steps: int = typer.Option(1000, help="opt: optimisation steps"), seed: int = typer.Option(0)):
+           steps: int = typer.Option(1000, help="opt: optimisation steps"), seed: int = typer.Option(0),
+           model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion")):
     """Invert images: writes OUT/<name>.png (reconstruction), OUT/<name>.npy (latent) and OUT/grid.png
     (input above reconstruction). Images of another size are centre-cropped and resized."""
     import numpy as np
@@ -78,8 +79,8 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
     inputs = path if path.is_dir() else path.parent
     if out.exists() and out.resolve() == inputs.resolve():
         raise UserError(f"--out {out} is the folder of the inputs: the reconstructions would overwrite them")
-    m = resolve_models(generator, None, need_axes=False)
-    names, x, res = invert_path(path, generator, m, method, encoder, seed, steps)
+    m = resolve_models(generator, None, need_axes=False, model=model)
+    names, x, res = invert_path(path, generator, m, method, encoder, seed, steps, model)
     ensure_dir(out)
     stems = [Path(n).stem for n in names]
     save_pngs(res.recon, out, [f"{s}.png" for s in stems])
@@ -109,6 +110,9 @@ def _inputs_over_reconstructions(x, xr, k: int):
 @invert_app.command("train-encoder")
 def train_encoder_cmd(out: Path = typer.Option(..., "--out"),
                       generator: str | None = typer.Option(None, help="default: the shipped faces model"),
+                      features: Path | None = typer.Option(None, help="extractor whose features the loss compares "
+                                                                      "(default: the shipped model's)"),
+                      model: str = typer.Option("faces", help="shipped model used without --generator"),
                       data: str | None = typer.Option(None, help="real images (default: what G was trained on)"),
                       steps: int = typer.Option(3000), batch_size: int = typer.Option(64),
                       kappa: float = typer.Option(1.0, help="weight of the extractor-feature MSE"),
@@ -120,8 +124,8 @@ def train_encoder_cmd(out: Path = typer.Option(..., "--out"),
     from ..pretrained import default_paths
     if steps < 1 or batch_size < 2 or kappa < 0 or latent_weight < 0:
         raise UserError("--steps must be >= 1, --batch-size >= 2, --kappa and --latent-weight >= 0")
-    m = resolve_models(generator, None, need_axes=False)
-    path = generator or str(default_paths()["generator"])
+    m = resolve_models(generator, None, features, need_axes=False, model=model)
+    path = generator or str(default_paths(model)["generator"])
     train_encoder(m.generator, path, out, extractor=m.extractor, data=data, steps=steps, batch_size=batch_size,
                   kappa=kappa, latent_weight=latent_weight, seed=seed, resume=resume)
     typer.echo(f"encoder written to {out}; use it with `tlgan invert IMG --method hybrid --encoder {out}`")

@@ -122,13 +122,14 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
          latent: Path | None = typer.Option(None, help="edit this latent (.npy from `tlgan invert`)"),
          method: str = typer.Option("hybrid", help="--image: inversion method, opt | encoder | hybrid"),
          encoder: Path | None = typer.Option(None, help="--image: encoder run (default: the shipped model's)"),
+         model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion"),
          out: Path = typer.Option(Path("edit.png"), "--out")):
     """Edit generated faces, a real image or a saved latent along feature axes: original | edited, or a sweep."""
     import torch
 
     from ..data.images import save_grid
     from ..latent.edit import edit_latents, parse_assignments, parse_sweep
-    m = resolve_models(generator, axes)
+    m = resolve_models(generator, axes, model=model)
     g, ax = m.generator, m.axes
     edits = parse_assignments(set_)
     for name in lock:
@@ -140,7 +141,7 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
     inputs, source = None, f"seed {seed}" if n == 1 else f"seeds {seed}..{seed + n - 1}"
     if image is not None:
         from .invert import invert_path
-        _, inputs, res = invert_path(image, generator, m, method, encoder, seed)
+        _, inputs, res = invert_path(image, generator, m, method, encoder, seed, model=model)
         z0 = res.z
         source = f"{image.name} ({method} inversion)"
     elif latent is not None:
