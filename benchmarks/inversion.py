@@ -16,7 +16,7 @@ import torch
 
 from tlgan.extractors import load_extractor
 from tlgan.latent.encoder import load_encoder, train_encoder
-from tlgan.latent.inversion_eval import counterfactual_edits, reconstruction
+from tlgan.latent.inversion_eval import counterfactual_edits, reconstruction, summarise
 from tlgan.pretrained import default_paths, resolve_models
 
 ap = argparse.ArgumentParser()
@@ -45,12 +45,10 @@ print(f"hybrid vs opt: {h['psnr'] - o['psnr']:+.2f} dB at {time_share:.1%} of it
 print(f"encoder {1000 * e['seconds_per_image']:.2f} ms/image (target < 10), hybrid {h['seconds_per_image']:.3f} "
       f"s/image (target < 1)")
 cf = counterfactual_edits(g, judge, m.axes, enc, m.extractor, n=args.n)
-flip = [a["raw"]["flip_rate"] for a in cf["attributes"].values()]
-sampled = [a["raw"]["sampled_flip_rate"] for a in cf["attributes"].values()]
-ratio = sum(flip) / max(sum(sampled), 1e-9)
-print(f"counterfactual flip rate: inverted real faces {sum(flip) / len(flip):.2f}, sampled faces "
-      f"{sum(sampled) / len(sampled):.2f}: ratio {ratio:.2f} (target >= 0.8)")
-out = {"reconstruction": rec, "counterfactual": cf, "flip_ratio": ratio}
+s = summarise(cf)
+print(f"counterfactual flip rate: inverted real faces {s['mean_flip_rate_raw']:.2f}, sampled faces "
+      f"{s['mean_sampled_flip_rate']:.2f}: ratio {s['inverted_vs_sampled_flip_ratio']:.2f} (target >= 0.8)")
+out = {"reconstruction": rec, "counterfactual": cf, "summary": s}
 
 if args.front:
     import matplotlib
@@ -64,7 +62,7 @@ if args.front:
             e_w = load_encoder(run, g)
             r = reconstruction(g, judge, e_w, m.extractor, ["encoder"], args.n, 1)["encoder"]
             c = counterfactual_edits(g, judge, m.axes, e_w, m.extractor, n=args.n, progress=False, method="encoder")
-        f = sum(a["raw"]["flip_rate"] for a in c["attributes"].values()) / len(c["attributes"])
+        f = summarise(c)["mean_flip_rate_raw"]
         points.append((w, r["psnr"], f))
         print(f"latent weight {w:g}: encoder PSNR {r['psnr']:.2f} dB, counterfactual flip rate {f:.2f}")
     fig, ax = plt.subplots(figsize=(5, 4))

@@ -270,12 +270,13 @@ def model_card(cfg: dict, metric: dict | None = None, samples: bool = False) -> 
     front = "\n".join(["---", "library_name: tlgan", "tags:", "- gan", "- tlgan", f"- {cfg.get('model', 'gan')}",
                        "- unconditional-image-generation", "datasets:", f"- {data}",
                        "pipeline_tag: unconditional-image-generation", "---"])
+    arch_args = ", ".join(f"{k}={v}" for k, v in kw.items())
     command = f"tlgan train {cfg.get('model')} --data {cfg.get('data')} --resolution {kw.get('resolution')} " \
               f"--steps {cfg.get('steps')} --batch-size {cfg.get('batch_size')} --seed {cfg.get('seed')}"
     lines = [front, "", f"# {cfg.get('model')} generator on {data} ({kw.get('resolution')}×{kw.get('resolution')})",
              "", "A generator trained with tlgan (offline, on a CPU): latents "
              f"z ~ N(0, I) of size {kw.get('z_dim')} -> images in [-1, 1].", "",
-             "| | |", "|---|---|", f"| architecture | `{cfg['generator']['arch']}` {json_args(kw)} |",
+             "| | |", "|---|---|", f"| architecture | `{cfg['generator']['arch']}` {arch_args} |",
              f"| data | `{cfg.get('data')}` ({cfg.get('n_data') or 'all'} images, data seed {cfg.get('data_seed')}) |",
              f"| training | {cfg.get('steps')} updates, batch {cfg.get('batch_size')}, seed {cfg.get('seed')} |",
              f"| Fréchet distance | {fd} |", "", "Trained with (other settings in `config.json`, `trained_with`):", "",
@@ -285,7 +286,3 @@ def model_card(cfg: dict, metric: dict | None = None, samples: bool = False) -> 
         lines += ["![samples at the end of training](samples.png)", ""]
     return "\n".join(lines)
 
-
-def json_args(kwargs: dict) -> str:
-    """``k=v`` pairs of a network spec's kwargs, for a card."""
-    return ", ".join(f"{k}={v}" for k, v in kwargs.items())

@@ -54,8 +54,6 @@ def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path
     g = m.generator
     file_names, x = read_images(path, (g.channels, g.resolution, g.resolution), resize_to_fit=True)
     enc_path = encoder or default_encoder(generator, method, model)
-    if enc_path is not None and not (Path(enc_path) / "config.json").exists():
-        raise UserError(f"encoder {enc_path} is not an encoder run; train one with `tlgan invert train-encoder`")
     enc = load_encoder(enc_path, g) if enc_path is not None else None
     res = invert(g, x, method, encoder=enc, extractor=m.extractor, settings=OptSettings(steps=steps), seed=seed,
                  progress=True)

@@ -34,9 +34,20 @@ def _judge(judge, x: torch.Tensor) -> np.ndarray:
     return predict_labels(judge, x, probabilities=True).numpy()
 
 
-def _faces(n: int, resolution: int, name: str = "No_Beard", seed: int = 0):
-    x, cf, before = counterfactual_faces(name, n, seed, max(resolution, 32), FACES_TEST_OFFSET)
+def _faces(n: int, resolution: int, name: str = "No_Beard", seed: int = 0, start: int = FACES_TEST_OFFSET):
+    """Held-out faces and their counterfactuals (``name`` flipped) in [-1, 1] at ``resolution``, and the value
+    of ``name`` before the flip (n,)."""
+    x, cf, before = counterfactual_faces(name, n, seed, max(resolution, 32), start)
     return resize(to_model_range(x), resolution), resize(to_model_range(cf), resolution), before
+
+
+@torch.no_grad()
+def _edit_toward_other(generator, axes, z: torch.Tensor, name: str, lock, is_on: np.ndarray) -> torch.Tensor:
+    """G(z ± λ·u) in [-1, 1]: each latent moved along ``name``'s axis (``lock`` projected out) toward the class it
+    is not in (``is_on``: (N,) bool/0-1)."""
+    unit = torch.from_numpy(edit_directions(axes, [name], lock))
+    toward = torch.from_numpy(np.where(is_on, -LAMBDA, LAMBDA)).float()[:, None]
+    return generator.to_signed(generator(z + toward * unit))
 
 
 def reconstruction(generator, judge, encoder, extractor, methods, n: int = 64, opt_steps: int = 1000,
@@ -82,14 +93,10 @@ def counterfactual_edits(generator, judge, axes, encoder, extractor, names=None,
         others = binary.copy()
         others[k] = False
         base = _judge(judge, res.recon)
-        toward = torch.from_numpy(np.where(before == 1, -LAMBDA, LAMBDA)).float()[:, None]
-        toward_s = torch.from_numpy(np.where(base_s[:, k] > 0.5, -LAMBDA, LAMBDA)).float()[:, None]
         entry = {}
         for variant, lock in (("raw", []), ("locked", [reference] if reference != name else [])):
-            unit = torch.from_numpy(edit_directions(axes, [name], lock))
-            with torch.no_grad():
-                edited = generator.to_signed(generator(res.z + toward * unit))
-                edited_s = generator.to_signed(generator(z_s + toward_s * unit))
+            edited = _edit_toward_other(generator, axes, res.z, name, lock, before == 1)
+            edited_s = _edit_toward_other(generator, axes, z_s, name, lock, base_s[:, k] > 0.5)
             y = _judge(judge, edited)
             y_s = _judge(judge, edited_s)
             entry[variant] = {
@@ -110,13 +117,17 @@ def evaluate_inversion(generator, judge, axes, encoder=None, extractor=None, n: 
     methods = ["opt", "encoder", "hybrid"] if encoder is not None else ["opt"]
     rec = reconstruction(generator, judge, encoder, extractor, methods, n, opt_steps, seed)
     cf = counterfactual_edits(generator, judge, axes, encoder, extractor, n=n, seed=seed, progress=progress)
-    flips = {v: [a[v]["flip_rate"] for a in cf["attributes"].values()] for v in ("raw", "locked")}
-    sampled = [a["raw"]["sampled_flip_rate"] for a in cf["attributes"].values()]
-    raw, locked, sampled = (float(np.mean(v)) for v in (flips["raw"], flips["locked"], sampled))
-    summary = {"mean_flip_rate_raw": raw, "mean_flip_rate_locked": locked, "mean_sampled_flip_rate": sampled,
-               "inverted_vs_sampled_flip_ratio": raw / max(sampled, 1e-9)}
     return {"generator": generator.content_hash, "judge": judge.content_hash, "n": n, "opt_steps": opt_steps,
-            "reconstruction": rec, "counterfactual": cf, "summary": summary}
+            "reconstruction": rec, "counterfactual": cf, "summary": summarise(cf)}
+
+
+def summarise(cf: dict) -> dict:
+    """Mean flip rates over the attributes of :func:`counterfactual_edits`'s result, and inverted / sampled."""
+    attrs = cf["attributes"].values()
+    raw, locked, sampled = (float(np.mean([a[v][key] for a in attrs])) for v, key in
+                            (("raw", "flip_rate"), ("locked", "flip_rate"), ("raw", "sampled_flip_rate")))
+    return {"mean_flip_rate_raw": raw, "mean_flip_rate_locked": locked, "mean_sampled_flip_rate": sampled,
+            "inverted_vs_sampled_flip_ratio": raw / max(sampled, 1e-9)}
 
 
 def report(result: dict) -> str:
@@ -150,15 +161,11 @@ def counterfactual_grid(generator, axes, encoder, extractor, path, names=("No_Be
     method = "hybrid" if encoder is not None else "opt"
     rows = []
     for i, name in enumerate(names):
-        x, cf, before = counterfactual_faces(name, per_name, seed, max(generator.resolution, 32),
-                                             FACES_TEST_OFFSET + 1000 * (i + 1))
-        x, cf = (resize(to_model_range(t), generator.resolution) for t in (x, cf))
+        x, cf, before = _faces(per_name, generator.resolution, name, seed, FACES_TEST_OFFSET + 1000 * (i + 1))
         res = invert(generator, x, method, encoder=encoder, extractor=extractor, settings=OptSettings(steps=300),
                      seed=seed)
-        unit = torch.from_numpy(edit_directions(axes, [name], [reference] if reference != name else []))
-        toward = torch.from_numpy(np.where(before == 1, -LAMBDA, LAMBDA)).float()[:, None]
-        with torch.no_grad():
-            edited = generator.to_signed(generator(res.z + toward * unit))
+        edited = _edit_toward_other(generator, axes, res.z, name, [reference] if reference != name else [],
+                                    before == 1)
         rows.append(torch.stack([x, res.recon, edited, cf], 1).flatten(0, 1))
     save_grid(torch.cat(rows), path, nrow=4 * per_name, col_labels=["input", "inverted", "edited", "true"] * per_name,
               title=f"{', '.join(names)} (edit +-{LAMBDA:g}, {reference} locked)")
