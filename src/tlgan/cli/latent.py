@@ -7,7 +7,7 @@ import typer
 
 from ..errors import UserError
 from ..io import ensure_dir
-from ..latent.directions import METHODS
+from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
 from ..pretrained import resolve_models
 from .app import app, evaluate_app
 
@@ -77,11 +77,7 @@ def axes_fit(cache: Path = typer.Argument(...), method: str = typer.Option("glm"
         from ..latent.axes import restrict_layers
         if axes.space != "w+":
             raise UserError(f"--layers needs a cache sampled in W+ (generator RUN@w+), this one is in {axes.space}")
-        try:
-            first, last = (int(v) for v in layers.split("-"))
-        except ValueError:
-            raise UserError(f"--layers must look like 0-3, got {layers!r}") from None
-        axes = restrict_layers(axes, c.meta["n_ws"], (first, last))
+        axes = restrict_layers(axes, c.meta["n_ws"], _layer_range(layers))
     axes.save(out)
     for name in axes.names:
         typer.echo(f"{name:22s} " + "  ".join(f"{k}={v:.3f}" for k, v in axes.quality[name].items()))
@@ -89,6 +85,77 @@ def axes_fit(cache: Path = typer.Argument(...), method: str = typer.Option("glm"
     if refs:
         cosine_heatmaps(axes, disentangle(axes, refs), out / "cosine.png")
     typer.echo(f"wrote {len(axes.names)} {method} axes to {out}")
+
+
+def _layer_range(layers: str | None) -> tuple[int, int] | None:
+    if layers is None:
+        return None
+    try:
+        first, last = (int(v) for v in layers.split("-"))
+    except ValueError:
+        raise UserError(f"--layers must look like 0-3, got {layers!r}") from None
+    return first, last
+
+
+@axes_app.command("find")
+def axes_find(generator: str | None = typer.Option(None, help="run dir / file (RUN@w for W); default: shipped"),
+              method: str = typer.Option("sefa", help=" | ".join(UNSUPERVISED)),
+              k: int = typer.Option(20, "--k", help="number of directions"),
+              n: int = typer.Option(10_000, "--n", help="ganspace: prior samples for the PCA"),
+              layer: str | None = typer.Option(None, help="ganspace, Z-space: module whose activations to PCA "
+                                                          "(default: the first latent-facing linear layer)"),
+              layers: str | None = typer.Option(None, help="W / W+: style layers A-B (0 = coarsest)"),
+              features: Path | None = typer.Option(None, help="extractor that labels the directions "
+                                                              "(default: the shipped model's when --generator "
+                                                              "is not given)"),
+              model: str = typer.Option("faces", help="shipped model when --generator is not given"),
+              out: Path = typer.Option(..., "--out"), seed: int = typer.Option(0)):
+    """Unsupervised directions (GANSpace PCA or SeFa), named PC0…/SeFa0… and labelled by what they move."""
+    from ..latent.directions import annotate
+    if method not in UNSUPERVISED:
+        raise UserError(f"--method must be one of {', '.join(UNSUPERVISED)}, got {method!r}")
+    m = resolve_models(generator, None, features, need_axes=False, model=model)
+    rng = _layer_range(layers)
+    if method == "sefa":
+        if layer is not None:
+            raise UserError("--layer is a GANSpace option; SeFa reads the first latent-facing weight")
+        axes = fit_sefa(m.generator, k, rng)
+    else:
+        axes = fit_ganspace(m.generator, k, n, layer, seed, layers=rng)
+    if m.extractor is not None:
+        annotate(m.generator, m.extractor, axes, seed=seed)
+    axes.save(out)
+    for name in axes.names:
+        q = axes.quality[name]
+        typer.echo(f"{name:8s} σ={q['sigma']:.2f}  var={q['variance_ratio']:.3f}  {q.get('label', '')}")
+    typer.echo(f"wrote {len(axes.names)} {method} directions to {out}")
+
+
+@axes_app.command("match")
+def axes_match(directions: Path = typer.Argument(..., help="axes directory of unsupervised directions"),
+               axes: Path = typer.Option(..., "--axes", help="supervised axes to pair them with"),
+               generator: str | None = typer.Option(None, help="default: the shipped model's"),
+               n: int = typer.Option(4096, "--n"), seed: int = typer.Option(0),
+               json_out: Path | None = typer.Option(None, "--json")):
+    """Pair directions with supervised axes: Hungarian assignment on |corr| of the latents' coordinates."""
+    import json
+
+    from ..generator import load_generator
+    from ..latent.axes import Axes
+    from ..latent.direction_metrics import correlations, match
+    from ..pretrained import default_paths
+    d, a = Axes.load(directions), Axes.load(axes)
+    g = load_generator(generator or default_paths()["generator"])
+    for ax in (d, a):
+        ax.check_latent(g.z_dim, g.content_hash)
+    z = g.latents(n, seed).numpy()
+    corr = correlations(z @ d.vectors.T, z @ a.vectors.T)
+    pairs = [{"axis": a.names[j], "direction": d.names[k], "corr": c,
+              "label": d.quality.get(d.names[k], {}).get("label", "")} for j, k, c in match(corr)]
+    for p in pairs:
+        typer.echo(f"{p['axis']:22s} <-> {p['direction']:8s} corr {p['corr']:+.2f}  {p['label']}")
+    if json_out is not None:
+        json_out.write_text(json.dumps(pairs, indent=2))
 
 
 @axes_app.command("export")
