@@ -143,3 +143,21 @@ def test_layout_at_two_widths_keeps_every_label_whole(page, width):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"editor_{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_unsupervised_panel_switches_and_its_direction_moves_its_top_attribute(page):
+    _seed(page, 2)
+    page.click("#reset")
+    _settle(page)
+    page.click("#panels button[data-group=unsupervised]")
+    assert page.is_visible("#slider-SeFa0") and not page.is_visible("#slider-Smiling")
+    label = page.inner_text(".axis[data-axis=SeFa0] .moves")  # e.g. "Black_Hair+ Blond_Hair- Heavy_Makeup-"
+    top = label.split()[0].rstrip("+-")
+    _slide(page, "SeFa0", -3)
+    before = _attr(page, top)
+    _slide(page, "SeFa0", 3)
+    assert _attr(page, top) > before + 0.1, (top, before, _attr(page, top))
+    page.click("#reset")
+    page.click("#panels button[data-group=supervised]")
+    _settle(page)
+    assert page.is_visible("#slider-Smiling") and not page.is_visible("#slider-SeFa0")

@@ -12,14 +12,15 @@ SHIPPED = ("faces", "fashion")  # the shipped models: faces (the demo's) and Fas
 
 
 def default_paths(model: str = "faces") -> dict[str, Path]:
-    """Paths of a shipped model's parts: generator (run dir), extractor, judge, axes, and the inversion
-    encoder (a run dir)."""
+    """Paths of a shipped model's parts: generator (run dir), extractor, judge, axes, and the optional inversion
+    encoder (a run dir) and unsupervised directions (SeFa, for the editor's second panel)."""
     if model not in SHIPPED:
         raise UserError(f"unknown shipped model {model!r}; expected one of {', '.join(SHIPPED)}")
     root = PRETRAINED / model
     paths = {"generator": root / "generator", "extractor": root / "extractor", "judge": root / "judge",
-             "axes": root / "axes", "encoder": root / "encoder"}
-    missing = [k for k, p in paths.items() if not p.exists() and k != "encoder"]  # the encoder: checked on use
+             "axes": root / "axes", "encoder": root / "encoder", "directions": root / "directions"}
+    optional = ("encoder", "directions")  # checked on use
+    missing = [k for k, p in paths.items() if not p.exists() and k not in optional]
     if missing:
         raise UserError(f"the shipped {model} model is incomplete (missing {', '.join(missing)} under {root}); "
                         "pass --generator/--axes explicitly")

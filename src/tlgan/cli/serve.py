@@ -64,8 +64,11 @@ def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False
 def serve(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
           features: Path | None = typer.Option(None, help="extractor for the attribute read-out"),
           host: str = typer.Option("127.0.0.1", help="bind address (127.0.0.1: this machine only)"),
-          port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open")):
+          port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open"),
+          directions: Path | None = typer.Option(None, help="unsupervised directions (tlgan axes find) for a "
+                                                             "second slider panel")):
     """Serve the web editor for any generator + axes (default: the shipped faces model)."""
     from ..serve.app import load_app
     _check_port(host, port)
-    _serve(load_app(generator, axes, features, _allowed_hosts(host)), host, port, open_browser)
+    _serve(load_app(generator, axes, features, _allowed_hosts(host), directions_path=directions), host, port,
+           open_browser)

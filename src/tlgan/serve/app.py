@@ -13,6 +13,7 @@ import base64
 import io
 import math
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -113,13 +114,32 @@ def decode_upload(data: bytes, channels: int, resolution: int) -> torch.Tensor:
     return to_model_range(torch.from_numpy(arr.copy()).permute(2, 0, 1)[None])
 
 
+def with_directions(axes: Axes, directions: Axes | None) -> tuple[Axes, dict[str, str]]:
+    """One set for the editor: ``axes`` plus the unsupervised ``directions`` (names must not collide).
+    Out: (combined Axes, name -> "supervised" | "unsupervised")."""
+    groups = dict.fromkeys(axes.names, "supervised")
+    if directions is None:
+        return axes, groups
+    combined = replace(axes, names=list(axes.names), vectors=axes.vectors.copy(), binary=list(axes.binary),
+                       quality=dict(axes.quality))
+    for name, v in zip(directions.names, directions.vectors, strict=True):
+        combined.add(name, v, False, directions.quality.get(name, {}))
+        groups[name] = "unsupervised"
+    return combined, groups
+
+
 def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor", default_lock=(),
-               allowed_hosts=LOCAL_HOSTS, encoder=None) -> FastAPI:
+               allowed_hosts=LOCAL_HOSTS, encoder=None, directions: Axes | None = None) -> FastAPI:
     """Build the editor app. ``generator``: tlgan.generator.Generator; ``axes``: Axes; ``extractor``: optional.
 
     ``allowed_hosts``: the ``Host`` header values accepted (None: any, for a server deliberately exposed).
-    ``encoder``: the inversion encoder uploads are inverted with (hybrid); without one, 300 optimisation steps."""
+    ``encoder``: the inversion encoder uploads are inverted with (hybrid); without one, 300 optimisation steps.
+    ``directions``: unsupervised directions (GANSpace / SeFa) shown as a second slider panel."""
     axes.check_latent(generator.z_dim)
+    if directions is not None:
+        directions.check_latent(generator.z_dim)
+    method = directions.method if directions is not None else None
+    axes, groups = with_directions(axes, directions)
     app = FastAPI(title=title, version="1", description="TL-GAN latent editor: sliders over feature axes.",
                   docs_url=None, redoc_url=None, responses=ERRORS)
 
@@ -170,8 +190,9 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         """Model description: axes (name, type, held-out quality), latent size, resolution, extractor labels."""
         return {"title": title, "z_dim": generator.z_dim, "resolution": generator.resolution,
                 "max_lambda": MAX_LAMBDA, "max_abs_z": MAX_ABS_Z, "default_lock": list(default_lock),
-                "axes": [{"name": n, "binary": b, "quality": axes.quality.get(n, {})}
+                "axes": [{"name": n, "binary": b, "quality": axes.quality.get(n, {}), "group": groups[n]}
                          for n, b in zip(axes.names, axes.binary, strict=True)],
+                "directions_method": method,
                 "labels": [{"name": n, "binary": b}
                            for n, b in zip(extractor.label_names, extractor.binary, strict=True)]
                 if extractor is not None else [],
@@ -225,20 +246,25 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
 
 
 def load_app(generator_path=None, axes_path=None, features_path=None, allowed_hosts=LOCAL_HOSTS,
-             model: str = "faces") -> FastAPI:
-    """The app over given paths, or over the shipped ``model`` (faces or fashion) when none are given."""
+             model: str = "faces", directions_path=None) -> FastAPI:
+    """The app over given paths, or over the shipped ``model`` (faces or fashion) when none are given.
+    ``directions_path``: unsupervised directions for the second panel (shipped model: its own, if any)."""
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path, model=model)
     if not m.shipped:
         return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}",
-                          allowed_hosts=allowed_hosts)
+                          allowed_hosts=allowed_hosts,
+                          directions=Axes.load(directions_path) if directions_path else None)
     from ..latent.encoder import load_encoder
     from ..pretrained import default_paths
-    enc = default_paths(model)["encoder"]
+    paths = default_paths(model)
+    enc = paths["encoder"]
+    directions_path = directions_path or (paths["directions"] if paths["directions"].exists() else None)
     # the faces model's raw Smiling axis leaks into Male (ratio ~2.9, docs/axes_eval.md): open with Male locked
     return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — shipped {model} model",
                       ("Male",) if model == "faces" else (), allowed_hosts,
-                      load_encoder(enc, m.generator) if enc.exists() else None)
+                      load_encoder(enc, m.generator) if enc.exists() else None,
+                      Axes.load(directions_path) if directions_path else None)
 
 
 def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0):

@@ -23,19 +23,44 @@ function pushHistory() {
   if (history.length > 200) history.shift();
 }
 
+// Unsupervised directions (GANSpace / SeFa) move in units of σ, the prior's spread along them: λ = slider · σ.
+function sigmaOf(name) {
+  const ax = info.axes.find((a) => a.name === name);
+  return ax && ax.group === "unsupervised" ? (ax.quality.sigma || 1) : 1;
+}
+
+function showPanel(group) {
+  for (const row of document.querySelectorAll(".axis")) row.hidden = row.dataset.group !== group;
+  for (const b of document.querySelectorAll("#panels button")) b.setAttribute("aria-pressed", b.dataset.group === group);
+}
+
+function buildPanels() {
+  const box = $("panels");
+  const hasDirections = info.axes.some((a) => a.group === "unsupervised");
+  box.hidden = !hasDirections;
+  if (!hasDirections) return;
+  box.innerHTML = `<button data-group="supervised" title="axes fitted on an extractor's labels (TL-GAN)">Supervised axes</button>
+    <button data-group="unsupervised" title="directions found without labels; each is named by the attributes it moves most">Unsupervised directions (${info.directions_method})</button>`;
+  for (const b of box.querySelectorAll("button")) b.onclick = () => showPanel(b.dataset.group);
+}
+
 function buildSliders() {
   const box = $("sliders");
   box.innerHTML = "";
   for (const ax of info.axes) {
     const q = ax.quality || {};
-    const qtext = q.auc !== undefined ? `AUC ${q.auc.toFixed(2)}` : q.r2 !== undefined ? `R² ${q.r2.toFixed(2)}`
-      : q.val_accuracy !== undefined ? `acc ${q.val_accuracy.toFixed(2)}` : "";
+    const unsup = ax.group === "unsupervised";
+    const qtext = unsup ? `${(100 * (q.variance_ratio || 0)).toFixed(0)}% var` : q.auc !== undefined ? `AUC ${q.auc.toFixed(2)}`
+      : q.r2 !== undefined ? `R² ${q.r2.toFixed(2)}` : q.val_accuracy !== undefined ? `acc ${q.val_accuracy.toFixed(2)}` : "";
     const row = document.createElement("div");
     row.className = "axis";
     row.dataset.axis = ax.name;
-    const qtip = q.auc !== undefined ? "held-out AUC of this axis: 0.5 = chance, 1 = perfect"
+    row.dataset.group = ax.group || "supervised";
+    const qtip = unsup ? "share of the variance (GANSpace) or of the weight's energy (SeFa) along this direction"
+      : q.auc !== undefined ? "held-out AUC of this axis: 0.5 = chance, 1 = perfect"
       : q.r2 !== undefined ? "held-out R² of this axis: 0 = no better than the mean, 1 = perfect" : "";
-    row.innerHTML = `<span class="name"><span class="full">${ax.name}</span><span class="q" title="${qtip}">${qtext}</span></span>
+    const label = unsup && q.label ? ` <span class="moves" title="what the extractor sees this direction move most">${q.label}</span>` : "";
+    row.innerHTML = `<span class="name"><span class="full">${ax.name}${label}</span><span class="q" title="${qtip}">${qtext}</span></span>
       <input type="range" min="-3" max="3" step="0.05" value="0" id="slider-${ax.name}" aria-label="${ax.name}">
       <span class="val" id="val-${ax.name}" title="λ: how far the latent moves along this axis">0.00</span>
       <button class="zero" id="zero-${ax.name}" title="reset ${ax.name} to 0" aria-label="reset ${ax.name}">×</button>
@@ -56,14 +81,14 @@ function buildSliders() {
 }
 
 function setEdit(name, value) {
-  if (value === 0) delete state.edits[name]; else state.edits[name] = value;
+  if (value === 0) delete state.edits[name]; else state.edits[name] = value * sigmaOf(name);
   $("val-" + name).textContent = value.toFixed(2);
   request();
 }
 
 function syncControls() {
   for (const ax of info.axes) {
-    const v = state.edits[ax.name] || 0;
+    const v = (state.edits[ax.name] || 0) / sigmaOf(ax.name);
     $("slider-" + ax.name).value = v;
     $("val-" + ax.name).textContent = v.toFixed(2);
     const locked = state.lock.includes(ax.name);
@@ -231,7 +256,9 @@ async function main() {
   info = await api("/api/info");
   $("title").textContent = info.title;
   document.title = info.title;
+  buildPanels();
   buildSliders();
+  showPanel("supervised");
   state.lock = [...(info.default_lock || [])];
   syncControls();
   const keep = () => $("keepedits").checked;
