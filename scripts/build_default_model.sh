@@ -13,6 +13,7 @@ tlgan features train --data faces --resolution 32 --n 20000 --steps 3000 --seed 
   --out $P/judge_mlp
 tlgan axes sample --generator $P/generator --features $P/extractor --n 20000 --seed 0 --out runs/faces32-cache
 tlgan axes fit runs/faces32-cache --method glm --out $P/axes
+tlgan axes find --method sefa --k 20 --out $P/directions   # the editor's unsupervised panel
 tlgan evaluate axes --json docs/axes_eval.json --n 1024 --seed 0
 tlgan evaluate axes --judge $P/judge_mlp --json docs/axes_eval_mlp_judge.json --n 1024 --seed 0
 tlgan sample $P/generator --n 64 --seed 0 --out docs/faces32_samples.png

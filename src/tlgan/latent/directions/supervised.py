@@ -54,16 +54,16 @@ def fit_svm(z: np.ndarray, y: np.ndarray, names, binary, ratio: float = 0.02, va
     """
     from sklearn.svm import SVC
     z, y = np.asarray(z, np.float64), np.asarray(y, np.float64)
-    k = max(2, int(len(z) * ratio))
+    k = max(4, int(len(z) * ratio))
+    ntr = max(1, int(k * (1 - val)))  # per class: the split is stratified, so both sides train
     vecs, slopes, inters, quality = [], [], [], {}
     rng = np.random.default_rng(seed)
     for j, name in enumerate(names):
         order = np.argsort(y[:, j])
         idx = np.concatenate([order[-k:], order[:k]])
         lab = np.concatenate([np.ones(k), np.zeros(k)])
-        perm = rng.permutation(len(idx))
-        ntr = int(len(idx) * (1 - val))
-        tr, te = perm[:ntr], perm[ntr:]
+        pos, neg = rng.permutation(k), k + rng.permutation(k)
+        tr, te = np.concatenate([pos[:ntr], neg[:ntr]]), np.concatenate([pos[ntr:], neg[ntr:]])
         svm = SVC(kernel="linear").fit(z[idx[tr]], lab[tr])
         w = svm.coef_.reshape(-1)
         u = w / np.linalg.norm(w)
