@@ -32,7 +32,8 @@ def timed(f, *a, **kw):
 
 sefa, t_sefa = timed(fit_sefa, g, args.k)
 pca, t_pca = timed(fit_ganspace, g, args.k, args.n, progress=False)
-print(f"SeFa, {args.k} directions:                {t_sefa:7.3f} s   (target < 1 s: {'met' if t_sefa < 1 else 'MISSED'})")
+print(f"SeFa, {args.k} directions:                {t_sefa:7.3f} s   "
+      f"(target < 1 s: {'met' if t_sefa < 1 else 'MISSED'})")
 print(f"GANSpace, {args.k} directions, n = {args.n}: {t_pca:7.2f} s   "
       f"(target < 60 s: {'met' if t_pca < 60 else 'MISSED'})")
 cos = np.abs(sefa.vectors[:5] @ pca.vectors[:5].T)

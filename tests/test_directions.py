@@ -155,3 +155,22 @@ def test_cli_find_and_match(tmp_path):
     from conftest import run_cli
     rc, _, err = run_cli("axes", "find", "--method", "pca", "--out", str(tmp_path / "x"))
     assert rc != 0 and "--method must be one of" in err and len(err.strip().splitlines()) == 1
+
+
+def test_w_and_w_plus_spaces_of_a_style_generator():
+    from tlgan.generator import _style_space
+    from tlgan.models.style import StyleGenerator
+    torch.manual_seed(0)
+    net = StyleGenerator(z_dim=8, w_dim=8, resolution=16, channels=1, width=4).eval()
+    base = Generator(net, 8, 16, 1, name="style")
+    gw, gplus = _style_space(base, "w"), _style_space(base, "w+")
+    pca = fit_ganspace(gw, k=2, n=2000, progress=False)
+    w = gw.latents(2000).numpy()
+    top = np.linalg.eigh(np.cov(w.T))[1][:, -1]
+    assert abs(float(pca.vectors[0] @ top)) > 0.99 and pca.space == "w"
+    sefa = fit_sefa(gplus, k=3, layers=(1, 2))
+    blocks = sefa.vectors.reshape(3, gplus.n_ws, 8)
+    assert np.abs(blocks[:, 0]).max() == 0 and np.abs(blocks[:, 3:]).max() == 0  # only style layers 1-2 move
+    assert np.allclose(blocks[:, 1], blocks[:, 2]) and sefa.space == "w+"
+    with pytest.raises(UserError, match="--layer is for Z-space"):
+        fit_ganspace(gw, layer="net.0", progress=False)

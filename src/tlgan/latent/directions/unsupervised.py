@@ -164,6 +164,7 @@ def fit_ganspace(generator, k: int = 20, n: int = 10_000, layer: str | None = No
     gen = torch.Generator().manual_seed(seed)
     noise = [torch.randn(min(batch, n - i), generator.prior_dim, generator=gen) for i in range(0, n, batch)]
 
+    @torch.no_grad()
     def features(eps):
         if style:
             return _style_net(generator).map(eps).double()
