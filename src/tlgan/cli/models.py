@@ -104,7 +104,9 @@ def export(run: Path = typer.Argument(...), out: Path = typer.Option(..., "--out
 def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., help="dataset the generator models"),
                 n: int = typer.Option(2000, "--n"), seed: int = typer.Option(0),
                 features: Path | None = typer.Option(None, help="extractor directory used as the feature network "
-                                                        "(default: a classifier trained on --data, cached)")):
+                                                        "(default: a classifier trained on --data, cached)"),
+                resolution: int | None = typer.Option(None, help="score at this size (samples resized, e.g. a "
+                                                                 "32x32 model at 64); default: the generator's")):
     """FD-<dataset> of a generator beside the floor (FD between two real splits)."""
     from ..data import load_data
     from ..generator import load_generator
@@ -116,7 +118,9 @@ def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., he
     if features is not None:
         from ..extractors import load_extractor
         net = load_extractor(features)
-    res = net.resolution if net is not None else g.resolution
+    if net is not None and resolution is not None and resolution != net.resolution:
+        raise UserError(f"--resolution {resolution} differs from the --features network's {net.resolution}")
+    res = net.resolution if net is not None else resolution or g.resolution
     train_data = load_data(data, res, None if data != "faces" else 10_000)
     scorer = FrechetScorer.for_dataset(data, train_data, n=n, feature_net=net)
     _, x = g.sample(n, seed)
