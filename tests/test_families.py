@@ -28,6 +28,8 @@ FAMILY_CONFIGS = {  # each family at its smallest, on data it can train on
     "pggan": dict(**DIGITS, z_dim=8, width=4, max_channels=8, pg_phase_steps=1),
     "cyclegan": dict(data="shapes#Green", data_b="shapes#Green=0", resolution=16, n_data=64, width=4, n_res=1),
     "stargan": dict(**SHAPES, width=4, n_res=1, attributes=["Green", "Light_Background"], n_critic=2),
+    "cgan": dict(**DIGITS, z_dim=8, width=4, ema=0.9),        # digits: one-of classes
+    "acgan": dict(**DIGITS, z_dim=8, width=4),
 }
 
 

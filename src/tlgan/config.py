@@ -62,9 +62,9 @@ class TrainConfig:
     cycle_lambda: float = 10.0            # cyclegan: cycle-consistency weight
     identity: float = 0.5                 # cyclegan: identity weight, as a multiple of cycle_lambda
     pool_size: int = 50                   # cyclegan: history of generated images shown to D
-    attributes: list[str] = field(default_factory=lambda: ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male",
-                                                           "Young"])  # stargan: the conditioning labels
-    cls_lambda: float = 1.0               # stargan: attribute-classification weight
+    attributes: list[str] | None = None   # stargan/cgan/acgan: the conditioning labels (default: the family's)
+    cls_lambda: float = 1.0               # stargan, acgan: attribute-classification weight
+    d_cond: str | None = None             # cgan: how D sees the labels: projection | concat
     rec_lambda: float = 10.0              # stargan: reconstruction weight
     max_channels: int = 256               # pggan: feature maps at the coarse levels are capped here
     pg_phase_steps: int = 1000            # pggan: generator updates per fade-in and per stabilisation phase

@@ -69,7 +69,9 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
            n: int = typer.Option(64, "--n"), seed: int = typer.Option(0),
            out: Path | None = typer.Option(None, help="grid PNG"),
            out_dir: Path | None = typer.Option(None, help="one PNG per sample"),
-           save_latents: Path | None = typer.Option(None, help="write the latents as .npy")):
+           save_latents: Path | None = typer.Option(None, help="write the latents as .npy"),
+           set_: str | None = typer.Option(None, "--set", help="conditional runs (cgan, acgan): labels to draw, "
+                                                               "e.g. Smiling=1,Male=0")):
     """Sample images from a generator: a grid, single PNGs and/or the latents."""
     import numpy as np
 
@@ -78,6 +80,9 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
     if not 1 <= n <= 100_000:
         raise UserError("--n must be between 1 and 100,000 (samples are held in memory)")
     g = load_generator(run)
+    if set_ is not None:
+        from ..models.conditional import set_labels
+        set_labels(g.net, run, set_)
     z, x = g.sample(n, seed)
     if out is None and out_dir is None:
         out = Path("samples.png")

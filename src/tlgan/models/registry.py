@@ -9,6 +9,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..errors import UserError
+from .conditional import CondDiscriminator, CondGenerator
 from .conv import ConvDiscriminator, ConvEncoder, ConvGenerator
 from .joint import JointDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
@@ -22,6 +23,8 @@ ARCHS: dict[str, type[nn.Module]] = {
     "style": StyleGenerator,          # z -> images (StyleGAN-style: mapping, modulated convs)
     "pggan": PGGenerator,             # z -> images (progressive growing)
     "pggan_d": PGDiscriminator,
+    "cond": CondGenerator,            # (z, labels) -> images (conditional GAN, AC-GAN); z alone: at its labels
+    "cond_d": CondDiscriminator,
     "mlp_d": MLPDiscriminator,
     "conv_d": ConvDiscriminator,
     "conv_encoder": ConvEncoder,      # images -> latents (VAE, EGBAD, GANomaly, f-AnoGAN)
@@ -29,7 +32,7 @@ ARCHS: dict[str, type[nn.Module]] = {
     "resnet": ResnetGenerator,        # images -> images (CycleGAN, StarGAN)
     "patch_d": PatchDiscriminator,
 }
-LATENT_GENERATORS = ("mlp", "conv", "style", "pggan")  # the archs load_generator can open
+LATENT_GENERATORS = ("mlp", "conv", "style", "pggan", "cond")  # the archs load_generator can open
 
 
 def spec(arch: str, **kwargs) -> dict:

@@ -36,7 +36,7 @@ class TrainingDiverged(UserError):
     """A loss became NaN, infinite or exploded; the last good checkpoint (if any) is kept."""
 
 
-RUN_ENTRIES = ("generator", "networks", "value_range", "translator")  # config.json entries beside TrainConfig
+RUN_ENTRIES = ("generator", "networks", "value_range", "translator", "conditional")  # beside TrainConfig
 
 
 def _run_config(cfg: TrainConfig, trainer: Trainer) -> dict:

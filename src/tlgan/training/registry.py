@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..config import COMMON_KEYS, TrainConfig, build, merged_values, resolve
 from ..errors import UserError
+from .conditional import ACGANTrainer, ConditionalTrainer
 from .cyclegan import CycleGANTrainer
 from .gan import GANTrainer, VanillaGANTrainer, WGANGPTrainer, WGANTrainer
 from .pggan import PGGANTrainer
@@ -25,6 +26,8 @@ FAMILIES: dict[str, type[Trainer]] = {
     "pggan": PGGANTrainer,
     "cyclegan": CycleGANTrainer,
     "stargan": StarGANTrainer,
+    "cgan": ConditionalTrainer,
+    "acgan": ACGANTrainer,
 }
 
 

@@ -47,7 +47,8 @@ class StarGANTrainer(Trainer):
     """
 
     keys = frozenset({"width", "n_res", "attributes", "cls_lambda", "rec_lambda", "gp_lambda", "n_critic"})
-    defaults = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=[0.5, 0.999], n_critic=5, gp_lambda=10.0)
+    defaults = dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=[0.5, 0.999], n_critic=5, gp_lambda=10.0,
+                    attributes=["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"])
     grid_nrow = 8
 
     def build(self) -> Built:
