@@ -8,8 +8,7 @@ from pathlib import Path
 from .errors import UserError
 
 PRETRAINED = Path(__file__).parent / "pretrained"
-SHIPPED = ("faces", "faces64", "fashion")  # faces (32x32 DCGAN), faces64 (64x64, the demo's), Fashion-MNIST
-SHARED = {"faces64": ("faces", ("extractor", "judge"))}  # parts a model reads from another (32-px readers resize)
+SHIPPED = ("faces", "fashion")  # the shipped models: faces (the demo's) and Fashion-MNIST garments
 
 
 def default_paths(model: str = "faces") -> dict[str, Path]:
@@ -20,9 +19,6 @@ def default_paths(model: str = "faces") -> dict[str, Path]:
     root = PRETRAINED / model
     paths = {"generator": root / "generator", "extractor": root / "extractor", "judge": root / "judge",
              "axes": root / "axes", "encoder": root / "encoder", "directions": root / "directions"}
-    if model in SHARED:
-        other, parts = SHARED[model]
-        paths.update({k: PRETRAINED / other / k for k in parts})
     optional = ("encoder", "directions")  # checked on use
     missing = [k for k, p in paths.items() if not p.exists() and k not in optional]
     if missing:

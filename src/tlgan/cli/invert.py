@@ -66,7 +66,7 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
            generator: str | None = typer.Option(None, help="default: the shipped faces model"),
            encoder: Path | None = typer.Option(None, help="encoder run (default: the shipped model's)"),
            steps: int = typer.Option(1000, help="opt: optimisation steps"), seed: int = typer.Option(0),
-           model: str = typer.Option("faces", help="shipped model without --generator: faces | faces64 | fashion")):
+           model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion")):
     """Invert images: writes OUT/<name>.png (reconstruction), OUT/<name>.npy (latent) and OUT/grid.png
     (input above reconstruction). Images of another size are centre-cropped and resized."""
     import numpy as np

@@ -189,7 +189,7 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
          latent: Path | None = typer.Option(None, help="edit this latent (.npy from `tlgan invert`)"),
          method: str = typer.Option("hybrid", help="--image: inversion method, opt | encoder | hybrid"),
          encoder: Path | None = typer.Option(None, help="--image: encoder run (default: the shipped model's)"),
-         model: str = typer.Option("faces", help="shipped model without --generator: faces | faces64 | fashion"),
+         model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion"),
          out: Path = typer.Option(Path("edit.png"), "--out")):
     """Edit generated faces, a real image or a saved latent along feature axes: original | edited, or a sweep."""
     import torch

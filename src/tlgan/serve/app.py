@@ -247,7 +247,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
 
 def load_app(generator_path=None, axes_path=None, features_path=None, allowed_hosts=LOCAL_HOSTS,
              model: str = "faces", directions_path=None) -> FastAPI:
-    """The app over given paths, or over the shipped ``model`` (faces, faces64 or fashion) when none are given.
+    """The app over given paths, or over the shipped ``model`` (faces or fashion) when none are given.
     ``directions_path``: unsupervised directions for the second panel (shipped model: its own, if any)."""
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path, model=model)
@@ -262,7 +262,7 @@ def load_app(generator_path=None, axes_path=None, features_path=None, allowed_ho
     directions_path = directions_path or (paths["directions"] if paths["directions"].exists() else None)
     # the faces model's raw Smiling axis leaks into Male (ratio ~2.9, docs/axes_eval.md): open with Male locked
     return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — shipped {model} model",
-                      ("Male",) if model.startswith("faces") else (), allowed_hosts,
+                      ("Male",) if model == "faces" else (), allowed_hosts,
                       load_encoder(enc, m.generator) if enc.exists() else None,
                       Axes.load(directions_path) if directions_path else None)
 
