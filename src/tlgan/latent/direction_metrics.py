@@ -20,13 +20,18 @@ from .axes import Axes
 from .evaluate import judge_scores
 
 
-def sigmas(generator, axes: Axes, n: int = 4096, seed: int = 0) -> np.ndarray:
+def prior_sigma(generator, vectors: np.ndarray, n: int = 4096, seed: int = 0) -> np.ndarray:
+    """Standard deviation of the prior's latents along each unit row of ``vectors`` (K, d) -> (K,)."""
+    z = generator.latents(n, seed).numpy().astype(np.float64)
+    return (z @ np.asarray(vectors, np.float64).T).std(0)
+
+
+def sigmas(generator, axes: Axes) -> np.ndarray:
     """Spread of the prior's latents along each axis (K,): ``quality[name]["sigma"]`` when recorded."""
     known = [axes.quality.get(name, {}).get("sigma") for name in axes.names]
     if all(s is not None for s in known):
         return np.asarray(known, np.float64)
-    z = generator.latents(n, seed).numpy().astype(np.float64)
-    return (z @ axes.vectors.T.astype(np.float64)).std(0)
+    return prior_sigma(generator, axes.vectors)
 
 
 def rescoring(generator, judge, axes: Axes, n: int = 512, seed: int = 0, progress: bool = True) -> dict:

@@ -22,19 +22,14 @@ from torch import nn
 
 from ...errors import UserError
 from ..axes import Axes
+from ..direction_metrics import prior_sigma
 
 MAX_FEATURES = 8192  # GANSpace's covariance is F × F
 
 
-def _prior_sigma(generator, vectors: np.ndarray, n: int = 4096, seed: int = 0) -> np.ndarray:
-    """Standard deviation of the prior's latents along each unit row of ``vectors`` (K, d) -> (K,)."""
-    z = generator.latents(n, seed).numpy().astype(np.float64)
-    return (z @ vectors.T).std(0)
-
-
 def _axes(generator, vectors: np.ndarray, ratios: np.ndarray, prefix: str, method: str) -> Axes:
     vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    sigma = _prior_sigma(generator, vectors)
+    sigma = prior_sigma(generator, vectors)
     names = [f"{prefix}{i}" for i in range(len(vectors))]
     quality = {n: {"sigma": float(s), "variance_ratio": float(r)} for n, s, r in zip(names, sigma, ratios,
                                                                                   strict=True)}
