@@ -155,6 +155,15 @@ def test_cli_find_and_match(tmp_path):
     from conftest import run_cli
     rc, _, err = run_cli("axes", "find", "--method", "pca", "--out", str(tmp_path / "x"))
     assert rc != 0 and "--method must be one of" in err and len(err.strip().splitlines()) == 1
+    from tlgan.pretrained import default_paths
+    shipped = default_paths()
+    rc, _, err = run_cli("axes", "match", str(shipped["directions"]), "--axes", str(shipped["axes"]), "--n", "500",
+                         "--json", str(tmp_path / "m.json"))
+    assert rc == 0, err
+    import json
+    pairs = json.loads((tmp_path / "m.json").read_text())
+    assert len(pairs) == 20 and len({p["direction"] for p in pairs}) == 20  # one direction per axis, none twice
+    assert max(abs(p["corr"]) for p in pairs) > 0.7
 
 
 def test_w_and_w_plus_spaces_of_a_style_generator():
