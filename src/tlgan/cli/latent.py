@@ -356,7 +356,7 @@ def evaluate_directions_cmd(sets: list[str] = typer.Option(..., "--set", help="L
     from ..io import atomic_write_text, write_json
     from ..latent.axes import Axes
     from ..latent.cache import open_cache
-    from ..latent.directions_eval import evaluate_directions, table
+    from ..latent.directions_eval import evaluate_directions, plot_attribute_dependency, table
     from ..latent.encoder import load_encoder
     from ..pretrained import default_paths
     if dci_method not in ("lasso", "gbt"):
@@ -382,5 +382,6 @@ def evaluate_directions_cmd(sets: list[str] = typer.Option(..., "--set", help="L
     write_json(json_out, result)
     md = table(result)
     atomic_write_text(json_out.with_suffix(".md"), md)
+    plot_attribute_dependency(result, json_out.with_suffix(".png"))
     typer.echo(md)
-    typer.echo(f"wrote {json_out} and {json_out.with_suffix('.md')} in {result['seconds']:.0f} s")
+    typer.echo(f"wrote {json_out}, its .md table and .png attribute-dependency plot in {result['seconds']:.0f} s")

@@ -83,7 +83,8 @@ def evaluate_set(generator, judge, axes: Axes, cache, real: tuple[np.ndarray, np
                "mean_ad": ad["at_1sd"]["mean_ad"] if ad["at_1sd"] else None,
                "max_ad": ad["at_1sd"]["max_ad"] if ad["at_1sd"] else None,
                "flip_rate": _flip_rate(generator, judge, u, t, 2 * float(sig[k]), z, base),
-               "label": axes.quality.get(axes.names[k], {}).get("label", "")}
+               "label": axes.quality.get(axes.names[k], {}).get("label", ""),
+               "ad_curve": {key: ad[key] for key in ("steps", "target_change", "mean_ad", "max_ad")}}
         if real is not None:
             exact = real[1][:, [ATTRIBUTES.index(a)]]
             row["corr_exact"] = float(sign * correlations(codes_real[:, [k]], exact)[0, 0])
@@ -156,3 +157,27 @@ def table(result: dict) -> str:
               f"attributes): {sep['separability']:.2f}"]
     return "\n".join(lines) + "\n"
 
+
+
+def plot_attribute_dependency(result: dict, path, attributes=("Male", "Smiling", "Black_Hair", "Pale_Skin")) -> None:
+    """StyleSpace's plot: mean-AD (solid) and max-AD (dashed) of the other attributes against the target's change
+    (both in units of each attribute's σ), one panel per attribute, one colour per set of directions."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    sets = result["sets"]
+    attrs = [a for a in attributes if all(a in s["attributes"] for s in sets.values())]
+    fig, axs = plt.subplots(1, len(attrs), figsize=(3.2 * len(attrs), 3.0), dpi=120, squeeze=False)
+    for ax, a in zip(axs[0], attrs, strict=True):
+        for i, (label, s) in enumerate(sets.items()):
+            row = s["attributes"][a]
+            c = row["ad_curve"]
+            ax.plot(c["target_change"], c["mean_ad"], "o-", color=f"C{i}", ms=3, label=f"{label} ({row['direction']})")
+            ax.plot(c["target_change"], c["max_ad"], "--", color=f"C{i}", lw=1)
+        ax.set_title(a)
+        ax.set_xlabel("target change (σ of the attribute)")
+        ax.legend(fontsize=7)
+    axs[0][0].set_ylabel("other attributes' change (σ): mean —, max --")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
