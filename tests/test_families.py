@@ -30,6 +30,7 @@ FAMILY_CONFIGS = {  # each family at its smallest, on data it can train on
     "stargan": dict(**SHAPES, width=4, n_res=1, attributes=["Green", "Light_Background"], n_critic=2),
     "cgan": dict(**DIGITS, z_dim=8, width=4, ema=0.9),        # digits: one-of classes
     "acgan": dict(**DIGITS, z_dim=8, width=4),
+    "pix2pix": dict(data="shapes|inverse", data_b="shapes", resolution=16, n_data=64, width=4),
 }
 
 
@@ -59,7 +60,7 @@ def test_family_contract(name, tmp_path):
         if name == "stargan":
             y = StarGAN(straight).translate(x, torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
         else:
-            y = translate(load_translator(straight, "b2a")[0], x)
+            y = translate(load_translator(straight, "a2b" if name == "pix2pix" else "b2a")[0], x)
         assert y.shape == x.shape and y.abs().max() <= 1
         with pytest.raises(UserError, match="tlgan translate"):
             load_generator(straight)

@@ -65,6 +65,7 @@ class TrainConfig:
     attributes: list[str] | None = None   # stargan/cgan/acgan: the conditioning labels (default: the family's)
     cls_lambda: float = 1.0               # stargan, acgan: attribute-classification weight
     d_cond: str | None = None             # cgan: how D sees the labels: projection | concat
+    l1_lambda: float | None = None        # pix2pix: weight of the L1 distance to the paired target (default 100)
     rec_lambda: float = 10.0              # stargan: reconstruction weight
     max_channels: int = 256               # pggan: feature maps at the coarse levels are capped here
     pg_phase_steps: int = 1000            # pggan: generator updates per fade-in and per stabilisation phase

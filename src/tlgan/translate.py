@@ -21,20 +21,21 @@ def run_model(run: str | Path) -> str | None:
     return _run_config(run).get("model")
 
 
-def _translator(run: Path, model: str) -> dict:
+def _translator(run: Path, model: str | tuple[str, ...]) -> dict:
     """The ``translator`` entry of a run's config.json; UserError unless the run is a ``model`` run."""
     cfg = _run_config(run)
-    if cfg.get("model") != model:
-        raise UserError(f"{run} is not a {model} run (train one with `tlgan train {model}`)")
+    models = (model,) if isinstance(model, str) else model
+    if cfg.get("model") not in models:
+        raise UserError(f"{run} is not a {' or '.join(models)} run (train one with `tlgan train {models[0]}`)")
     return cfg["translator"]
 
 
 def load_translator(run: str | Path, direction: str = "a2b") -> tuple[torch.nn.Module, tuple[int, int, int]]:
-    """(generator in eval mode, image shape (C, R, R)) of a CycleGAN run for ``direction`` a2b or b2a."""
+    """(generator in eval mode, image shape (C, R, R)) of a CycleGAN (a2b or b2a) or pix2pix (a2b) run."""
     run = Path(run)
-    info = _translator(run, "cyclegan")
+    info = _translator(run, ("cyclegan", "pix2pix"))
     if direction not in info["directions"]:
-        raise UserError(f"--direction must be a2b or b2a, got {direction!r}")
+        raise UserError(f"--direction must be {' or '.join(info['directions'])} for this run, got {direction!r}")
     net = load_network(run, info["directions"][direction])
     return net, (net.channels, info["resolution"], info["resolution"])
 

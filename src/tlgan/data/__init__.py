@@ -61,6 +61,8 @@ def load_data(spec: str, resolution: int | None = None, n: int | None = None, sp
     ``NAME#LABEL`` keeps the images whose binary label LABEL is 1 (``NAME#LABEL=0``: is 0), e.g. ``fashion#Sneaker``
     or ``faces#Blond_Hair``: the domains of image-to-image translation. ``n`` applies before the filter.
     """
+    if "|" in spec:
+        return _paired(spec, resolution, n, split, seed)
     if "#" in spec:
         return _filtered(spec, resolution, n, split, seed)
     if split not in ("train", "test"):
@@ -102,6 +104,28 @@ def load_data(spec: str, resolution: int | None = None, n: int | None = None, sp
         binary = [bool(np.isin(labels[:, j], (0, 1)).all()) for j in range(len(names))] if labels is not None else []
         return ImageData("folder", torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous(), labels, names, binary)
     raise UserError(f"unknown dataset {spec!r}; expected one of {', '.join(DATASETS)}")
+
+
+def _edges(x: torch.Tensor) -> torch.Tensor:
+    """A line drawing of uint8 images (N, C, H, W): dark Sobel edges of the grey image on white, C channels."""
+    import torch.nn.functional as F
+    g = x.float().mean(1, keepdim=True) / 255
+    k = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    gx = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), k.view(1, 1, 3, 3))
+    gy = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), k.T.reshape(1, 1, 3, 3))
+    line = (1 - (gx.pow(2) + gy.pow(2)).sqrt().clamp(0, 1)) * 255
+    return line.round().to(torch.uint8).expand(-1, x.shape[1], -1, -1).contiguous()
+
+
+PAIRINGS = {"inverse": lambda x: 255 - x, "edges": _edges}  # NAME|PAIRING: images paired with NAME's, index by index
+
+
+def _paired(spec: str, resolution, n, split, seed) -> ImageData:
+    base, _, pairing = spec.partition("|")
+    if pairing not in PAIRINGS:
+        raise UserError(f"{spec}: unknown pairing {pairing!r}; expected one of {', '.join(PAIRINGS)}")
+    data = load_data(base, resolution, n, split, seed)
+    return ImageData(spec, PAIRINGS[pairing](data.x), data.labels, data.label_names, data.binary)
 
 
 def _filtered(spec: str, resolution, n, split, seed) -> ImageData:

@@ -15,7 +15,7 @@ from .joint import JointDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .pggan import PGDiscriminator, PGGenerator
 from .style import StyleGenerator
-from .translation import PatchDiscriminator, ResnetGenerator
+from .translation import PatchDiscriminator, ResnetGenerator, UNetGenerator
 
 ARCHS: dict[str, type[nn.Module]] = {
     "mlp": MLPGenerator,              # z -> images or points (the seeds' vanilla GAN)
@@ -30,6 +30,7 @@ ARCHS: dict[str, type[nn.Module]] = {
     "conv_encoder": ConvEncoder,      # images -> latents (VAE, EGBAD, GANomaly, f-AnoGAN)
     "joint_d": JointDiscriminator,    # BiGAN's D(x, z)
     "resnet": ResnetGenerator,        # images -> images (CycleGAN, StarGAN)
+    "unet": UNetGenerator,            # images -> images with skips (pix2pix)
     "patch_d": PatchDiscriminator,
 }
 LATENT_GENERATORS = ("mlp", "conv", "style", "pggan", "cond")  # the archs load_generator can open

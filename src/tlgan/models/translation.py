@@ -135,3 +135,41 @@ class ImagePool:
             else:
                 out.append(img)
         return torch.stack(out)
+
+
+class UNetGenerator(nn.Module):
+    """pix2pix's U-Net: images (N, C, R, R) in [-1, 1] -> images (N, C_out, R, R) in [-1, 1] (tanh).
+
+    ``depth`` stride-2 4×4 convolutions down (LeakyReLU 0.2, InstanceNorm after the first), as many transposed
+    convolutions up (ReLU, InstanceNorm), each up-step concatenated with the down-step of its size (the skips);
+    dropout 0.5 in the innermost up-steps is pix2pix's noise in training (eval mode turns it off)."""
+
+    def __init__(self, channels: int = 3, out_channels: int | None = None, width: int = 32, depth: int = 4,
+                 max_channels: int = 256, dropout: float = 0.5):
+        super().__init__()
+        self.channels = channels
+        widths = [min(width * 2 ** i, max_channels) for i in range(depth)]
+        self.down = nn.ModuleList()
+        c = channels
+        for i, w in enumerate(widths):
+            self.down.append(nn.Sequential(nn.Conv2d(c, w, 4, 2, 1),
+                                           *([nn.InstanceNorm2d(w, affine=True)] if 0 < i < depth - 1 else []),
+                                           nn.LeakyReLU(0.2, True)))
+            c = w
+        self.up = nn.ModuleList()
+        for i in reversed(range(depth - 1)):
+            inner = c if i == depth - 2 else 2 * c
+            self.up.append(nn.Sequential(nn.ConvTranspose2d(inner, widths[i], 4, 2, 1),
+                                         nn.InstanceNorm2d(widths[i], affine=True), nn.ReLU(True),
+                                         *([nn.Dropout(dropout)] if i >= depth - 3 and dropout > 0 else [])))
+            c = widths[i]
+        self.out = nn.Sequential(nn.ConvTranspose2d(2 * c, out_channels or channels, 4, 2, 1), nn.Tanh())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = []
+        for d in self.down:
+            x = d(x)
+            skips.append(x)
+        for i, u in enumerate(self.up):
+            x = u(x if i == 0 else torch.cat([x, skips[-1 - i]], 1))
+        return self.out(torch.cat([x, skips[0]], 1))

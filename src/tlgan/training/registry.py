@@ -11,6 +11,7 @@ from .conditional import ACGANTrainer, ConditionalTrainer
 from .cyclegan import CycleGANTrainer
 from .gan import GANTrainer, VanillaGANTrainer, WGANGPTrainer, WGANTrainer
 from .pggan import PGGANTrainer
+from .pix2pix import Pix2PixTrainer
 from .stargan import StarGANTrainer
 from .stylegan import StyleGANTrainer
 from .trainer import Trainer
@@ -28,6 +29,7 @@ FAMILIES: dict[str, type[Trainer]] = {
     "stargan": StarGANTrainer,
     "cgan": ConditionalTrainer,
     "acgan": ACGANTrainer,
+    "pix2pix": Pix2PixTrainer,
 }
 
 
