@@ -27,7 +27,7 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
 def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
           data: str | None = typer.Option(None, help="faces | fashion | digits | shapes | ring8 | folder:PATH, "
                                                      "optionally filtered: fashion#Sneaker, faces#Blond_Hair=0"),
-          data_b: str | None = typer.Option(None, help="cyclegan: the second domain"),
+          data_b: str | None = typer.Option(None, help="cyclegan, pix2pix: the second domain"),
           attributes: str | None = typer.Option(None, help="stargan: comma-separated binary labels to condition "
                                                            "on (default Black_Hair,Blond_Hair,Brown_Hair,Male,Young)"),
           resolution: int | None = typer.Option(None), steps: int | None = typer.Option(None),

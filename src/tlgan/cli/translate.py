@@ -1,4 +1,4 @@
-"""``tlgan translate``: apply a CycleGAN (direction) or StarGAN (target attributes) run to images."""
+"""``tlgan translate``: apply a CycleGAN or pix2pix (direction) or StarGAN (target attributes) run to images."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +10,9 @@ from .app import app
 
 
 @app.command("translate")
-def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cyclegan` or `tlgan train stargan`"),
+def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cyclegan|pix2pix|stargan`"),
                   input: Path = typer.Option(..., "--input", help="an image or a folder of images (the run's size)"),
-                  direction: str = typer.Option("a2b", help="CycleGAN: a2b | b2a"),
+                  direction: str = typer.Option("a2b", help="CycleGAN: a2b | b2a; pix2pix: a2b"),
                   set_: list[str] = typer.Option([], "--set", help="StarGAN: NAME=VALUE, repeatable "
                                                                     "(e.g. --set Blond_Hair=1 --set Young=0)"),
                   out: Path = typer.Option(Path("translated"), help="output folder")):
@@ -34,7 +34,7 @@ def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cy
         tag = "_".join(f"{k}={v:g}" for k, v in settings.items())
     else:
         if set_:
-            raise UserError("--set applies to StarGAN runs; a CycleGAN run translates by --direction a2b|b2a")
+            raise UserError("--set applies to StarGAN runs; CycleGAN and pix2pix runs translate by --direction")
         net, shape = load_translator(run, direction)
         names, x = read_images(input, shape)
         y, tag = translate(net, x), direction
