@@ -56,8 +56,7 @@ class ConditionalTrainer(Trainer):
         if cfg.ema > 0:
             nets["ema"] = self.ema_of("g", g)
         info = {"conditional": {"labels": [data.label_names[j] for j in self.cols], "classes": self.classes}}
-        return Built(nets, {"g": (self.optimizer(g.parameters(), cfg.lr_g), cfg.lr_g),
-                            "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)}, info=info)
+        return Built(nets, self.g_and_d_optimizers(g, d), info=info)
 
     def fake_labels(self, n: int) -> torch.Tensor:
         """Labels to generate (n, K): uniform classes, or label rows of random real images."""

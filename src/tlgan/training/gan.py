@@ -39,8 +39,7 @@ class GANTrainer(Trainer):
         if cfg.ema > 0:
             nets["ema"] = self.ema_of("g", g)
         self.d_loss_fn, self.g_loss_fn = losses.D_LOSSES[cfg.d_loss], losses.G_LOSSES[cfg.g_loss]
-        return Built(nets, {"g": (self.optimizer(g.parameters(), cfg.lr_g), cfg.lr_g),
-                            "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)})
+        return Built(nets, self.g_and_d_optimizers(g, d))
 
     @property
     def mlp(self) -> bool:

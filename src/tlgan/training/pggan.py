@@ -39,8 +39,7 @@ class PGGANTrainer(Trainer):
                             f"got {len(cfg.pg_batch_sizes)}")
         g.set_growth(*self.growth(0))
         nets = {"g": g, "d": d, **({"ema": self.ema_of("g", g)} if cfg.ema > 0 else {})}
-        return Built(nets, {"g": (self.optimizer(g.parameters(), cfg.lr_g), cfg.lr_g),
-                            "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)})
+        return Built(nets, self.g_and_d_optimizers(g, d))
 
     def growth(self, step: int) -> tuple[int, float]:
         """(level, α) at generator update ``step``: stabilise 4×4, then fade in and stabilise each next level."""

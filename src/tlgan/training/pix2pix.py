@@ -50,8 +50,7 @@ class Pix2PixTrainer(Trainer):
         g = self.network("g", "unet", channels=c, out_channels=c_b, width=cfg.width, depth=depth)
         d = self.network("d", "patch_d", channels=c + c_b, width=cfg.width, resolution=r)
         self.translator = {"resolution": r, "directions": {"a2b": "g"}}
-        return Built({"g": g, "d": d}, {"g": (self.optimizer(g.parameters(), cfg.lr_g), cfg.lr_g),
-                                        "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)},
+        return Built({"g": g, "d": d}, self.g_and_d_optimizers(g, d),
                      generator=None, info={"translator": self.translator})
 
     def step(self):

@@ -62,8 +62,7 @@ class StarGANTrainer(Trainer):
         d = self.network("d", "patch_d", channels=c, width=cfg.width, resolution=r, n_classes=k, norm=False)
         self.translator = {"resolution": r, "attributes": list(cfg.attributes),
                            "exclusive": exclusive_attributes(self.labels.numpy(), cfg.attributes)}
-        return Built({"g": g, "d": d}, {"g": (self.optimizer(g.parameters(), cfg.lr_g), cfg.lr_g),
-                                        "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)},
+        return Built({"g": g, "d": d}, self.g_and_d_optimizers(g, d),
                      generator=None, info={"translator": self.translator})
 
     def step(self):

@@ -24,8 +24,7 @@ class StyleGANTrainer(Trainer):
         d = self.network("d", "conv_d", resolution=r, channels=c, width=cfg.width, norm="none")
         dcgan_init(d)
         nets = {"g": g, "d": d, **({"ema": self.ema_of("g", g)} if cfg.ema > 0 else {})}
-        return Built(nets, {"g": (self.optimizer(g.parameters(), cfg.lr_g), cfg.lr_g),
-                            "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)})
+        return Built(nets, self.g_and_d_optimizers(g, d))
 
     def step(self):
         cfg, bs = self.cfg, self.cfg.batch_size

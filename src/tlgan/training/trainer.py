@@ -96,6 +96,11 @@ class Trainer:
             return torch.optim.Adam(params, lr=lr, betas=tuple(self.cfg.betas))
         return torch.optim.RMSprop(params, lr=lr)
 
+    def g_and_d_optimizers(self, g: nn.Module, d: nn.Module) -> dict[str, tuple[torch.optim.Optimizer, float]]:
+        """The usual pair for ``Built.optimizers``: G's at ``lr_g`` and D's at ``lr_d`` (the config's optimiser)."""
+        return {"g": (self.optimizer(g.parameters(), self.cfg.lr_g), self.cfg.lr_g),
+                "d": (self.optimizer(d.parameters(), self.cfg.lr_d), self.cfg.lr_d)}
+
     # -- shared machinery ------------------------------------------------------------------------
     def start_state(self) -> None:
         """Reset what every trainer saves and resumes besides its networks: data-order RNG, step, best metric."""
