@@ -286,3 +286,30 @@ def model_card(cfg: dict, metric: dict | None = None, samples: bool = False) -> 
         lines += ["![samples at the end of training](samples.png)", ""]
     return "\n".join(lines)
 
+
+def set_labels(net: nn.Module, run, assignments: str) -> None:
+    """Write ``assignments`` ("A=1,B=0", values in [0, 1]) into a conditional run's generator ``net`` (its
+    ``labels`` buffer, which ``forward(z)`` draws at). For a run on classes, setting one class to 1 clears the
+    others. UserError for an unconditional run, a label it was not conditioned on or a value outside [0, 1]."""
+    from .models.conditional import CondGenerator
+    cfg = Path(run) / "config.json"
+    info = read_json(cfg).get("conditional") if cfg.exists() else None
+    if not isinstance(net, CondGenerator) or not info:
+        raise UserError(f"--set needs a conditional run (tlgan train cgan|acgan); {run} is not one")
+    names, labels = info["labels"], net.labels.clone()
+    for item in assignments.split(","):
+        name, sep, value = item.strip().partition("=")
+        if not sep:
+            raise UserError(f"--set takes LABEL=VALUE pairs separated by commas, got {item!r}")
+        if name not in names:
+            raise UserError(f"{run} was not conditioned on {name!r}; its labels: {', '.join(names)}")
+        try:
+            v = float(value)
+        except ValueError:
+            raise UserError(f"--set {name}: {value!r} is not a number") from None
+        if not 0.0 <= v <= 1.0:
+            raise UserError(f"--set {name}={value}: label values must be within [0, 1]")
+        if info.get("classes") and v > 0:
+            labels.zero_()
+        labels[names.index(name)] = v
+    net.labels.copy_(labels)

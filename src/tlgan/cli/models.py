@@ -81,7 +81,7 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
         raise UserError("--n must be between 1 and 100,000 (samples are held in memory)")
     g = load_generator(run)
     if set_ is not None:
-        from ..models.conditional import set_labels
+        from ..generator import set_labels
         set_labels(g.net, run, set_)
     z, x = g.sample(n, seed)
     if out is None and out_dir is None:

@@ -1,8 +1,9 @@
 """Label-conditional networks: conditional GAN (projection or concatenation discriminator) and AC-GAN.
 
 ``CondGenerator``: the DCGAN generator on [z, 2y − 1]; ``forward(z)`` draws at its ``labels`` buffer (what
-``tlgan sample RUN --set A=1`` writes), so a conditional run opens as an ordinary z -> image generator and the
-TL-GAN pipeline runs on it at fixed labels. ``CondDiscriminator``: DCGAN conv features h(x), then
+``tlgan sample RUN --set A=1`` writes through :func:`tlgan.generator.set_labels`), so a conditional run opens as
+an ordinary z -> image generator and the TL-GAN pipeline runs on it at fixed labels. ``CondDiscriminator``: DCGAN
+conv features h(x), then
 - ``projection`` (Miyato & Koyama 2018): D(x, y) = w·h + ⟨embed(y), h⟩;
 - ``concat``: y broadcast as extra input channels;
 - ``aux`` (AC-GAN): unconditional real/fake head plus a label head (logits (N, K)).
@@ -60,33 +61,3 @@ class CondDiscriminator(nn.Module):
             return out, self.cls(h)
         return out
 
-
-def set_labels(net: nn.Module, run, assignments: str) -> None:
-    """Write ``assignments`` ("A=1,B=0", values in [0, 1]) into a conditional run's generator ``net`` (its
-    ``labels`` buffer, which ``forward(z)`` draws at). For a run on classes, setting one class to 1 clears the
-    others. UserError for an unconditional run, a label it was not conditioned on or a value outside [0, 1]."""
-    import json
-    from pathlib import Path
-
-    from ..errors import UserError
-    cfg = Path(run) / "config.json"
-    info = json.loads(cfg.read_text()).get("conditional") if cfg.exists() else None
-    if not isinstance(net, CondGenerator) or not info:
-        raise UserError(f"--set needs a conditional run (tlgan train cgan|acgan); {run} is not one")
-    names, labels = info["labels"], net.labels.clone()
-    for item in assignments.split(","):
-        name, sep, value = item.strip().partition("=")
-        if not sep:
-            raise UserError(f"--set takes LABEL=VALUE pairs separated by commas, got {item!r}")
-        if name not in names:
-            raise UserError(f"{run} was not conditioned on {name!r}; its labels: {', '.join(names)}")
-        try:
-            v = float(value)
-        except ValueError:
-            raise UserError(f"--set {name}: {value!r} is not a number") from None
-        if not 0.0 <= v <= 1.0:
-            raise UserError(f"--set {name}={value}: label values must be within [0, 1]")
-        if info.get("classes") and v > 0:
-            labels.zero_()
-        labels[names.index(name)] = v
-    net.labels.copy_(labels)
