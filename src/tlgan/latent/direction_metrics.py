@@ -38,7 +38,8 @@ def rescoring(generator, judge, axes: Axes, n: int = 512, seed: int = 0, progres
     """Judge's mean change of every attribute per σ step along every direction (central difference at ±σ).
 
     Out: {"delta": (K, M) array (probability for binary attributes, own units otherwise), "spread": (M,) the
-    attributes' std over the n samples, "sigma": (K,), "attributes": names}."""
+    attributes' std over the n samples, "sigma": (K,), "attributes": names, "z": the latents (n, d), "base": the
+    judge's scores of G(z) (n, M)}."""
     from ..progress import progress_bar
     z = generator.latents(n, seed)
     base = judge_scores(generator, judge, z)
@@ -47,7 +48,8 @@ def rescoring(generator, judge, axes: Axes, n: int = 512, seed: int = 0, progres
     for k in progress_bar(range(len(axes.names)), desc="re-scoring", disable=not progress, leave=False):
         step = torch.from_numpy(axes.vectors[k] * sig[k]).float()
         delta[k] = (judge_scores(generator, judge, z + step) - judge_scores(generator, judge, z - step)).mean(0) / 2
-    return {"delta": delta, "spread": base.std(0) + 1e-9, "sigma": sig, "attributes": list(judge.label_names)}
+    return {"delta": delta, "spread": base.std(0) + 1e-9, "sigma": sig, "attributes": list(judge.label_names),
+            "z": z, "base": base}
 
 
 def attribute_dependency(generator, judge, u: np.ndarray, target: int, sigma: float, n: int = 256, seed: int = 0,

@@ -67,8 +67,7 @@ def evaluate_set(generator, judge, axes: Axes, cache, real: tuple[np.ndarray, np
     r = rescoring(generator, judge, axes, n, seed, progress)
     jn = list(judge.label_names)
     jbin = [j for j, b in enumerate(judge.binary) if b]
-    z = generator.latents(n, seed)
-    base = judge_scores(generator, judge, z)
+    z, base = r["z"], r["base"]
     codes_real = real[0] @ axes.vectors.T.astype(np.float64) if real is not None else None
     per = {}
     for a in progress_bar(names, desc=f"{axes.method}: attributes", disable=not progress, leave=False):

@@ -58,7 +58,8 @@ def _tile(generator, vectors_w: np.ndarray, layers: tuple[int, int] | None) -> n
 def _check_layers(generator, layers):
     if layers is None:
         return None
-    n_ws = _style_net(generator).n_ws if _style_net(generator) is not None else 0
+    net = _style_net(generator)
+    n_ws = net.n_ws if net is not None else 0
     first, last = layers
     if not n_ws or not 0 <= first <= last < n_ws:
         raise UserError(f"--layers {first}-{last}: the generator has {n_ws or 'no'} style layers"
