@@ -50,12 +50,16 @@ def g_hinge(fake: torch.Tensor) -> torch.Tensor:
     return -fake.mean()
 
 
-def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """WGAN-GP penalty E[(‖∇D(x̂)‖₂ - 1)²] with x̂ = α real + (1-α) fake, α ~ U[0,1] per sample.
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
+                     alpha: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """WGAN-GP penalty E[(‖∇D(x̂)‖₂ - 1)²] with x̂ = α real + (1-α) fake, α ~ U[0,1] per sample (``alpha`` (N,),
+    drawn here if not given).
 
     The norm runs over all of a sample's elements (flattened). Returns (penalty scalar, per-sample norms (N,)).
     """
-    alpha = torch.rand(len(real), *([1] * (real.dim() - 1)), device=real.device)
+    if alpha is None:
+        alpha = torch.rand(len(real), device=real.device)
+    alpha = alpha.view(-1, *([1] * (real.dim() - 1)))
     xhat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(xhat).sum(), xhat, create_graph=True)
     norms = grad.flatten(1).norm(2, dim=1)

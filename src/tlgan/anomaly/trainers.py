@@ -11,7 +11,7 @@ import itertools
 import torch
 import torch.nn.functional as F
 
-from .. import losses
+from .. import distributed, losses
 from ..models.conv import dcgan_init
 from ..training import Built, Trainer
 
@@ -61,7 +61,7 @@ class EGBADTrainer(_Reconstructing):
     def step(self):
         self.decay_lr()
         self.train_mode()
-        real, z = self._real_batch(), torch.randn(self.cfg.batch_size, self.cfg.z_dim)
+        real, z = self._real_batch(), self.rows(torch.randn(self.cfg.batch_size, self.cfg.z_dim))
         ez, gz = self.e(real), self.g(z)
         loss_d = losses.d_bce(self.d(real, ez.detach()), self.d(gz.detach(), z))
         self.opt_d.zero_grad(set_to_none=True)
@@ -105,7 +105,7 @@ class GANomalyTrainer(_Reconstructing):
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
-        if loss_d.item() < 1e-5:
+        if float(distributed.mean_scalars({"d": loss_d})["d"]) < 1e-5:  # decided alike on every rank
             dcgan_init(self.d)
         adv = (self.d.features(real) - self.d.features(xr)).pow(2).mean()
         con = (real - xr).abs().mean()

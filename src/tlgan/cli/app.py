@@ -46,11 +46,17 @@ def _click_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
 def main() -> None:
     """Console entry point: run the app; a user error or a command-line mistake prints one line (``error: ...``)
     and exits with status 2."""
+    from .. import distributed
     usage_errors, aborts = _click_errors()
     try:
         app(standalone_mode=False)
+    except distributed.SetupError as e:  # every rank saw the same launch mistake: rank 0 says it once
+        if distributed.env_rank() == 0:
+            typer.echo(f"error: {e}", err=True)
+        sys.exit(2)
     except UserError as e:
-        typer.echo(f"error: {e}", err=True)
+        rank = f" (rank {distributed.rank()} of {distributed.world()})" if distributed.world() > 1 else ""
+        typer.echo(f"error{rank}: {e}", err=True)
         sys.exit(2)
     except (typer.Exit, SystemExit) as e:
         sys.exit(getattr(e, "exit_code", getattr(e, "code", 0)))
@@ -67,3 +73,5 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    finally:
+        distributed.teardown()

@@ -49,14 +49,23 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
 
 @axes_app.command("sample")
 def axes_sample(generator: str = typer.Option(...), features: Path = typer.Option(...),
-                n: int = typer.Option(20_000, "--n"), out: Path = typer.Option(..., "--out"),
+                n: int = typer.Option(20_000, "--n", "--rows", help="rows to sample (--rows under torchrun, "
+                                      "whose own options --n would abbreviate)"),
+                out: Path = typer.Option(..., "--out"),
                 seed: int = typer.Option(0), batch: int = typer.Option(256)):
-    """Sample latents, render, label: the (z, y) cache (memory-mapped, resumable after a kill)."""
+    """Sample latents, render, label: the (z, y) cache (memory-mapped, resumable after a kill; under torchrun
+    the processes share the batches)."""
+    import time
+
+    from .. import distributed
     from ..extractors import load_extractor
     from ..generator import load_generator
     from ..latent.cache import build_cache
+    t0 = time.perf_counter()
     cache = build_cache(load_generator(generator), load_extractor(features), n, out, seed, batch)
-    typer.echo(f"cache of {len(cache.z)} (z, y) pairs in {out}")
+    if distributed.is_main():
+        typer.echo(f"cache of {len(cache.z)} (z, y) pairs in {out} ({time.perf_counter() - t0:.1f} s on "
+                   f"{distributed.world()} process{'es' if distributed.world() > 1 else ''})")
 
 
 @axes_app.command("fit")

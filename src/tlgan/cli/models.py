@@ -40,6 +40,7 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
     With --resume the run continues with its own saved settings; only the total --steps may change."""
     import dataclasses
 
+    from .. import distributed
     from ..config import merged_values
     from ..training import load_config, run_config
     from ..training import train as run_train
@@ -54,7 +55,7 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
         if cfg.model != model:
             raise UserError(f"{out} is a {cfg.model} run, not {model}")
         new_steps = merged_values(config, {"steps": steps}).get("steps", cfg.steps)
-        if new_steps != cfg.steps:
+        if new_steps != cfg.steps and distributed.env_rank() == 0:
             typer.echo(f"resuming {out} with its own settings; steps {cfg.steps} -> {new_steps}")
         run_train(dataclasses.replace(cfg, steps=new_steps), out, resume=True)
         return

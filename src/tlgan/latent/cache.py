@@ -2,8 +2,8 @@
 
 Layout of CACHE/: ``z.npy`` (N, d) float32, ``y.npy`` (N, K) float32 (logits for binary labels, values for
 continuous ones), ``meta.json`` (label names and types, content hashes of generator and extractor, seed,
-batch size, rows done). Rows are written batch by batch and ``meta.json`` records progress after each batch,
-so a killed run resumes where it stopped; memory use is one batch of images, whatever N is.
+batch size, rows done), ``batches.npy`` (one flag per finished batch). Rows are written batch by batch and flagged
+once on disk, so a killed run resumes where it stopped; memory use is one batch of images, whatever N is.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .. import distributed
 from ..errors import UserError
 from ..extractors import check_compatible, label_images
 from ..io import ensure_dir, read_json, write_json
@@ -46,47 +47,79 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
     """Sample ``n`` latents, render, label; write or resume the cache in ``out``. Returns the opened cache.
 
     ``generator``: a :class:`tlgan.generator.Generator`; ``extractor``: a :class:`tlgan.extractors.Extractor`.
+    Under torchrun the ranks share the batches (each writes its own rows of the memory maps; rank 0 keeps
+    meta.json); batch b's rows are a pure function of (seed, b), so any number of processes, killed and resumed
+    under any other number, writes the same cache bit for bit (at equal threads per process).
     """
     if n < 1 or batch < 1:
         raise UserError("--n and --batch must be >= 1")
     check_compatible(generator, extractor)
+    distributed.setup()
     out = Path(out)
     meta = {"n": n, "z_dim": generator.z_dim, "label_names": list(extractor.label_names),
             "binary": list(extractor.binary), "generator_hash": generator.content_hash,
             "extractor_hash": getattr(extractor, "content_hash", ""), "seed": seed, "batch": batch,
             "space": getattr(generator, "space", "z"), "n_ws": getattr(generator, "n_ws", 1), "done": 0}
-    if (out / "meta.json").exists():
-        old = read_json(out / "meta.json")
-        same = {k: old.get(k) for k in meta if k != "done"} == {k: v for k, v in meta.items() if k != "done"}
-        if not same:
-            raise UserError(f"{out} holds a cache built with other settings or models; choose another --out")
-        meta["done"] = old["done"]
-        z_mm = np.load(out / "z.npy", mmap_mode="r+")
-        y_mm = np.load(out / "y.npy", mmap_mode="r+")
-    else:
-        import shutil
-        need = n * (generator.z_dim + len(meta["label_names"])) * 4
-        free = shutil.disk_usage(next(p for p in (out, *out.parents) if p.exists())).free
-        if need > free:
-            raise UserError(f"a cache of {n:,} rows needs {need / 1e9:.1f} GB; {free / 1e9:.1f} GB are free")
-        ensure_dir(out)
-        z_mm = np.lib.format.open_memmap(out / "z.npy", "w+", np.float32, (n, generator.z_dim))
-        y_mm = np.lib.format.open_memmap(out / "y.npy", "w+", np.float32, (n, len(meta["label_names"])))
-        write_json(out / "meta.json", meta)
-    with progress_bar(total=n, initial=meta["done"], desc="sampling (z, y)", disable=not progress) as bar:
-        for start in range(meta["done"], n, batch):
-            m = min(batch, n - start)
+    meta = distributed.on_main(_prepare, out, meta)
+    distributed.barrier()  # the files exist before any rank maps them
+    z_mm = np.load(out / "z.npy", mmap_mode="r+")
+    y_mm = np.load(out / "y.npy", mmap_mode="r+")
+    flags = np.load(out / "batches.npy", mmap_mode="r+")
+    mine = np.flatnonzero(flags == 0)[distributed.rank()::distributed.world()]
+    sizes = np.minimum(batch, n - np.arange(len(flags)) * batch)
+    with progress_bar(total=n, initial=meta["done"], desc="sampling (z, y)",
+                      disable=not (progress and distributed.is_main())) as bar:
+        for b in mine:
+            start, m = int(b) * batch, int(sizes[b])
             z = generator.prior(_latents(seed, start, m, generator.prior_dim))
             y = label_images(generator, extractor, z, batch=batch)
             z_mm[start:start + m] = z.numpy()
             y_mm[start:start + m] = y.numpy()
             z_mm.flush()
             y_mm.flush()
-            meta["done"] = start + m
-            write_json(out / "meta.json", meta)
-            bar.update(m)
+            flags[b] = 1  # only after the rows are on disk
+            flags.flush()
+            if distributed.is_main():  # meta.json has one writer; "done" counts finished rows of every rank
+                meta["done"] = int(sizes[flags == 1].sum())
+                write_json(out / "meta.json", meta)
+                bar.update(meta["done"] - bar.n)
     del z_mm, y_mm
+    distributed.barrier()
+    if distributed.is_main():
+        meta["done"] = int(sizes[flags == 1].sum())
+        write_json(out / "meta.json", meta)
+    distributed.barrier()
     return open_cache(out)
+
+
+def _prepare(out: Path, meta: dict) -> dict:
+    """Create the cache files in ``out`` (or check an existing cache has ``meta``'s settings); returns the
+    metadata with its rows done. ``batches.npy`` flags each finished batch (a cache from before the flags
+    counts its first ``done`` rows as finished)."""
+    n, batch = meta["n"], meta["batch"]
+    n_batches = -(-n // batch)
+    if (out / "meta.json").exists():
+        old = read_json(out / "meta.json")
+        same = {k: old.get(k) for k in meta if k != "done"} == {k: v for k, v in meta.items() if k != "done"}
+        if not same:
+            raise UserError(f"{out} holds a cache built with other settings or models; choose another --out")
+        meta["done"] = old["done"]
+        if not (out / "batches.npy").exists():
+            flags = np.lib.format.open_memmap(out / "batches.npy", "w+", np.uint8, (n_batches,))
+            flags[: meta["done"] // batch] = 1
+            flags.flush()
+        return meta
+    import shutil
+    need = n * (meta["z_dim"] + len(meta["label_names"])) * 4
+    free = shutil.disk_usage(next(p for p in (out, *out.parents) if p.exists())).free
+    if need > free:
+        raise UserError(f"a cache of {n:,} rows needs {need / 1e9:.1f} GB; {free / 1e9:.1f} GB are free")
+    ensure_dir(out)
+    np.lib.format.open_memmap(out / "z.npy", "w+", np.float32, (n, meta["z_dim"])).flush()
+    np.lib.format.open_memmap(out / "y.npy", "w+", np.float32, (n, len(meta["label_names"]))).flush()
+    np.lib.format.open_memmap(out / "batches.npy", "w+", np.uint8, (n_batches,)).flush()
+    write_json(out / "meta.json", meta)
+    return meta
 
 
 def open_cache(path, generator_hash: str | None = None) -> Cache:

@@ -83,8 +83,8 @@ class ConditionalTrainer(Trainer):
         self.train_mode()
         idx = self.batch_indices()
         real, y_real = self.data.batch(idx), self.labels[idx]
-        y_fake = self.fake_labels(bs)
-        fake = self.g(torch.randn(bs, cfg.z_dim), y_fake)
+        y_fake = self.rows(self.fake_labels(bs))
+        fake = self.g(self.rows(torch.randn(bs, cfg.z_dim)), y_fake)
         loss_d, extra = self.d_losses(real, y_real, fake.detach(), y_fake)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()

@@ -52,11 +52,11 @@ class GANTrainer(Trainer):
         self.train_mode()
         for _ in range(cfg.n_critic):
             real = self.data.batch(self.batch_indices())
-            fake = self.g(torch.randn(bs, cfg.z_dim))
+            fake = self.g(self.rows(torch.randn(bs, cfg.z_dim)))
             loss_d = self.d_loss_fn(self.d(real), self.d(fake.detach()))
             out = {"d_loss": loss_d.detach()}
             if cfg.gp_lambda > 0:
-                gp, norms = losses.gradient_penalty(self.d, real, fake.detach())
+                gp, norms = losses.gradient_penalty(self.d, real, fake.detach(), self.rows(torch.rand(bs)))
                 loss_d = loss_d + cfg.gp_lambda * gp
                 out["grad_norm"] = norms.mean()
             self.opt_d.zero_grad(set_to_none=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from .. import distributed
 from ..config import TrainConfig
 from ..data import ImageData, load_data
 from ..errors import UserError
@@ -61,9 +62,38 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
 
     Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
     """
+    n_proc = distributed.setup()
+    distributed.check_batch(cfg.batch_size)
+    if not distributed.is_main():
+        log = _quiet
     run = Path(out)
+    cfg, resume = distributed.on_main(_preflight, cfg, run, resume, log)  # rank 0 looks at the run directory
+    if n_proc > 1:
+        log(f"training on {n_proc} processes ({distributed.dist.get_backend()}): global batch {cfg.batch_size} "
+            f"= {n_proc} x {cfg.batch_size // n_proc}")
+    if data is None:
+        data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
+    trainer = (make_trainer or family(cfg.model))(cfg, data)
+    main = distributed.is_main()
+    created = not run.exists()
+    try:
+        if main:
+            ensure_dir(run)
+            write_json(run / "config.json", _run_config(cfg, trainer))
+        if resume:
+            trainer.load(run)
+        return _loop(trainer, run, progress and main, log)
+    except BaseException:
+        if main and created and not (run / "state").exists():
+            shutil.rmtree(run, ignore_errors=True)  # no half-written run directory
+        raise
+
+
+def _preflight(cfg: TrainConfig, run: Path, resume: bool, log) -> tuple[TrainConfig, bool]:
+    """Check ``run`` before any data is loaded; returns (the config to train: the run's own on resume, resume).
+    A run directory killed before its first checkpoint is removed and started afresh."""
     existing = next(p for p in (run, *run.parents) if p.exists())
-    if not existing.is_dir():  # checked before any data is loaded
+    if not existing.is_dir():
         raise UserError(f"--out {run}: {existing} is a file; give a directory for the run")
     if _never_checkpointed(run):  # killed before its first checkpoint: nothing to keep, start it afresh
         log(f"{run} holds a run killed before its first checkpoint; starting it from step 0")
@@ -73,20 +103,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
         cfg = dataclasses.replace(run_config(run), steps=cfg.steps)
     elif run.exists() and any(run.iterdir()):
         raise UserError(f"{run} already exists and is not empty; pass --resume to continue it or choose another --out")
-    if data is None:
-        data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
-    trainer = (make_trainer or family(cfg.model))(cfg, data)
-    created = not run.exists()
-    try:
-        ensure_dir(run)
-        write_json(run / "config.json", _run_config(cfg, trainer))
-        if resume:
-            trainer.load(run)
-        return _loop(trainer, run, progress, log)
-    except BaseException:
-        if created and not (run / "state").exists():
-            shutil.rmtree(run, ignore_errors=True)  # no half-written run directory
-        raise
+    return cfg, resume
 
 
 RUN_FILES = {"config.json", "config.json.tmp", "generator.safetensors", "generator.safetensors.tmp", "samples",
@@ -101,16 +118,21 @@ def _never_checkpointed(run: Path) -> bool:
     return {p.name for p in run.iterdir()} <= RUN_FILES
 
 
+def _quiet(*args, **kwargs) -> None:
+    """The log of ranks other than 0."""
+
+
 def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
+    """Step ``trainer`` to cfg.steps; every rank steps, rank 0 alone writes grids, scalars and checkpoints."""
     from torch.utils.tensorboard import SummaryWriter
-    cfg = trainer.cfg
-    writer = SummaryWriter(str(run / "tb"))
-    metric_fn = _metric(cfg, trainer.data) if cfg.metric != "none" else None
+    cfg, main, n_proc = trainer.cfg, distributed.is_main(), distributed.world()
+    writer = SummaryWriter(str(run / "tb")) if main else None
+    metric_fn = _metric(cfg, trainer.data) if cfg.metric != "none" and main else None
     t0, start = time.time(), trainer.step_no
     bar = progress_bar(total=cfg.steps, initial=start, desc=f"{cfg.model} {cfg.data}", disable=not progress)
     try:
         while trainer.step_no < cfg.steps:
-            out = trainer.step()
+            out = trainer.update()
             s = trainer.step_no
             vals = torch.stack(list(out.values()))
             if not torch.isfinite(vals).all() or vals.abs().max() > MAX_LOSS:
@@ -120,7 +142,7 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                 raise TrainingDiverged(f"losses became NaN/inf or exploded (> {MAX_LOSS:g}) at step {s} ({_fmt(out)}); "
                                        f"{kept}")
             bar.update(1)
-            if s % cfg.log_every == 0 or s == cfg.steps:
+            if main and (s % cfg.log_every == 0 or s == cfg.steps):
                 for k, v in out.items():
                     writer.add_scalar(k, float(v), s)
                 bar.set_postfix_str(_fmt(out))
@@ -128,10 +150,14 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
             due_ckpt = s % cfg.ckpt_every == 0 or s == cfg.steps
             if trainer.ema is not None and (due_sample or due_ckpt):
                 trainer.recalibrate_ema()  # once, before grids, the metric and the checkpoint use the EMA
-            if due_sample:
+            if due_sample and main:
                 from ..data.images import save_grid
                 save_grid(trainer.samples(), run / "samples" / f"step_{s:06d}.png", nrow=trainer.grid_nrow)
-            if due_ckpt:
+            if due_ckpt and n_proc > 1:  # StyleGAN3's check: every rank must hold rank 0's networks
+                delta = distributed.max_divergence(trainer.nets())
+                if main:
+                    writer.add_scalar("rank_divergence", delta, s)
+            if due_ckpt and main:
                 if metric_fn is not None:
                     value = metric_fn(trainer.inference_g)
                     writer.add_scalar(cfg.metric, value, s)
@@ -146,7 +172,9 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                 trainer.save(run)
     finally:
         bar.close()
-        writer.close()
+        if writer is not None:
+            writer.close()
+    distributed.barrier()  # every rank returns once rank 0's last checkpoint is on disk
     rate = (trainer.step_no - start) * cfg.batch_size / max(time.time() - t0, 1e-9)
     log(f"trained {cfg.model} to step {trainer.step_no} ({rate:.0f} img/s); run written to {run}")
     return run

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .. import losses
+from .. import distributed, losses
 from .trainer import Built, Trainer
 
 
@@ -37,6 +37,8 @@ class PGGANTrainer(Trainer):
             from ..errors import UserError
             raise UserError(f"pg_batch_sizes needs one batch size per level ({self.n_levels} for {r}x{r}: 4x4 up), "
                             f"got {len(cfg.pg_batch_sizes)}")
+        for b in cfg.pg_batch_sizes or []:
+            distributed.check_batch(b, "pg_batch_sizes entry")
         g.set_growth(*self.growth(0))
         nets = {"g": g, "d": d, **({"ema": self.ema_of("g", g)} if cfg.ema > 0 else {})}
         return Built(nets, self.g_and_d_optimizers(g, d))
@@ -56,7 +58,7 @@ class PGGANTrainer(Trainer):
 
     def reals(self, level: int, alpha: float) -> torch.Tensor:
         """A batch of real images at level ``level``'s size (N, C, R_k, R_k), blended like G's output in a fade."""
-        x = self.data.batch(torch.randint(len(self.data), (self.level_batch(level),), generator=self.data_gen))
+        x = self.data.batch(self.batch_indices(size=self.level_batch(level)))
         size = 4 * 2 ** level
         if x.shape[-1] != size:
             x = F.avg_pool2d(x, x.shape[-1] // size)
@@ -74,10 +76,11 @@ class PGGANTrainer(Trainer):
         wasserstein = cfg.d_loss == "wasserstein"
         for _ in range(cfg.n_critic):
             real = self.reals(level, alpha)
-            fake = self.g(torch.randn(len(real), cfg.z_dim), full_size=False)
+            fake = self.g(self.rows(torch.randn(self.level_batch(level), cfg.z_dim)), full_size=False)
             d_real, d_fake = critic(real), critic(fake.detach())
             if wasserstein:
-                gp, _ = losses.gradient_penalty(critic, real, fake.detach())
+                gp, _ = losses.gradient_penalty(critic, real, fake.detach(),
+                                                self.rows(torch.rand(self.level_batch(level))))
                 loss_d = losses.d_wasserstein(d_real, d_fake) + cfg.gp_lambda * gp + cfg.drift * d_real.pow(2).mean()
             else:
                 real_r = real.detach().requires_grad_(True)

@@ -31,7 +31,7 @@ class StyleGANTrainer(Trainer):
         self.decay_lr()
         self.train_mode()
         real = self.data.batch(self.batch_indices())
-        fake = self.g.synthesis(mix_styles(self.g, torch.randn(bs, cfg.z_dim), cfg.style_mixing))
+        fake = self.g.synthesis(mix_styles(self.g, self.rows(torch.randn(bs, cfg.z_dim)), cfg.style_mixing))
         loss_d = losses.d_bce(self.d(real), self.d(fake.detach()))
         out = {"d_loss": loss_d.detach()}
         if cfg.r1_gamma > 0 and self.step_no % self.R1_EVERY == 0:

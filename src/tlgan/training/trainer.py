@@ -23,6 +23,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from .. import distributed
 from ..config import TrainConfig
 from ..data import ImageData
 from ..errors import UserError
@@ -63,8 +64,10 @@ class Trainer:
         self.spec = self.specs.get(built.generator) if built.generator else None
         for name, net in built.nets.items():
             setattr(self, name, net)
+            distributed.broadcast_module(net)  # rank 0's initialisation everywhere
         for name, (opt, _) in built.optimizers.items():
             setattr(self, f"opt_{name}", opt)
+            distributed.average_gradients_before_step(opt)
         z_dim = (self.spec or {}).get("kwargs", {}).get("z_dim", 1)
         self.fixed_z = torch.randn(64, z_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
         self.start_state()
@@ -107,10 +110,29 @@ class Trainer:
         self.data_gen = torch.Generator().manual_seed(self.cfg.seed + 1)
         self.step_no, self.best = 0, float("inf")
 
-    def batch_indices(self, data: ImageData | None = None) -> torch.Tensor:
-        """``batch_size`` random indices (drawn from the run's data-order RNG) into ``data`` (default: the run's)."""
+    def batch_indices(self, data: ImageData | None = None, size: int | None = None) -> torch.Tensor:
+        """This process's share of ``size`` (default ``batch_size``) random indices into ``data`` (default: the
+        run's), drawn from the run's data-order RNG: the whole batch with one process, rows rank·B/N.. under
+        torchrun (every rank draws the global batch and keeps its slice; see :mod:`tlgan.distributed`)."""
         n = len(data if data is not None else self.data)
-        return torch.randint(n, (self.cfg.batch_size,), generator=self.data_gen)
+        return distributed.shard(torch.randint(n, (size or self.cfg.batch_size,), generator=self.data_gen))
+
+    @staticmethod
+    def rows(t: torch.Tensor) -> torch.Tensor:
+        """This process's rows of ``t`` (N, ...), a draw for the whole global batch from the run's random stream:
+        ``t`` itself with one process (e.g. ``self.rows(torch.randn(batch_size, z_dim))`` for G's noise)."""
+        return distributed.shard(t)
+
+    def update(self) -> dict[str, torch.Tensor]:
+        """One update as the loop runs it: :meth:`step`; under torchrun, then the global batch's losses (alike on
+        every rank) and rank 0's buffers (BatchNorm statistics, the EMA's copies) on every rank, so every network
+        is identical everywhere (parameters already are: their gradients are averaged before each step)."""
+        out = self.step()
+        if distributed.world() > 1:
+            out = distributed.mean_scalars(out)
+            for net in self._nets.values():
+                distributed.broadcast_module(net, buffers_only=True)
+        return out
 
     def nets(self) -> dict[str, nn.Module]:
         """Every network of the run by name (saved as ``state/<name>.safetensors``)."""
@@ -210,19 +232,14 @@ class Trainer:
         """Restore what :meth:`extra_state` saved."""
 
     def load(self, run: Path) -> None:
-        """Restore everything ``save`` wrote (the checkpoint is our own file: loaded with weights_only)."""
-        state = run / "state"
-        if not state.exists() and (run / "state.old").exists():
-            state = run / "state.old"
-        if not (state / "trainer.pt").exists():
-            raise UserError(f"{run} has no checkpoint to resume from (no state/trainer.pt)")
-        for name, net in self._nets.items():
-            load_weights(net, state / f"{name}.safetensors")
-        try:
-            t = torch.load(state / "trainer.pt", weights_only=True)
-        except Exception as e:  # truncated, or not our file (weights_only refuses pickled code)
-            raise UserError(f"{state / 'trainer.pt'} is corrupt or not a tlgan checkpoint "
-                            f"({type(e).__name__}); resume from a good copy or start again") from None
+        """Restore everything ``save`` wrote (the checkpoint is our own file: loaded with weights_only). Under
+        torchrun rank 0 reads it and sends it to the others, so the run directory need only exist there; the
+        checkpoint holds no per-rank state, so it resumes under any number of processes."""
+        t = self._read_checkpoint(run) if distributed.is_main() else None
+        if distributed.world() > 1:
+            for net in self._nets.values():
+                distributed.broadcast_module(net)
+            t = distributed.broadcast_object(t)
         for name, (opt, lr) in self._optimizers.items():
             opt.load_state_dict(t["opt"][name])
             for group in opt.param_groups:  # config.json is the truth: an edited learning rate takes effect
@@ -231,3 +248,18 @@ class Trainer:
         self.data_gen.set_state(t["data_rng"])
         self.step_no, self.best = int(t["step"]), float(t["best"])
         self.load_extra_state(t)
+
+    def _read_checkpoint(self, run: Path) -> dict:
+        """Load the networks from ``run``'s state/ and return trainer.pt's contents."""
+        state = run / "state"
+        if not state.exists() and (run / "state.old").exists():
+            state = run / "state.old"
+        if not (state / "trainer.pt").exists():
+            raise UserError(f"{run} has no checkpoint to resume from (no state/trainer.pt)")
+        for name, net in self._nets.items():
+            load_weights(net, state / f"{name}.safetensors")
+        try:
+            return torch.load(state / "trainer.pt", weights_only=True)
+        except Exception as e:  # truncated, or not our file (weights_only refuses pickled code)
+            raise UserError(f"{state / 'trainer.pt'} is corrupt or not a tlgan checkpoint "
+                            f"({type(e).__name__}); resume from a good copy or start again") from None
