@@ -105,7 +105,7 @@ class GANomalyTrainer(_Reconstructing):
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
-        if float(distributed.mean_scalars({"d": loss_d})["d"]) < 1e-5:  # decided alike on every rank
+        if float(distributed.mean_scalars({"d": loss_d.detach()})["d"]) < 1e-5:  # decided alike on every rank
             dcgan_init(self.d)
         adv = (self.d.features(real) - self.d.features(xr)).pow(2).mean()
         con = (real - xr).abs().mean()
