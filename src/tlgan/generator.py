@@ -74,7 +74,9 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
 
     Run directory: uses ``best/generator.safetensors`` if present (and ``best``), else ``generator.safetensors``.
     A StyleGAN-style run can be opened in its W or W+ space with a suffix: ``RUN@w`` (one w for every layer,
-    latent (N, w_dim)) or ``RUN@w+`` (one w per layer, latent (N, n_ws * w_dim)); the default is Z.
+    latent (N, w_dim)) or ``RUN@w+`` (one w per layer, latent (N, n_ws * w_dim)); the default is Z. A conditional
+    run (cgan, acgan) opens at fixed labels with ``RUN@Smiling=1,Male=0`` (labels not named keep the run's
+    default: the data's rates), so the whole TL-GAN pipeline runs on it; the labels are part of its content hash.
     TorchScript / factory: ``descriptor`` (or ``<file>.json`` beside a TorchScript file) gives ``z_dim``,
     ``resolution``, ``channels`` and optionally ``value_range``.
     """
@@ -95,8 +97,11 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
         net = load_weights(build_network(spec), weights).float()
         kw = spec["kwargs"]
         shape = kw.get("out_shape") or [kw["channels"], kw["resolution"], kw["resolution"]]
-        g = Generator(net, kw["z_dim"], shape[-1], shape[0], cfg.get("value_range", (-1, 1)),
-                      file_hash(weights), name=p.name)
+        content_hash, name = file_hash(weights), p.name
+        if "=" in space:  # a conditional run at fixed labels: an ordinary z -> image generator
+            set_labels(net, p, space)
+            content_hash, name, space = f"{content_hash}@{space}", f"{name}@{space}", "z"
+        g = Generator(net, kw["z_dim"], shape[-1], shape[0], cfg.get("value_range", (-1, 1)), content_hash, name)
         return g if space == "z" else _style_space(g, space)
     if p.suffix in PROGRAM_SUFFIXES and p.exists():
         desc = descriptor or _descriptor(p)
@@ -187,10 +192,14 @@ def load_network(run: str | os.PathLike, name: str) -> nn.Module:
 
 
 def _split_space(path) -> tuple[str, str]:
+    """"RUN@w" -> ("RUN", "w"); "RUN@Smiling=1,Male=0" -> ("RUN", "Smiling=1,Male=0"); "RUN" -> ("RUN", "z")."""
     text = str(path)
     for space in ("w+", "w", "z"):
         if text.endswith("@" + space):
             return text[: -len(space) - 1], space
+    head, at, tail = text.rpartition("@")
+    if at and "=" in tail and not Path(text).exists():
+        return head, tail
     return text, "z"
 
 
@@ -295,7 +304,8 @@ def set_labels(net: nn.Module, run, assignments: str) -> None:
     cfg = Path(run) / "config.json"
     info = read_json(cfg).get("conditional") if cfg.exists() else None
     if not isinstance(net, CondGenerator) or not info:
-        raise UserError(f"--set needs a conditional run (tlgan train cgan|acgan); {run} is not one")
+        raise UserError(f"labels (--set, RUN@NAME=V) need a conditional run (tlgan train cgan|acgan); {run} is "
+                        "not one")
     names, labels = info["labels"], net.labels.clone()
     for item in assignments.split(","):
         name, sep, value = item.strip().partition("=")
