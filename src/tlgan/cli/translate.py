@@ -41,3 +41,44 @@ def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cy
     save_pngs(y, out, [Path(name).stem + f"_{tag}.png" for name in names])
     save_grid(torch.stack([x, y], 1).flatten(0, 1), out / "grid.png", nrow=2)  # each input beside its output
     typer.echo(f"translated {len(names)} image(s) ({tag}); wrote them and grid.png to {out}")
+
+
+@app.command("style-transfer")
+def style_transfer_cmd(content: Path = typer.Option(..., help="the image whose layout is kept"),
+                       style: Path = typer.Option(..., help="the image whose texture is copied"),
+                       out: Path = typer.Option(Path("styled.png"), help="the result (PNG)"),
+                       net: str = typer.Option("random", help="feature network: random | faces | fashion | an "
+                                                              "extractor directory"),
+                       size: int = typer.Option(128, help="both images are centre-cropped and resized to this"),
+                       steps: int = typer.Option(300), optimizer: str = typer.Option("adam", help="adam | lbfgs"),
+                       lr: float = typer.Option(0.02, help="Adam's step on pixels in [-1, 1]"),
+                       content_weight: float = typer.Option(1.0), style_weight: float = typer.Option(10.0),
+                       tv_weight: float = typer.Option(0.0, help="total variation (smoothness) weight"),
+                       content_layer: str = typer.Option("relu3_2"),
+                       style_layers: str = typer.Option("relu1_1,relu2_1,relu3_1,relu4_1"),
+                       grid: Path | None = typer.Option(None, help="also write content | style | result here")):
+    """Neural style transfer: optimise the pixels for the content image's deep features and the style image's
+    Gram matrices (+ total variation); prints the loss terms before and after."""
+    import numpy as np
+    import torch
+
+    from ..data.images import center_crop_resize, read_image, save_grid, save_pngs
+    from ..neural_style import StyleLoss, feature_net, transfer
+    if not 8 <= size <= 1024:
+        raise UserError("--size must be between 8 and 1024")
+    arrs = [read_image(p, channels=0) for p in (content, style)]
+    if arrs[0].shape[2] != arrs[1].shape[2]:
+        raise UserError(f"{content} has {arrs[0].shape[2]} channel(s) and {style} {arrs[1].shape[2]}: give two "
+                        "RGB or two greyscale images")
+    c, s = (torch.from_numpy(np.ascontiguousarray(center_crop_resize(a, size))).permute(2, 0, 1)[None].float()
+            / 127.5 - 1 for a in arrs)
+    loss = StyleLoss(feature_net(net, c.shape[1]), c, s, content_layer,
+                     tuple(x.strip() for x in style_layers.split(",")), content_weight, style_weight, tv_weight)
+    x, trace = transfer(loss, steps, optimizer, lr)
+    save_pngs(x, out.parent, [out.name])
+    if grid is not None:
+        save_grid(torch.cat([c, s, x]), grid, nrow=3, col_labels=["content", "style", f"result ({net})"])
+    first, last = trace[0], trace[-1]
+    typer.echo(f"wrote {out}: style loss {first['style']:.4g} -> {last['style']:.4g} "
+               f"({first['style'] / max(last['style'], 1e-12):.1f}x lower), content loss {first['content']:.4g} -> "
+               f"{last['content']:.4g}, TV {first['tv']:.3f} -> {last['tv']:.3f}")
