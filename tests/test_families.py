@@ -31,6 +31,10 @@ FAMILY_CONFIGS = {  # each family at its smallest, on data it can train on
     "cgan": dict(**DIGITS, z_dim=8, width=4, ema=0.9),        # digits: one-of classes
     "acgan": dict(**DIGITS, z_dim=8, width=4),
     "pix2pix": dict(data="shapes|inverse", data_b="shapes", resolution=16, n_data=64, width=4),
+    "unit": dict(data="shapes#Green", data_b="shapes#Green=0", resolution=16, n_data=64, width=4, n_res=1,
+                 latent_discriminator=1.0, semantic_consistency=1.0),
+    "combogan": dict(data="shapes#Green", domains=["shapes#Green", "shapes#Green=0", "shapes#Green=0|inverse"],
+                     resolution=16, n_data=64, width=4, n_res=1),
 }
 
 
@@ -60,7 +64,9 @@ def test_family_contract(name, tmp_path):
         if name == "stargan":
             y = StarGAN(straight).translate(x, torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
         else:
-            y = translate(load_translator(straight, "a2b" if name == "pix2pix" else "b2a")[0], x)
+            net = (load_translator(straight, target="Green=0|inverse")[0] if name == "combogan" else
+                   load_translator(straight, "a2b" if name == "pix2pix" else "b2a")[0])
+            y = translate(net, x)
         assert y.shape == x.shape and y.abs().max() <= 1
         with pytest.raises(UserError, match="tlgan translate"):
             load_generator(straight)

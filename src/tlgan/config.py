@@ -57,7 +57,7 @@ class TrainConfig:
     vae_sigma: float = 0.1                # vae, gaussian decoder: sigma on the [-1, 1] pixel scale
     r1_gamma: float = 1.0                 # stylegan: R1 penalty weight (lazy, every 16 steps)
     style_mixing: float = 0.9             # stylegan: probability of mixing two latents' styles in a batch
-    data_b: str | None = None             # cyclegan: the second domain (data is the first), e.g. fashion#Sandal
+    data_b: str | None = None             # cyclegan, pix2pix, unit: the second domain, e.g. fashion#Sandal
     n_res: int = 4                        # cyclegan/stargan: residual blocks of the generator
     cycle_lambda: float = 10.0            # cyclegan: cycle-consistency weight
     identity: float = 0.5                 # cyclegan: identity weight, as a multiple of cycle_lambda
@@ -66,7 +66,11 @@ class TrainConfig:
     cls_lambda: float = 1.0               # stargan, acgan: attribute-classification weight
     d_cond: str | None = None             # cgan: how D sees the labels: projection | concat
     l1_lambda: float | None = None        # pix2pix: weight of the L1 distance to the paired target (default 100)
-    rec_lambda: float = 10.0              # stargan: reconstruction weight
+    rec_lambda: float = 10.0              # stargan, unit: reconstruction weight
+    kl_lambda: float | None = None        # unit: weight of the KL term on the code (default 0.01)
+    latent_discriminator: float = 0.0     # unit, combogan: weight of the domain-adversarial loss on the code (0: off)
+    semantic_consistency: float = 0.0     # unit (XGAN): weight of ||e(x) - e(translation of x)||_1 (0: off)
+    domains: list[str] | None = None      # combogan: every domain's data spec (data is the first)
     max_channels: int = 256               # pggan: feature maps at the coarse levels are capped here
     pg_phase_steps: int = 1000            # pggan: generator updates per fade-in and per stabilisation phase
     pg_batch_sizes: list[int] | None = None  # pggan: batch size per level, 4x4 first (None: batch_size)
@@ -90,7 +94,8 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
               (cfg.betas is None or (len(cfg.betas) == 2 and all(0 <= b < 1 for b in cfg.betas)),
                "betas must be two numbers in [0, 1), e.g. [0.5, 0.999]"),
               (all(v is None or v >= 0 for v in (cfg.clip, cfg.gp_lambda, cfg.drift, cfg.cycle_lambda,
-                                                 cfg.identity, cfg.cls_lambda, cfg.rec_lambda)),
+                                                 cfg.identity, cfg.cls_lambda, cfg.rec_lambda, cfg.kl_lambda,
+                                                 cfg.latent_discriminator, cfg.semantic_consistency)),
                "clip, gp_lambda, drift and the loss weights must be >= 0"),
               (cfg.metric_samples >= 2 and cfg.fd_extractor_steps >= 1 and cfg.pool_size >= 0,
                "metric_samples must be >= 2, fd_extractor_steps >= 1, pool_size >= 0"),

@@ -1,4 +1,5 @@
-"""Loading trained image-to-image translators and applying them: CycleGAN (a2b / b2a) and StarGAN (set labels)."""
+"""Loading trained image-to-image translators and applying them: CycleGAN (a2b / b2a), pix2pix, UNIT and
+ComboGAN (between named domains) and StarGAN (set labels)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,13 +31,50 @@ def _translator(run: Path, model: str | tuple[str, ...]) -> dict:
     return cfg["translator"]
 
 
-def load_translator(run: str | Path, direction: str = "a2b") -> tuple[torch.nn.Module, tuple[int, int, int]]:
-    """(generator in eval mode, image shape (C, R, R)) of a CycleGAN (a2b or b2a) or pix2pix (a2b) run."""
+def load_translator(run: str | Path, direction: str = "a2b", source: str | None = None,
+                    target: str | None = None) -> tuple[torch.nn.Module, tuple[int, int, int]]:
+    """(generator in eval mode, image shape (C, R, R)) of a CycleGAN (a2b or b2a), pix2pix (a2b) or shared-latent
+    run (unit, combogan: ``source`` -> ``target`` domain by name; ``direction`` a2b / b2a for two domains)."""
     run = Path(run)
-    info = _translator(run, ("cyclegan", "pix2pix"))
+    info = _translator(run, ("cyclegan", "pix2pix", "unit", "combogan"))
+    if "domains" in info:
+        return _between(run, info, direction, source, target)
+    if target is not None or source is not None:
+        raise UserError("--from/--to name domains of a unit or combogan run; this run translates by --direction")
     if direction not in info["directions"]:
         raise UserError(f"--direction must be {' or '.join(info['directions'])} for this run, got {direction!r}")
     net = load_network(run, info["directions"][direction])
+    return net, (net.channels, info["resolution"], info["resolution"])
+
+
+class _Between(torch.nn.Module):
+    """A shared-latent translator fixed to one pair of domains: images of domain i -> domain j."""
+
+    def __init__(self, net: torch.nn.Module, i: int, j: int):
+        super().__init__()
+        self.net, self.i, self.j, self.channels = net, i, j, net.channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x, self.i, self.j)
+
+
+def _between(run: Path, info: dict, direction: str, source: str | None, target: str | None):
+    names = info["domains"]
+    if source is None and target is None:
+        pairs = {"a2b": (0, 1), "b2a": (1, 0)} if len(names) == 2 else {}
+        if direction not in pairs:
+            raise UserError(f"give --to DOMAIN (one of {', '.join(names)}) for this {len(names)}-domain run"
+                            if not pairs else f"--direction must be a2b or b2a for this run, got {direction!r}")
+        i, j = pairs[direction]
+    else:
+        for name in (source, target):
+            if name is not None and name not in names:
+                raise UserError(f"{run} has no domain {name!r}; its domains: {', '.join(names)}")
+        i = names.index(source) if source is not None else 0
+        j = names.index(target) if target is not None else (1 if i == 0 else 0)
+        if i == j:
+            raise UserError(f"--from and --to are both {names[i]!r}: give two different domains")
+    net = _Between(load_network(run, "g"), i, j).eval()
     return net, (net.channels, info["resolution"], info["resolution"])
 
 

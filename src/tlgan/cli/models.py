@@ -25,8 +25,9 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
 
 @app.command()
 def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
-          data: str | None = typer.Option(None, help="faces | fashion | digits | shapes | ring8 | folder:PATH, "
-                                                     "optionally filtered: fashion#Sneaker, faces#Blond_Hair=0"),
+          data: list[str] = typer.Option([], help="faces | fashion | digits | shapes | ring8 | folder:PATH, "
+                                                  "optionally filtered: fashion#Sneaker, faces#Blond_Hair=0; "
+                                                  "combogan: repeat it, one per domain"),
           data_b: str | None = typer.Option(None, help="cyclegan, pix2pix: the second domain"),
           attributes: str | None = typer.Option(None, help="stargan: comma-separated binary labels to condition "
                                                            "on (default Black_Hair,Blond_Hair,Brown_Hair,Male,Young)"),
@@ -44,10 +45,14 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
     from ..config import merged_values
     from ..training import load_config, run_config
     from ..training import train as run_train
+    domains = list(data) if len(data) > 1 else None
+    if domains and model != "combogan":
+        raise UserError(f"only combogan takes several --data (one per domain); {model} takes one")
+    data = data[0] if data else None
     if resume and (out / "config.json").exists():
         cfg = run_config(out)
-        given = dict(data=data, data_b=data_b, resolution=resolution, batch_size=batch_size, seed=seed,
-                     attributes=[a.strip() for a in attributes.split(",")] if attributes else None)
+        given = dict(data=data, domains=domains, data_b=data_b, resolution=resolution, batch_size=batch_size,
+                     seed=seed, attributes=[a.strip() for a in attributes.split(",")] if attributes else None)
         changed = [k for k, v in given.items() if v is not None and v != getattr(cfg, k)]
         if changed:
             raise UserError(f"--resume continues {out} with its own settings; only --steps may change "
@@ -59,8 +64,8 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
             typer.echo(f"resuming {out} with its own settings; steps {cfg.steps} -> {new_steps}")
         run_train(dataclasses.replace(cfg, steps=new_steps), out, resume=True)
         return
-    cfg = load_config(config, model=model, data=data, data_b=data_b, resolution=resolution, steps=steps,
-                      batch_size=batch_size, seed=seed,
+    cfg = load_config(config, model=model, data=data, domains=domains, data_b=data_b, resolution=resolution,
+                      steps=steps, batch_size=batch_size, seed=seed,
                       attributes=[a.strip() for a in attributes.split(",")] if attributes else None)
     run_train(cfg, out, resume=resume)
 

@@ -10,13 +10,17 @@ from .app import app
 
 
 @app.command("translate")
-def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cyclegan|pix2pix|stargan`"),
+def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cyclegan|pix2pix|unit|combogan|stargan`"),
                   input: Path = typer.Option(..., "--input", help="an image or a folder of images (the run's size)"),
                   direction: str = typer.Option("a2b", help="CycleGAN: a2b | b2a; pix2pix: a2b"),
                   set_: list[str] = typer.Option([], "--set", help="StarGAN: NAME=VALUE, repeatable "
                                                                     "(e.g. --set Blond_Hair=1 --set Young=0)"),
+                  source: str | None = typer.Option(None, "--from", help="unit, combogan: the input's domain "
+                                                                          "(default: the first)"),
+                  target: str | None = typer.Option(None, "--to", help="unit, combogan: the domain to translate to"),
                   out: Path = typer.Option(Path("translated"), help="output folder")):
-    """Translate images with a CycleGAN (--direction) or StarGAN (--set) run: one PNG each plus a before/after grid.
+    """Translate images with a CycleGAN, pix2pix or UNIT (--direction), ComboGAN (--to) or StarGAN (--set) run: one
+    PNG each plus a before/after grid.
 
     StarGAN keeps every attribute not named in --set as its critic reads it off the input image.
     """
@@ -35,9 +39,9 @@ def translate_cmd(run: Path = typer.Argument(..., help="a run of `tlgan train cy
     else:
         if set_:
             raise UserError("--set applies to StarGAN runs; CycleGAN and pix2pix runs translate by --direction")
-        net, shape = load_translator(run, direction)
+        net, shape = load_translator(run, direction, source, target)
         names, x = read_images(input, shape)
-        y, tag = translate(net, x), direction
+        y, tag = translate(net, x), (f"to_{target}" if target else direction)
     save_pngs(y, out, [Path(name).stem + f"_{tag}.png" for name in names])
     save_grid(torch.stack([x, y], 1).flatten(0, 1), out / "grid.png", nrow=2)  # each input beside its output
     typer.echo(f"translated {len(names)} image(s) ({tag}); wrote them and grid.png to {out}")

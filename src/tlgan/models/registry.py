@@ -15,7 +15,13 @@ from .joint import JointDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .pggan import PGDiscriminator, PGGenerator
 from .style import StyleGenerator
-from .translation import PatchDiscriminator, ResnetGenerator, UNetGenerator
+from .translation import (
+    LatentDomainClassifier,
+    PatchDiscriminator,
+    ResnetGenerator,
+    SharedLatentTranslator,
+    UNetGenerator,
+)
 
 ARCHS: dict[str, type[nn.Module]] = {
     "mlp": MLPGenerator,              # z -> images or points (the seeds' vanilla GAN)
@@ -32,6 +38,8 @@ ARCHS: dict[str, type[nn.Module]] = {
     "resnet": ResnetGenerator,        # images -> images (CycleGAN, StarGAN)
     "unet": UNetGenerator,            # images -> images with skips (pix2pix)
     "patch_d": PatchDiscriminator,
+    "shared_latent": SharedLatentTranslator,  # per-domain encoders/decoders on one latent (UNIT, ComboGAN)
+    "latent_d": LatentDomainClassifier,       # code -> domain logits (UNIT/XGAN's domain-adversarial loss)
 }
 LATENT_GENERATORS = ("mlp", "conv", "style", "pggan", "cond")  # the archs load_generator can open
 

@@ -173,3 +173,58 @@ class UNetGenerator(nn.Module):
         for i, u in enumerate(self.up):
             x = u(x if i == 0 else torch.cat([x, skips[-1 - i]], 1))
         return self.out(torch.cat([x, skips[0]], 1))
+
+
+class SharedLatentTranslator(nn.Module):
+    """Per-domain encoders and decoders around one latent space (UNIT, ComboGAN): any domain's code decodes in
+    any other domain.
+
+    encode(x (N, C, R, R) in [−1, 1], i) -> code (N, 4w, R/4, R/4): c7s1-w, d2w, d4w, ``n_res`` residual blocks,
+    the last of which is one block shared by every domain when ``shared`` (UNIT's weight sharing: the same code
+    means the same thing in every domain); decode(code, j) -> images: the mirror image, its first residual block
+    shared. ``shared=False`` (ComboGAN) keeps every block per domain. forward(x, i, j) translates domain i to j.
+    """
+
+    def __init__(self, channels: int = 3, width: int = 32, n_res: int = 2, n_domains: int = 2,
+                 shared: bool = True):
+        super().__init__()
+        self.channels, self.n_domains = channels, n_domains
+        c = 4 * width
+
+        def encoder(private_blocks: int) -> nn.Sequential:
+            return nn.Sequential(nn.ReflectionPad2d(3), *_conv_norm_relu(channels, width, 7),
+                                 *_conv_norm_relu(width, 2 * width, 3, 2, 1), *_conv_norm_relu(2 * width, c, 3, 2, 1),
+                                 *[ResBlock(c) for _ in range(private_blocks)])
+
+        def decoder(private_blocks: int) -> nn.Sequential:
+            return nn.Sequential(*[ResBlock(c) for _ in range(private_blocks)],
+                                 *_conv_norm_relu(c, 2 * width, 3, 2, 1, up=True),
+                                 *_conv_norm_relu(2 * width, width, 3, 2, 1, up=True),
+                                 nn.ReflectionPad2d(3), nn.Conv2d(width, channels, 7), nn.Tanh())
+        private = n_res - 1 if shared else n_res
+        self.enc = nn.ModuleList(encoder(private) for _ in range(n_domains))
+        self.dec = nn.ModuleList(decoder(private) for _ in range(n_domains))
+        self.enc_shared = ResBlock(c) if shared else nn.Identity()
+        self.dec_shared = ResBlock(c) if shared else nn.Identity()
+
+    def encode(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        return self.enc_shared(self.enc[i](x))
+
+    def decode(self, h: torch.Tensor, j: int) -> torch.Tensor:
+        return self.dec[j](self.dec_shared(h))
+
+    def forward(self, x: torch.Tensor, i: int = 0, j: int = 1) -> torch.Tensor:
+        return self.decode(self.encode(x, i), j)
+
+
+class LatentDomainClassifier(nn.Module):
+    """Codes (N, C, H, W) -> domain logits (N, n_domains): the domain discriminator the encoders learn to fool."""
+
+    def __init__(self, code_channels: int = 128, n_domains: int = 2):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(code_channels, code_channels, 3, 1, 1), nn.LeakyReLU(0.2, True),
+                                 nn.Conv2d(code_channels, code_channels, 3, 2, 1), nn.LeakyReLU(0.2, True),
+                                 nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(code_channels, n_domains))
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.net(h)

@@ -15,6 +15,7 @@ from .pix2pix import Pix2PixTrainer
 from .stargan import StarGANTrainer
 from .stylegan import StyleGANTrainer
 from .trainer import Trainer
+from .unit import ComboGANTrainer, SharedLatentTrainer
 from .vae import VAETrainer
 
 FAMILIES: dict[str, type[Trainer]] = {
@@ -30,6 +31,8 @@ FAMILIES: dict[str, type[Trainer]] = {
     "cgan": ConditionalTrainer,
     "acgan": ACGANTrainer,
     "pix2pix": Pix2PixTrainer,
+    "unit": SharedLatentTrainer,
+    "combogan": ComboGANTrainer,
 }
 
 
