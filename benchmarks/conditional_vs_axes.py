@@ -83,7 +83,7 @@ def request(name: str, group: list[str], before: np.ndarray) -> np.ndarray:
 def seconds_per_update(run: str) -> tuple[float, int]:
     """(seconds per update of ``run``'s family on this machine, the run's updates): 2 warm-up + 3 timed."""
     cfg = run_config(run)
-    trainer = family(cfg.model)(cfg, load_data("faces", cfg.resolution, 1000))
+    trainer = family(cfg.model)(cfg, train_faces)
     for _ in range(2):
         trainer.step()
     t0 = time.perf_counter()
@@ -92,80 +92,80 @@ def seconds_per_update(run: str) -> tuple[float, int]:
     return (time.perf_counter() - t0) / 3, cfg.steps
 
 
-faces = load_data("faces", 32, args.n, split="test", seed=args.seed)
-x_real = faces.batch(slice(None))
-results, edited = {}, {}
+def requested(labels: torch.Tensor, name: str, names: list[str], exclusive: dict, want: np.ndarray) -> torch.Tensor:
+    """``labels`` (N, K) with ``name`` set to the request (a one-of group's member: 1, clearing the group)."""
+    if exclusive.get(name):
+        return set_attributes(labels, {name: 1.0}, names, exclusive)
+    out = labels.clone()
+    out[:, names.index(name)] = torch.from_numpy(want.astype(np.float32))
+    return out
 
 
-def conditional(label: str, run: str) -> None:
-    """Edit by setting the label in y (same z); every attribute the run was conditioned on."""
-    g = load_generator(run)
-    names = json.loads((Path(run) / "config.json").read_text())["conditional"]["labels"]
-    y0 = torch.from_numpy(faces.labels[:, [faces.label_names.index(a) for a in names]]).float()
-    exclusive = exclusive_attributes(load_data("faces", 32, 5000).labels[:, [faces.label_names.index(a)
-                                                                              for a in names]], names)
-    z = torch.randn(args.n, g.z_dim, generator=torch.Generator().manual_seed(args.seed))
-    with torch.no_grad():
-        x0 = g.to_unit(g.net(z, y0))
-    before, results[label], edited[label] = judged(x0), {}, []
-    for name in names:
-        group = exclusive.get(name, [])
-        want = request(name, group, before)
-        y1 = set_attributes(y0, {name: 1.0}, names, exclusive) if group else y0.clone()
-        if not group:
-            y1[:, names.index(name)] = torch.from_numpy(want.astype(np.float32))
-        with torch.no_grad():
-            x1 = g.to_unit(g.net(z, y1))
-        results[label][name] = scores(name, group, before, judged(x1), want, x0, x1)
-        edited[label].append(x1)
-
-
-def stargan(run: str) -> None:
-    star = StarGAN(run)
-    src = star.classify(x_real).round()  # the critic's reading of each face: what StarGAN keeps
-    x0 = (x_real + 1) / 2
-    before, results["StarGAN"], edited["StarGAN"] = judged(x0), {}, []
-    for name in star.attributes:
-        group = star.exclusive.get(name, [])
-        want = request(name, group, before)
-        labels = set_attributes(src, {name: 1.0}, star.attributes, star.exclusive) if group else src.clone()
-        if not group:
-            labels[:, star.attributes.index(name)] = torch.from_numpy(want.astype(np.float32))
-        x1 = (star.translate(x_real, labels) + 1) / 2
-        results["StarGAN"][name] = scores(name, group, before, judged(x1), want, x0, x1)
-        edited["StarGAN"].append(x1)
-
-
-def along_axes(label: str, g, axes: Axes, names: list[str], z: torch.Tensor, groups: dict) -> None:
-    """Edit z + λ·u toward the requested class (axes disentangled against Male, except Male's own)."""
-    dis = disentangle(axes, ["Male"]) if "Male" in axes.names else axes
-    with torch.no_grad():
-        x0 = g.to_unit(g(z))
-    before, results[label], edited[label] = judged(x0), {}, []
+@torch.no_grad()
+def edit_all(names: list[str], groups: dict, x0: torch.Tensor, edit) -> tuple[dict, list[torch.Tensor]]:
+    """For each attribute, ``edit(name, want)`` -> images on [0, 1] pushed from ``x0`` toward ``want``; returns
+    the scores by attribute and the edited images."""
+    before, out, images = judged(x0), {}, []
     for name in names:
         group = groups.get(name, [])
         want = request(name, group, before)
+        x1 = edit(name, want)
+        out[name] = scores(name, group, before, judged(x1), want, x0, x1)
+        images.append(x1)
+    return out, images
+
+
+@torch.no_grad()
+def conditional(run: str) -> tuple[dict, list[torch.Tensor]]:
+    """Edit by setting the label in y (same z); every attribute the run was conditioned on."""
+    g = load_generator(run)
+    names = json.loads((Path(run) / "config.json").read_text())["conditional"]["labels"]
+    cols = [faces.label_names.index(a) for a in names]
+    y0 = torch.from_numpy(faces.labels[:, cols]).float()
+    exclusive = exclusive_attributes(train_faces.labels[:, cols], names)
+    z = torch.randn(args.n, g.z_dim, generator=torch.Generator().manual_seed(args.seed))
+    draw = lambda y: g.to_unit(g.net(z, y))  # noqa: E731
+    return edit_all(names, exclusive, draw(y0), lambda name, want: draw(requested(y0, name, names, exclusive, want)))
+
+
+@torch.no_grad()
+def stargan(star: StarGAN) -> tuple[dict, list[torch.Tensor]]:
+    """Translate the real faces to the request; the critic's reading of each face is what StarGAN keeps."""
+    src = star.classify(x_real).round()
+
+    def edit(name, want):
+        return (star.translate(x_real, requested(src, name, star.attributes, star.exclusive, want)) + 1) / 2
+    return edit_all(star.attributes, star.exclusive, (x_real + 1) / 2, edit)
+
+
+@torch.no_grad()
+def along_axes(g, axes: Axes, names: list[str], z: torch.Tensor, groups: dict) -> tuple[dict, list[torch.Tensor]]:
+    """Edit z + λ·u toward the requested class (axes disentangled against Male, except Male's own)."""
+    dis = disentangle(axes, ["Male"]) if "Male" in axes.names else axes
+
+    def edit(name, want):
         u = torch.from_numpy((axes if name == "Male" else dis).vector(name)).float()
         sign = torch.from_numpy(np.where(want, 1.0, -1.0)).float()[:, None]
-        with torch.no_grad():
-            x1 = g.to_unit(g(z + args.lam * sign * u))
-        results[label][name] = scores(name, group, before, judged(x1), want, x0, x1)
-        edited[label].append(x1)
+        return g.to_unit(g(z + args.lam * sign * u))
+    return edit_all(names, groups, g.to_unit(g(z)), edit)
 
 
-conditional("cGAN", args.cgan)
-conditional("AC-GAN", args.acgan)
-stargan(args.stargan)
-names = list(results["cGAN"])
-hair_groups = StarGAN(args.stargan).exclusive
+train_faces = load_data("faces", 32, 10_000)  # label statistics, the FD floor's real images, timing batches
+faces = load_data("faces", 32, args.n, split="test", seed=args.seed)
+x_real = faces.batch(slice(None))
+star = StarGAN(args.stargan)
 shipped = load_generator(paths["generator"])
-along_axes("TL-GAN", shipped, Axes.load(paths["axes"]), names, shipped.latents(args.n, args.seed), hair_groups)
-models = ["cGAN", "AC-GAN", "StarGAN", "TL-GAN"]
+runs = {"cGAN": conditional(args.cgan), "AC-GAN": conditional(args.acgan), "StarGAN": stargan(star)}
+names = list(runs["cGAN"][0])
+runs["TL-GAN"] = along_axes(shipped, Axes.load(paths["axes"]), names, shipped.latents(args.n, args.seed),
+                            star.exclusive)
+models = list(runs)
+results = {m: r for m, (r, _) in runs.items()}
 
 # image quality of what each model hands the user: every edited image
-scorer = FrechetScorer.for_dataset("faces", load_data("faces", 32, 10_000), n=2000, feature_net=judge)
-floor = scorer.floor(load_data("faces", 32, 10_000), 2000)
-fd = {m: scorer.score(torch.cat(edited[m]) * 2 - 1) for m in models}
+scorer = FrechetScorer.for_dataset("faces", train_faces, n=2000, feature_net=judge)
+floor = scorer.floor(train_faces, 2000)
+fd = {m: scorer.score(torch.cat(images) * 2 - 1) for m, (_, images) in runs.items()}
 
 # one more attribute
 extractor = load_extractor(paths["extractor"])
@@ -184,9 +184,8 @@ for label, spec in (("TL-GAN", str(paths["generator"])),
     t0 = time.perf_counter()
     axes = fit_glm(np.asarray(cache.z), np.asarray(cache.y[:, [col]]), [args.new], [True])
     t_fit = time.perf_counter() - t0
-    along_axes(f"{label} new", g, axes, [args.new], g.latents(args.n, args.seed + 1), {})
-    new_axis[label] = {"cache_s": t_cache, "fit_s": t_fit, **results.pop(f"{label} new")[args.new]}
-    edited.pop(f"{label} new")
+    scored, _ = along_axes(g, axes, [args.new], g.latents(args.n, args.seed + 1), {})
+    new_axis[label] = {"cache_s": t_cache, "fit_s": t_fit, **scored[args.new]}
 
 print(f"{args.n} faces per model and attribute; judge: shipped independent judge; λ = {args.lam:g}\n")
 for metric, fmt in (("success", "{:.2f}"), ("leakage", "{:.3f}")):
@@ -196,8 +195,7 @@ for metric, fmt in (("success", "{:.2f}"), ("leakage", "{:.3f}")):
     print("| **mean** | " + " | ".join("**" + fmt.format(np.mean([results[m][n][metric] for n in names])) + "**"
                                       for m in models) + " |\n")
 print(f"| model | mean success | mean leakage | pixel Δ | FD-faces of the edits (floor {floor:.1f}) | "
-      f"one more attribute "
-      f"({args.new}) |")
+      f"one more attribute ({args.new}) |")
 print("|---|---:|---:|---:|---:|---|")
 for m in models:
     mean = {k: np.mean([results[m][n][k] for n in names]) for k in ("success", "leakage", "pixel")}

@@ -97,12 +97,9 @@ def check_batch(batch_size: int, what: str = "batch_size") -> int:
 
 def shard(t: torch.Tensor) -> torch.Tensor:
     """This rank's rows of a globally drawn (B, ...) tensor: rows rank*B/N .. (rank+1)*B/N − 1 (all of it alone)."""
-    n = world()
-    if n == 1:
+    if world() == 1:
         return t
-    if len(t) % n:
-        raise SetupError(f"a batch of {len(t)} rows does not split over {n} processes: use a multiple of {n}")
-    b = len(t) // n
+    b = check_batch(len(t), "a batch of")
     return t[rank() * b:(rank() + 1) * b]
 
 

@@ -66,7 +66,7 @@ def style_transfer_cmd(content: Path = typer.Option(..., help="the image whose l
     import numpy as np
     import torch
 
-    from ..data.images import center_crop_resize, read_image, save_grid, save_pngs
+    from ..data.images import center_crop_resize, read_image, save_grid, save_pngs, to_model_range
     from ..neural_style import StyleLoss, feature_net, transfer
     if not 8 <= size <= 1024:
         raise UserError("--size must be between 8 and 1024")
@@ -74,8 +74,8 @@ def style_transfer_cmd(content: Path = typer.Option(..., help="the image whose l
     if arrs[0].shape[2] != arrs[1].shape[2]:
         raise UserError(f"{content} has {arrs[0].shape[2]} channel(s) and {style} {arrs[1].shape[2]}: give two "
                         "RGB or two greyscale images")
-    c, s = (torch.from_numpy(np.ascontiguousarray(center_crop_resize(a, size))).permute(2, 0, 1)[None].float()
-            / 127.5 - 1 for a in arrs)
+    c, s = (to_model_range(torch.from_numpy(np.ascontiguousarray(center_crop_resize(a, size))).permute(2, 0, 1)[None])
+            for a in arrs)
     loss = StyleLoss(feature_net(net, c.shape[1]), c, s, content_layer,
                      tuple(x.strip() for x in style_layers.split(",")), content_weight, style_weight, tv_weight)
     x, trace = transfer(loss, steps, optimizer, lr)

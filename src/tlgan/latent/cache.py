@@ -84,11 +84,12 @@ def build_cache(generator, extractor, n: int, out, seed: int = 0, batch: int = 2
                 write_json(out / "meta.json", meta)
                 bar.update(meta["done"] - bar.n)
     del z_mm, y_mm
-    distributed.barrier()
-    if distributed.is_main():
-        meta["done"] = int(sizes[flags == 1].sum())
-        write_json(out / "meta.json", meta)
-    distributed.barrier()
+    if distributed.world() > 1:  # rank 0 may have finished first: count every rank's batches once all are done
+        distributed.barrier()
+        if distributed.is_main():
+            meta["done"] = int(sizes[flags == 1].sum())
+            write_json(out / "meta.json", meta)
+        distributed.barrier()
     return open_cache(out)
 
 
