@@ -2,6 +2,7 @@
 
     python benchmarks/editor_latency.py                 # starts the shipped demo itself on a free port
     python benchmarks/editor_latency.py --url http://127.0.0.1:8000
+    python benchmarks/editor_latency.py --generator RUN --axes DIR [--features DIR]   # another model
 """
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ import numpy as np
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="a running editor; default: start the shipped demo")
+    ap.add_argument("--generator", help="with --axes: serve this model instead of the shipped one")
+    ap.add_argument("--axes")
+    ap.add_argument("--features", help="the extractor for the attribute read-outs (default: the shipped one)")
     ap.add_argument("--n", type=int, default=200)
     args = ap.parse_args()
     if args.url:
         url, server = args.url, None
     else:
         from tlgan.serve.app import load_app, serve_in_background
-        url, server = serve_in_background(load_app())
+        url, server = serve_in_background(load_app(args.generator, args.axes, args.features))
     with httpx.Client(base_url=url, timeout=30) as c:
         info = c.get("/api/info").json()
         names = [a["name"] for a in info["axes"]]

@@ -7,6 +7,7 @@ from safetensors.torch import load_file
 from tlgan.data import load_data
 from tlgan.errors import UserError
 from tlgan.generator import load_generator
+from tlgan.models.conv import ConvDiscriminator
 from tlgan.models.pggan import PGDiscriminator, PGGenerator
 from tlgan.training import family, make_config, train
 
@@ -63,6 +64,18 @@ def test_minibatch_stddev_makes_one_samples_score_depend_on_the_others():
     assert not torch.allclose(d(x)[0], d(y)[0])
     d.mbstd_group = 1  # groups of one: no cross-sample statistic, the score of sample 0 stays
     assert torch.allclose(d(x)[0], d(y)[0])
+
+
+@pytest.mark.parametrize("mbstd", [0, 4])
+def test_dcgan_discriminator_option_d_mbstd(mbstd):
+    """The DCGAN critic's ``d_mbstd`` option (the shipped 64x64 model's) makes the same cross-sample statistic."""
+    d = ConvDiscriminator(resolution=32, channels=1, width=4, norm="none", mbstd=mbstd).eval()
+    x = torch.randn(8, 1, 32, 32)
+    y = x.clone()
+    y[4] = torch.randn(1, 32, 32)  # in sample 0's group (groups are strided: 0, 2, 4, 6)
+    assert torch.allclose(d(x)[0], d(y)[0]) == (mbstd == 0)
+    with pytest.raises(UserError, match="d_mbstd"):
+        make_config(dict(model="dcgan", batch_size=10, d_mbstd=4))
 
 
 def test_pggan_config_errors():

@@ -35,6 +35,7 @@ class TrainConfig:
     mlp_hidden_d: list[int] = field(default_factory=lambda: [512, 256])
     mlp_batchnorm: bool = True
     d_norm: str | None = None             # batch | layer | none (WGAN-GP: never batch)
+    d_mbstd: int = 0                      # conv D: minibatch-stddev group size before the head (0: off)
     d_loss: str | None = None             # bce | wasserstein | lsgan | hinge
     g_loss: str | None = None             # nonsaturating | wasserstein | lsgan | hinge
     optimizer: str | None = None          # adam | rmsprop
@@ -102,6 +103,8 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
               (cfg.pg_batch_sizes is None or min(cfg.pg_batch_sizes, default=2) >= 2,
                "every pg_batch_sizes entry must be >= 2"),
               (cfg.n_critic is None or cfg.n_critic >= 1, "n_critic must be >= 1"),
+              (cfg.d_mbstd >= 0 and (cfg.d_mbstd == 0 or cfg.batch_size % cfg.d_mbstd == 0),
+               "d_mbstd must be >= 0 and divide batch_size"),
               (not (cfg.gp_lambda and cfg.d_norm == "batch"),
                "a gradient penalty is per sample: BatchNorm in the critic breaks it; use d_norm layer or none"),
               (cfg.ema is None or 0.0 <= cfg.ema < 1.0, "ema must be in [0, 1)"),

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from .pggan import minibatch_stddev
 
 
 def _base_and_steps(resolution: int) -> tuple[int, int]:
@@ -51,10 +52,15 @@ class ConvGenerator(nn.Module):
 
 
 class ConvDiscriminator(nn.Module):
-    """images (N, C, R, R) -> logits/critic values (N,). LeakyReLU 0.2; ``norm`` on all but the first layer."""
+    """images (N, C, R, R) -> logits/critic values (N,). LeakyReLU 0.2; ``norm`` on all but the first layer.
 
-    def __init__(self, resolution: int = 64, channels: int = 3, width: int = 64, norm: str = "batch"):
+    ``mbstd`` > 0 appends pg-GAN's minibatch-stddev map (groups of ``mbstd`` samples) before the head, so D sees
+    how varied the batch is (N must then be divisible by min(mbstd, N))."""
+
+    def __init__(self, resolution: int = 64, channels: int = 3, width: int = 64, norm: str = "batch",
+                 mbstd: int = 0):
         super().__init__()
+        self.mbstd = mbstd
         base, steps = _base_and_steps(resolution)
         c = width
         layers: list[nn.Module] = [nn.Conv2d(channels, c, 4, 2, 1), nn.LeakyReLU(0.2, True)]
@@ -62,10 +68,13 @@ class ConvDiscriminator(nn.Module):
             layers += [nn.Conv2d(c, c * 2, 4, 2, 1, bias=norm == "none"), _norm(norm, c * 2), nn.LeakyReLU(0.2, True)]
             c *= 2
         self.features = nn.Sequential(*layers)
-        self.head = nn.Conv2d(c, 1, base, 1, 0)
+        self.head = nn.Conv2d(c + (mbstd > 0), 1, base, 1, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x)).view(-1)
+        h = self.features(x)
+        if self.mbstd:
+            h = minibatch_stddev(h, self.mbstd)
+        return self.head(h).view(-1)
 
 
 class ConvEncoder(nn.Module):

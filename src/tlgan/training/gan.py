@@ -11,7 +11,7 @@ from .. import losses
 from ..models.conv import dcgan_init
 from .trainer import Built, Trainer
 
-GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "mlp_hidden_g", "mlp_hidden_d", "mlp_batchnorm", "d_loss",
+GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "mlp_hidden_g", "mlp_hidden_d", "mlp_batchnorm", "d_loss",
                       "g_loss", "n_critic", "clip", "gp_lambda", "ema", "metric", "metric_samples",
                       "fd_extractor_steps"})
 
@@ -32,7 +32,8 @@ class GANTrainer(Trainer):
         else:
             c, r = shape[0], shape[-1]
             g = self.network("g", "conv", z_dim=cfg.z_dim, resolution=r, channels=c, width=cfg.width)
-            d = self.network("d", "conv_d", resolution=r, channels=c, width=cfg.width, norm=cfg.d_norm)
+            d = self.network("d", "conv_d", resolution=r, channels=c, width=cfg.width, norm=cfg.d_norm,
+                             mbstd=cfg.d_mbstd)
             dcgan_init(g)
             dcgan_init(d)
         nets = {"g": g, "d": d}
