@@ -53,10 +53,10 @@ def test_encoder_reconstructs_better_than_the_mean_image(small_gan, tmp_path):
 
 
 def _face_png(path, name="No_Beard", value=1, index=0):
-    """A held-out rendered face whose attribute ``name`` is ``value``, saved at 64×64 (the shipped G is 32×32:
+    """A held-out rendered face whose attribute ``name`` is ``value``, saved at 128×128 (not the shipped G's size:
     the command must resize it)."""
     for i in range(index, index + 200):
-        x, _, before = counterfactual_faces(name, 1, 0, 64, FACES_TEST_OFFSET + i)
+        x, _, before = counterfactual_faces(name, 1, 0, 128, FACES_TEST_OFFSET + i)
         if before[0] == value:
             Image.fromarray(x[0].permute(1, 2, 0).numpy()).save(path)
             return path
@@ -68,7 +68,7 @@ def test_edit_image_changes_the_judged_attribute(tmp_path):
     m = resolve_models()
     judge = load_extractor(default_paths()["judge"])
     enc = load_encoder(default_paths()["encoder"], m.generator)
-    x, _, before = counterfactual_faces("No_Beard", 48, 0, 32, FACES_TEST_OFFSET)
+    x, _, before = counterfactual_faces("No_Beard", 48, 0, m.generator.resolution, FACES_TEST_OFFSET)
     x = x[torch.from_numpy(before == 1)].float() / 127.5 - 1
     res = invert(m.generator, x, "hybrid", encoder=enc, extractor=m.extractor)
     k = judge.label_names.index("No_Beard")
@@ -83,7 +83,7 @@ def test_edit_image_changes_the_judged_attribute(tmp_path):
     code, out, err = run_cli("edit", "--image", str(face), "--set", "No_Beard=-2", "--lock", "Male",
                              "--out", str(tmp_path / "e.png"))
     assert code == 0, err[-800:]
-    assert Image.open(tmp_path / "e.png").size[0] >= 3 * 32  # input | reconstruction | edited
+    assert Image.open(tmp_path / "e.png").size[0] >= 3 * m.generator.resolution  # input | reconstruction | edited
     line = next(s for s in out.splitlines() if s.startswith("extractor read-out"))
     before_after = line.split("No_Beard ")[1].split(",")[0].split(" -> ")
     assert float(before_after[1]) < float(before_after[0]) - 0.3, line
