@@ -2,6 +2,13 @@ import os
 
 import pytest
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest -n N: one thread per worker (torch in-process; the CLI and torchrun subprocesses inherit the variable),
+    # so N workers share the cores instead of N x (all cores) threads contending for them
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+    torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
