@@ -4,7 +4,7 @@ Data: the renderer's exact rate and the judge's rate on real faces (held-out spl
 samples: the judge's rate on generated faces. Target (issue 20): every attribute with a data rate >= 5% has a
 sample rate within ±25% (relative) of the data rate (judge on real vs judge on samples: the same reader).
 
-    python scripts/attribute_rates.py [--generator runs/faces64] [--n 5000] [--json docs/faces64_rates.json]
+    python scripts/attribute_rates.py [--generator runs/faces64] [--judge DIR] [--n 5000] [--json docs/faces64_rates.json]
 """
 import argparse
 import json
@@ -23,12 +23,13 @@ from tlgan.pretrained import default_paths
 ap = argparse.ArgumentParser()
 ap.add_argument("--model", default="faces")
 ap.add_argument("--generator", help="a run directory instead of the shipped model's generator")
+ap.add_argument("--judge", help="another reader than the shipped independent judge (an extractor directory)")
 ap.add_argument("--n", type=int, default=5000)
 ap.add_argument("--json", default=None)
 args = ap.parse_args()
 p = default_paths(args.model)
 g = load_generator(args.generator or p["generator"])
-judge = load_extractor(p["judge"])
+judge = load_extractor(args.judge or p["judge"])
 x, attrs = render_faces(args.n, seed=1, resolution=max(g.resolution, 32), start=FACES_TEST_OFFSET)
 real = np.concatenate([predict_labels(judge, resize(to_model_range(x[i:i + 500]), g.resolution),
                                       probabilities=True).numpy() for i in range(0, args.n, 500)])
