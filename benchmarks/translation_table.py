@@ -19,6 +19,7 @@ import torch
 
 from tlgan.data import load_data
 from tlgan.data.images import save_grid, to_model_range
+from tlgan.errors import UserError
 from tlgan.extractors import load_extractor, predict_labels
 from tlgan.io import read_json
 from tlgan.pretrained import default_paths
@@ -51,9 +52,14 @@ for name, title in MODELS.items():
               f"configs/{name}_faces32.yaml --out {run}`")
         continue
     row = {"model": title, "run": str(run)}
+    try:
+        nets = {d: translator(run, d) for d in HAIR}
+    except UserError as e:
+        print(f"{title}: {e} (not trained yet?)")
+        continue
     for direction, (src, dst) in HAIR.items():
         x = to_model_range(load_data(f"faces#{src}", 32, args.n, split="test").x)
-        fwd, back = translator(run, direction), translator(run, "b2a" if direction == "a2b" else "a2b")
+        fwd, back = nets[direction], nets["b2a" if direction == "a2b" else "a2b"]
         y = translate(fwd, x)
         cyc = translate(back, y)
         before, after = (predict_labels(judge, v, probabilities=True).numpy() > 0.5 for v in (x, y))
