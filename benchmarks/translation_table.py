@@ -82,4 +82,5 @@ for r in rows:
 if args.json:
     args.json.write_text(json.dumps({"n": args.n, "rows": rows}, indent=2) + "\n")
 if args.grid and grid:
-    save_grid(torch.cat(grid), args.grid, nrow=8)
+    save_grid(torch.cat(grid), args.grid, nrow=8, title=", ".join(r["model"] for r in rows)
+              + ": 6 rows each (black | to blond | cycle | blond | to black | cycle)")
