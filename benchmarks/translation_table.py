@@ -26,13 +26,15 @@ from tlgan.pretrained import default_paths
 from tlgan.translate import load_translator, translate
 
 MODELS = {"cyclegan": "CycleGAN", "unit": "UNIT", "unit_sc": "UNIT + semantic consistency", "combogan": "ComboGAN"}
+SHORT = {"cyclegan": "CycleGAN", "unit": "UNIT", "unit_sc": "UNIT+SC", "combogan": "ComboGAN"}
 HAIR = {"a2b": ("Black_Hair", "Blond_Hair"), "b2a": ("Blond_Hair", "Black_Hair")}
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--runs", type=Path, default=Path("runs/bench/translation"))
 ap.add_argument("--n", type=int, default=500)
 ap.add_argument("--json", type=Path)
-ap.add_argument("--grid", type=Path, help="PNG: per model, 8 black-haired inputs, translations, cycles; same for blond")
+ap.add_argument("--grid", type=Path, help="PNG: a block of 4 faces per model; rows: black-haired inputs, their "
+                "translations and cycles, then the same for blond")
 args = ap.parse_args()
 judge = load_extractor(default_paths()["judge"])
 binary = [k for k, b in enumerate(judge.binary) if b]
@@ -44,7 +46,7 @@ def translator(run: Path, direction: str):
     return load_translator(run, direction)[0]
 
 
-rows, grid = [], []
+rows, blocks = [], {}
 for name, title in MODELS.items():
     run = args.runs / name
     if not (run / "config.json").exists():
@@ -69,7 +71,7 @@ for name, title in MODELS.items():
         row[direction] = {"accepted": float(after[:, t].mean()),
                           "kept": float((before[:, others] == after[:, others]).mean()),
                           "cycle_error": float((cyc - x).abs().mean())}
-        grid += [x[:8], y[:8], cyc[:8]]
+        blocks.setdefault(name, []).extend([x[:4], y[:4], cyc[:4]])
     rows.append(row)
 
 print(f"{args.n} held-out test faces per direction; judge = the shipped independent judge")
@@ -81,6 +83,6 @@ for r in rows:
           f"| {a['cycle_error']:.3f} / {b['cycle_error']:.3f} |")
 if args.json:
     args.json.write_text(json.dumps({"n": args.n, "rows": rows}, indent=2) + "\n")
-if args.grid and grid:
-    save_grid(torch.cat(grid), args.grid, nrow=8, title=", ".join(r["model"] for r in rows)
-              + ": 6 rows each (black | to blond | cycle | blond | to black | cycle)")
+if args.grid and blocks:
+    save_grid(torch.cat([b[r] for r in range(6) for b in blocks.values()]), args.grid, nrow=4 * len(blocks),
+              col_labels=[SHORT[m] for m in blocks], title="rows: black | to blond | cycle | blond | to black | cycle")
