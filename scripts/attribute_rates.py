@@ -4,7 +4,7 @@ Data: the renderer's exact rate and the judge's rate on real faces (held-out spl
 samples: the judge's rate on generated faces. Target (issue 20): every attribute with a data rate >= 5% has a
 sample rate within ±25% (relative) of the data rate (judge on real vs judge on samples: the same reader).
 
-    python scripts/attribute_rates.py [--generator runs/faces64] [--judge DIR] [--n 5000] [--json docs/faces64_rates.json]
+    python scripts/attribute_rates.py [--generator runs/faces64] [--judge DIR] [--n 5000] [--json OUT.json]
 """
 import argparse
 import json
