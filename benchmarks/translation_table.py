@@ -21,9 +21,8 @@ from tlgan.data import load_data
 from tlgan.data.images import save_grid, to_model_range
 from tlgan.errors import UserError
 from tlgan.extractors import load_extractor, predict_labels
-from tlgan.io import read_json
 from tlgan.pretrained import default_paths
-from tlgan.translate import load_translator, translate
+from tlgan.translate import load_translator, run_model, translate
 
 MODELS = {"cyclegan": "CycleGAN", "unit": "UNIT", "unit_sc": "UNIT + semantic consistency", "combogan": "ComboGAN"}
 SHORT = {"cyclegan": "CycleGAN", "unit": "UNIT", "unit_sc": "UNIT+SC", "combogan": "ComboGAN"}
@@ -37,11 +36,15 @@ ap.add_argument("--grid", type=Path, help="PNG: a block of 4 faces per model; ro
                 "translations and cycles, then the same for blond")
 args = ap.parse_args()
 judge = load_extractor(default_paths()["judge"])
-binary = [k for k, b in enumerate(judge.binary) if b]
+HAIRS = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair")
+others = [k for k, b in enumerate(judge.binary) if b and judge.label_names[k] not in HAIRS]
+# the same held-out faces for every model: images in [-1, 1] and the judge's decisions on them
+inputs = {d: to_model_range(load_data(f"faces#{src}", 32, args.n, split="test").x) for d, (src, _) in HAIR.items()}
+judged = {d: predict_labels(judge, x, probabilities=True).numpy() > 0.5 for d, x in inputs.items()}
 
 
 def translator(run: Path, direction: str):
-    if read_json(run / "config.json")["model"] == "combogan":
+    if run_model(run) == "combogan":
         return load_translator(run, source=HAIR[direction][0], target=HAIR[direction][1])[0]
     return load_translator(run, direction)[0]
 
@@ -59,15 +62,12 @@ for name, title in MODELS.items():
     except UserError as e:
         print(f"{title}: {e} (not trained yet?)")
         continue
-    for direction, (src, dst) in HAIR.items():
-        x = to_model_range(load_data(f"faces#{src}", 32, args.n, split="test").x)
-        fwd, back = nets[direction], nets["b2a" if direction == "a2b" else "a2b"]
-        y = translate(fwd, x)
-        cyc = translate(back, y)
-        before, after = (predict_labels(judge, v, probabilities=True).numpy() > 0.5 for v in (x, y))
+    for direction, (_, dst) in HAIR.items():
+        x, before = inputs[direction], judged[direction]
+        y = translate(nets[direction], x)
+        cyc = translate(nets["b2a" if direction == "a2b" else "a2b"], y)
+        after = predict_labels(judge, y, probabilities=True).numpy() > 0.5
         t = judge.label_names.index(dst)
-        others = [k for k in binary if judge.label_names[k] not in ("Black_Hair", "Blond_Hair", "Brown_Hair",
-                                                                      "Gray_Hair")]
         row[direction] = {"accepted": float(after[:, t].mean()),
                           "kept": float((before[:, others] == after[:, others]).mean()),
                           "cycle_error": float((cyc - x).abs().mean())}
