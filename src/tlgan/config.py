@@ -36,6 +36,8 @@ class TrainConfig:
     mlp_batchnorm: bool = True
     d_norm: str | None = None             # batch | layer | none (WGAN-GP: never batch)
     d_mbstd: int = 0                      # conv D: minibatch-stddev group size before the head (0: off)
+    grow_from: str | None = None          # dcgan: grow this conv generator (run/export dir, resolution/2) one level;
+                                          # its weights stay frozen, ``width`` is the new 2x level's channels
     d_loss: str | None = None             # bce | wasserstein | lsgan | hinge
     g_loss: str | None = None             # nonsaturating | wasserstein | lsgan | hinge
     optimizer: str | None = None          # adam | rmsprop

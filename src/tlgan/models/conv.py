@@ -5,6 +5,7 @@ Resolutions 28 (7→14→28), 32, 64 and 128 (4→8→…): every up/down step i
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..errors import UserError
@@ -37,7 +38,7 @@ class ConvGenerator(nn.Module):
     def __init__(self, z_dim: int = 100, resolution: int = 64, channels: int = 3, width: int = 64):
         super().__init__()
         base, steps = _base_and_steps(resolution)
-        self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
+        self.z_dim, self.resolution, self.channels, self.width = z_dim, resolution, channels, width
         c = width * 2 ** (steps - 1)
         layers: list[nn.Module] = [nn.ConvTranspose2d(z_dim, c, base, 1, 0, bias=False), nn.BatchNorm2d(c),
                                    nn.ReLU(True)]
@@ -49,6 +50,38 @@ class ConvGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z.view(-1, self.z_dim, 1, 1))  # not len(z): torch.export keeps the batch dynamic
+
+
+class GrownConvGenerator(nn.Module):
+    """A conv generator grown one level, pg-GAN's growing step kept residual: z (N, z_dim) -> (N, C, R, R) in
+    [-1, 1] (tanh), from ``base``, a :class:`ConvGenerator` at R/2.
+
+    A new block (ConvT + BN + ReLU to R/2, to R with ``grow_width`` channels, a 3×3 conv to C) reads the base's
+    last feature map and adds a correction to the base's pre-tanh output upsampled bilinearly to R. After
+    :meth:`grow_from` the correction starts at zero: the grown model first draws the base's images upsampled.
+    """
+
+    def __init__(self, z_dim: int = 100, resolution: int = 64, channels: int = 3, width: int = 32,
+                 grow_width: int = 16):
+        super().__init__()
+        self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
+        self.base = ConvGenerator(z_dim, resolution // 2, channels, width)
+        self.grow = nn.Sequential(
+            nn.ConvTranspose2d(width, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),
+            nn.ConvTranspose2d(width, grow_width, 4, 2, 1, bias=False), nn.BatchNorm2d(grow_width), nn.ReLU(True),
+            nn.Conv2d(grow_width, channels, 3, 1, 1))
+
+    def grow_from(self, base: ConvGenerator) -> None:
+        """Copy ``base``'s weights (at resolution R/2, same width) and freeze them; zero the correction."""
+        self.base.load_state_dict(base.state_dict())
+        self.base.requires_grad_(False)
+        nn.init.zeros_(self.grow[-1].weight)
+        nn.init.zeros_(self.grow[-1].bias)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.base.net[:-2](z.view(-1, self.z_dim, 1, 1))  # the base's last feature map (N, width, R/4, R/4)
+        low = F.interpolate(self.base.net[-2](h), scale_factor=2, mode="bilinear", align_corners=False)
+        return torch.tanh(low + self.grow(h))
 
 
 class ConvDiscriminator(nn.Module):

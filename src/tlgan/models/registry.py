@@ -10,7 +10,7 @@ from torch import nn
 
 from ..errors import UserError
 from .conditional import CondDiscriminator, CondGenerator
-from .conv import ConvDiscriminator, ConvEncoder, ConvGenerator
+from .conv import ConvDiscriminator, ConvEncoder, ConvGenerator, GrownConvGenerator
 from .joint import JointDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .pggan import PGDiscriminator, PGGenerator
@@ -26,6 +26,7 @@ from .translation import (
 ARCHS: dict[str, type[nn.Module]] = {
     "mlp": MLPGenerator,              # z -> images or points (the seeds' vanilla GAN)
     "conv": ConvGenerator,            # z -> images (DCGAN)
+    "conv_grown": GrownConvGenerator,  # z -> images: a DCGAN grown one level (2x resolution)
     "style": StyleGenerator,          # z -> images (StyleGAN-style: mapping, modulated convs)
     "pggan": PGGenerator,             # z -> images (progressive growing)
     "pggan_d": PGDiscriminator,
@@ -41,7 +42,7 @@ ARCHS: dict[str, type[nn.Module]] = {
     "shared_latent": SharedLatentTranslator,  # per-domain encoders/decoders on one latent (UNIT, ComboGAN)
     "latent_d": LatentDomainClassifier,       # code -> domain logits (UNIT/XGAN's domain-adversarial loss)
 }
-LATENT_GENERATORS = ("mlp", "conv", "style", "pggan", "cond")  # the archs load_generator can open
+LATENT_GENERATORS = ("mlp", "conv", "conv_grown", "style", "pggan", "cond")  # the archs load_generator can open
 
 
 def spec(arch: str, **kwargs) -> dict:

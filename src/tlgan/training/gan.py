@@ -8,12 +8,13 @@ from __future__ import annotations
 import torch
 
 from .. import losses
+from ..errors import UserError
 from ..models.conv import dcgan_init
 from .trainer import Built, Trainer
 
-GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "mlp_hidden_g", "mlp_hidden_d", "mlp_batchnorm", "d_loss",
-                      "g_loss", "n_critic", "clip", "gp_lambda", "ema", "metric", "metric_samples",
-                      "fd_extractor_steps"})
+GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "grow_from", "mlp_hidden_g", "mlp_hidden_d",
+                      "mlp_batchnorm", "d_loss", "g_loss", "n_critic", "clip", "gp_lambda", "ema", "metric",
+                      "metric_samples", "fd_extractor_steps"})
 
 
 class GANTrainer(Trainer):
@@ -31,16 +32,34 @@ class GANTrainer(Trainer):
             d = self.network("d", "mlp_d", in_shape=list(shape), hidden=list(cfg.mlp_hidden_d))
         else:
             c, r = shape[0], shape[-1]
-            g = self.network("g", "conv", z_dim=cfg.z_dim, resolution=r, channels=c, width=cfg.width)
+            base = self.base_generator(r, c) if cfg.grow_from else None
+            if base is None:
+                g = self.network("g", "conv", z_dim=cfg.z_dim, resolution=r, channels=c, width=cfg.width)
+            else:
+                g = self.network("g", "conv_grown", z_dim=cfg.z_dim, resolution=r, channels=c,
+                                 width=base.net.width, grow_width=cfg.width)
             d = self.network("d", "conv_d", resolution=r, channels=c, width=cfg.width, norm=cfg.d_norm,
                              mbstd=cfg.d_mbstd)
             dcgan_init(g)
             dcgan_init(d)
+            if base is not None:
+                g.grow_from(base.net)
         nets = {"g": g, "d": d}
         if cfg.ema > 0:
             nets["ema"] = self.ema_of("g", g)
         self.d_loss_fn, self.g_loss_fn = losses.D_LOSSES[cfg.d_loss], losses.G_LOSSES[cfg.g_loss]
         return Built(nets, self.g_and_d_optimizers(g, d))
+
+    def base_generator(self, resolution: int, channels: int):
+        """``grow_from``'s generator; UserError unless it is a DCGAN at resolution/2 with the same z and channels."""
+        from ..generator import load_generator
+        from ..models.conv import ConvGenerator
+        base = load_generator(self.cfg.grow_from)
+        if not isinstance(base.net, ConvGenerator) or (base.z_dim, base.channels) != (self.cfg.z_dim, channels) \
+                or 2 * base.resolution != resolution:
+            raise UserError(f"grow_from {self.cfg.grow_from}: expected a DCGAN generator at {resolution // 2}x"
+                            f"{resolution // 2} with {channels} channels and z_dim {self.cfg.z_dim}")
+        return base
 
     @property
     def mlp(self) -> bool:
