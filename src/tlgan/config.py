@@ -38,6 +38,8 @@ class TrainConfig:
     d_mbstd: int = 0                      # conv D: minibatch-stddev group size before the head (0: off)
     grow_from: str | None = None          # dcgan: grow this conv generator (run/export dir, resolution/2) one level;
                                           # its weights stay frozen, ``width`` is the new 2x level's channels
+    grow_l1: float = 100.0                # dcgan with grow_from: weight of the L1 loss of upscaling real images
+                                          # (downsampled -> original), beside the adversarial loss
     d_loss: str | None = None             # bce | wasserstein | lsgan | hinge
     g_loss: str | None = None             # nonsaturating | wasserstein | lsgan | hinge
     optimizer: str | None = None          # adam | rmsprop

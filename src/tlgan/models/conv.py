@@ -54,34 +54,43 @@ class ConvGenerator(nn.Module):
 
 class GrownConvGenerator(nn.Module):
     """A conv generator grown one level, pg-GAN's growing step kept residual: z (N, z_dim) -> (N, C, R, R) in
-    [-1, 1] (tanh), from ``base``, a :class:`ConvGenerator` at R/2.
+    [-1, 1], from ``base``, a :class:`ConvGenerator` at R/2, and a learnt 2× upscaler of its images.
 
-    A new block (ConvT + BN + ReLU to R/2, to R with ``grow_width`` channels, a 3×3 conv to C) reads the base's
-    last feature map and adds a correction to the base's pre-tanh output upsampled bilinearly to R. After
-    :meth:`grow_from` the correction starts at zero: the grown model first draws the base's images upsampled.
+    :meth:`upscale` adds a correction to the R/2 image upsampled bilinearly; the correction is a small conv net on
+    that image (two 3×3 conv + ReLU at R/2 with ``grow_width`` channels, nearest 2× upsampling, 3×3 conv + ReLU, a
+    3×3 conv to C). Since it reads only the image, it can learn from real faces too (downsampled -> original).
+    After :meth:`grow_from` the correction starts at zero: the grown model first draws the base's images upsampled.
     """
 
     def __init__(self, z_dim: int = 100, resolution: int = 64, channels: int = 3, width: int = 32,
-                 grow_width: int = 16):
+                 grow_width: int = 32):
         super().__init__()
         self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
         self.base = ConvGenerator(z_dim, resolution // 2, channels, width)
+        c = grow_width
         self.grow = nn.Sequential(
-            nn.ConvTranspose2d(width, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),
-            nn.ConvTranspose2d(width, grow_width, 4, 2, 1, bias=False), nn.BatchNorm2d(grow_width), nn.ReLU(True),
-            nn.Conv2d(grow_width, channels, 3, 1, 1))
+            nn.Conv2d(channels, c, 3, 1, 1), nn.ReLU(True), nn.Conv2d(c, c, 3, 1, 1), nn.ReLU(True),
+            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c // 2, 3, 1, 1), nn.ReLU(True),
+            nn.Conv2d(c // 2, channels, 3, 1, 1))
 
     def grow_from(self, base: ConvGenerator) -> None:
-        """Copy ``base``'s weights (at resolution R/2, same width) and freeze them; zero the correction."""
+        """Copy ``base``'s weights (at resolution R/2, same width) and freeze them; the correction's layers get
+        PyTorch's default initialisation and its last layer zeros."""
         self.base.load_state_dict(base.state_dict())
         self.base.requires_grad_(False)
+        for m in self.grow:
+            if isinstance(m, nn.Conv2d):
+                m.reset_parameters()
         nn.init.zeros_(self.grow[-1].weight)
         nn.init.zeros_(self.grow[-1].bias)
 
+    def upscale(self, x: torch.Tensor) -> torch.Tensor:
+        """Images (N, C, R/2, R/2) in [-1, 1] -> (N, C, R, R) in [-1, 1]."""
+        up = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        return (up + self.grow(x)).clamp(-1, 1)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.base.net[:-2](z.view(-1, self.z_dim, 1, 1))  # the base's last feature map (N, width, R/4, R/4)
-        low = F.interpolate(self.base.net[-2](h), scale_factor=2, mode="bilinear", align_corners=False)
-        return torch.tanh(low + self.grow(h))
+        return self.upscale(self.base(z))
 
 
 class ConvDiscriminator(nn.Module):

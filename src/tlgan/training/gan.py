@@ -6,13 +6,15 @@ are the MLP pair (``gan``, and any family on 2-D point data) or the DCGAN conv p
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from .. import losses
+from ..data.images import resize
 from ..errors import UserError
 from ..models.conv import dcgan_init
 from .trainer import Built, Trainer
 
-GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "grow_from", "mlp_hidden_g", "mlp_hidden_d",
+GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "grow_from", "grow_l1", "mlp_hidden_g", "mlp_hidden_d",
                       "mlp_batchnorm", "d_loss", "g_loss", "n_critic", "clip", "gp_lambda", "ema", "metric",
                       "metric_samples", "fd_extractor_steps"})
 
@@ -88,6 +90,10 @@ class GANTrainer(Trainer):
                         p.clamp_(-cfg.clip, cfg.clip)
         # G update on the last critic iteration's fake (the canonical DCGAN order)
         loss_g = self.g_loss_fn(self.d(fake))
+        if cfg.grow_from:  # the new level also learns to upscale real faces
+            l1 = F.l1_loss(self.g.upscale(resize(real, real.shape[-1] // 2)), real)
+            loss_g = loss_g + cfg.grow_l1 * l1
+            out["l1"] = l1.detach()
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
