@@ -86,17 +86,18 @@ def test_pggan_config_errors():
         PGGenerator(resolution=28)
 
 
-def test_growing_a_dcgan_one_level_keeps_the_base_and_learns_the_new_level(tmp_path):
-    """``grow_from`` (the shipped 64x64 model's recipe): a 16x16 DCGAN grown to 32x32 first draws its base's
-    images upsampled; training changes only the new level, which learns to upscale real images better than
-    bilinear interpolation, and the run opens as an ordinary 32x32 generator."""
+@pytest.mark.parametrize("grow_gan", [1.0, 0.0])
+def test_growing_a_dcgan_one_level_keeps_the_base_and_learns_the_new_level(tmp_path, grow_gan):
+    """``grow_from`` (the shipped 64x64 model's recipe, there with ``grow_gan: 0``): a 16x16 DCGAN grown to 32x32
+    first draws its base's images upsampled; training changes only the new level, which learns to upscale real
+    images better than bilinear interpolation, and the run opens as an ordinary 32x32 generator."""
     small = dict(model="dcgan", data="digits", n_data=256, z_dim=16, width=8, batch_size=8, sample_every=100,
                  ckpt_every=100, seed=1)
     base_run = train(make_config({**small, "resolution": 16, "steps": 3}), tmp_path / "base", progress=False,
                      log=lambda *a: None)
     base = load_generator(base_run)
     grown_cfg = make_config({**small, "resolution": 32, "steps": 100, "grow_from": str(base_run), "d_mbstd": 4,
-                             "ema": 0.9})
+                             "ema": 0.9, "grow_gan": grow_gan})
     data = load_data("digits", 32, 256)
     g = family("dcgan")(grown_cfg, data).g.eval()
     z = torch.randn(5, 16)

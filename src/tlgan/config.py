@@ -40,6 +40,8 @@ class TrainConfig:
                                           # its weights stay frozen, ``width`` is the new 2x level's channels
     grow_l1: float = 100.0                # dcgan with grow_from: weight of the L1 loss of upscaling real images
                                           # (downsampled -> original), beside the adversarial loss
+    grow_gan: float = 1.0                 # dcgan with grow_from: weight of the adversarial loss (0: the new level
+                                          # is an upscaler learnt from real faces by L1 alone; D is not trained)
     d_loss: str | None = None             # bce | wasserstein | lsgan | hinge
     g_loss: str | None = None             # nonsaturating | wasserstein | lsgan | hinge
     optimizer: str | None = None          # adam | rmsprop

@@ -14,7 +14,8 @@ from ..errors import UserError
 from ..models.conv import dcgan_init
 from .trainer import Built, Trainer
 
-GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "grow_from", "grow_l1", "mlp_hidden_g", "mlp_hidden_d",
+GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "grow_from", "grow_l1", "grow_gan",
+                      "mlp_hidden_g", "mlp_hidden_d",
                       "mlp_batchnorm", "d_loss", "g_loss", "n_critic", "clip", "gp_lambda", "ema", "metric",
                       "metric_samples", "fd_extractor_steps"})
 
@@ -52,6 +53,20 @@ class GANTrainer(Trainer):
         self.d_loss_fn, self.g_loss_fn = losses.D_LOSSES[cfg.d_loss], losses.G_LOSSES[cfg.g_loss]
         return Built(nets, self.g_and_d_optimizers(g, d))
 
+    def upscale_l1(self, real: torch.Tensor) -> torch.Tensor:
+        """L1 distance between real images (N, C, R, R) and the grown G's upscaling of them downsampled to R/2."""
+        return F.l1_loss(self.g.upscale(resize(real, real.shape[-1] // 2)), real)
+
+    def upscaler_step(self) -> dict[str, torch.Tensor]:
+        """A grown G's update without the adversarial loss: the new level learns to upscale real faces."""
+        loss = self.cfg.grow_l1 * self.upscale_l1(self.data.batch(self.batch_indices()))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        self.update_ema()
+        self.step_no += 1
+        return {"l1": loss.detach() / self.cfg.grow_l1}
+
     def base_generator(self, resolution: int, channels: int):
         """``grow_from``'s generator; UserError unless it is a DCGAN at resolution/2 with the same z and channels."""
         from ..generator import load_generator
@@ -72,6 +87,8 @@ class GANTrainer(Trainer):
         cfg, bs = self.cfg, self.cfg.batch_size
         self.decay_lr()
         self.train_mode()
+        if cfg.grow_from and cfg.grow_gan == 0:
+            return self.upscaler_step()
         for _ in range(cfg.n_critic):
             real = self.data.batch(self.batch_indices())
             fake = self.g(self.rows(torch.randn(bs, cfg.z_dim)))
@@ -91,8 +108,8 @@ class GANTrainer(Trainer):
         # G update on the last critic iteration's fake (the canonical DCGAN order)
         loss_g = self.g_loss_fn(self.d(fake))
         if cfg.grow_from:  # the new level also learns to upscale real faces
-            l1 = F.l1_loss(self.g.upscale(resize(real, real.shape[-1] // 2)), real)
-            loss_g = loss_g + cfg.grow_l1 * l1
+            l1 = self.upscale_l1(real)
+            loss_g = cfg.grow_gan * loss_g + cfg.grow_l1 * l1
             out["l1"] = l1.detach()
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
