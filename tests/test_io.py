@@ -5,6 +5,7 @@ import sys
 import pytest
 import torch
 
+from tlgan.data.images import resize
 from tlgan.errors import UserError
 from tlgan.generator import export_generator, load_generator
 from tlgan.pretrained import default_paths
@@ -37,14 +38,15 @@ def test_torch_export_generator_and_extractor_go_through_axes_and_edit(tmp_path)
     batch = torch.export.Dim.AUTO  # a dynamic batch dimension
     torch.export.save(torch.export.export(g.net, (g.latents(2),), dynamic_shapes=({0: batch},)),
                       str(tmp_path / "g.pt2"))
-    (tmp_path / "g.json").write_text(json.dumps({"z_dim": g.z_dim, "resolution": 32, "channels": 3}))
-    x = torch.zeros(2, 3, 32, 32)
+    (tmp_path / "g.json").write_text(json.dumps({"z_dim": g.z_dim, "resolution": g.resolution, "channels": 3}))
+    x = torch.zeros(2, 3, 32, 32)  # the extractor reads 32x32 faces (predict_labels resizes G's images)
     torch.export.save(torch.export.export(ext, (x,), dynamic_shapes=({0: batch},)), str(tmp_path / "f.pt2"))
     (tmp_path / "f.json").write_text(json.dumps({"label_names": ext.label_names, "binary": ext.binary,
                                                  "resolution": 32, "channels": 3}))
     g2, ext2 = load_generator(tmp_path / "g.pt2"), load_extractor(tmp_path / "f.pt2")
     z = g.latents(5, seed=3)
-    assert torch.allclose(g2(z), g(z), atol=1e-5) and torch.allclose(ext2(g(z)), ext(g(z)), atol=1e-4)
+    img = resize(g(z), ext.resolution)
+    assert torch.allclose(g2(z), g(z), atol=1e-5) and torch.allclose(ext2(img), ext(img), atol=1e-4)
     for args in (["axes", "sample", "--generator", str(tmp_path / "g.pt2"), "--features", str(tmp_path / "f.pt2"),
                   "--n", "512", "--out", str(tmp_path / "cache")],
                  ["axes", "fit", str(tmp_path / "cache"), "--out", str(tmp_path / "axes")],
