@@ -14,10 +14,9 @@ from ..errors import UserError
 from ..models.conv import dcgan_init
 from .trainer import Built, Trainer
 
-GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "grow_from", "grow_l1", "grow_gan",
-                      "mlp_hidden_g", "mlp_hidden_d",
-                      "mlp_batchnorm", "d_loss", "g_loss", "n_critic", "clip", "gp_lambda", "ema", "metric",
-                      "metric_samples", "fd_extractor_steps"})
+GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "grow_from", "grow_l1", "grow_gan", "mlp_hidden_g",
+                      "mlp_hidden_d", "mlp_batchnorm", "d_loss", "g_loss", "n_critic", "clip", "gp_lambda", "ema",
+                      "metric", "metric_samples", "fd_extractor_steps"})
 
 
 class GANTrainer(Trainer):
