@@ -58,13 +58,13 @@ class GANTrainer(Trainer):
 
     def upscaler_step(self) -> dict[str, torch.Tensor]:
         """A grown G's update without the adversarial loss: the new level learns to upscale real faces."""
-        loss = self.cfg.grow_l1 * self.upscale_l1(self.data.batch(self.batch_indices()))
+        l1 = self.upscale_l1(self.data.batch(self.batch_indices()))
         self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
+        (self.cfg.grow_l1 * l1).backward()
         self.opt_g.step()
         self.update_ema()
         self.step_no += 1
-        return {"l1": loss.detach() / self.cfg.grow_l1}
+        return {"l1": l1.detach()}
 
     def base_generator(self, resolution: int, channels: int):
         """``grow_from``'s generator; UserError unless it is a DCGAN at resolution/2 with the same z and channels."""
