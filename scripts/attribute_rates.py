@@ -9,15 +9,9 @@ sample rate within ±25% (relative) of the data rate (judge on real vs judge on 
 import argparse
 import json
 
-import numpy as np
-import torch
-
-from tlgan.data import FACES_TEST_OFFSET
-from tlgan.data.faces import BINARY, render_faces
-from tlgan.data.images import resize, to_model_range
-from tlgan.extractors import load_extractor, predict_labels
+from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
-from tlgan.latent.evaluate import judge_scores
+from tlgan.metrics import attribute_rates
 from tlgan.pretrained import default_paths
 
 ap = argparse.ArgumentParser()
@@ -28,29 +22,17 @@ ap.add_argument("--n", type=int, default=5000)
 ap.add_argument("--json", default=None)
 args = ap.parse_args()
 p = default_paths(args.model)
-g = load_generator(args.generator or p["generator"])
-judge = load_extractor(args.judge or p["judge"])
-x, attrs = render_faces(args.n, seed=1, resolution=max(g.resolution, 32), start=FACES_TEST_OFFSET)
-real = np.concatenate([predict_labels(judge, resize(to_model_range(x[i:i + 500]), g.resolution),
-                                      probabilities=True).numpy() for i in range(0, args.n, 500)])
-with torch.no_grad():
-    fake = judge_scores(g, judge, g.latents(args.n, seed=0))
-rows, ok = [], True
+rows = attribute_rates(load_generator(args.generator or p["generator"]), load_extractor(args.judge or p["judge"]),
+                       args.n)
 print("| attribute | data (exact) | data (judge) | samples (judge) | relative | within ±25% |")
 print("|---|---|---|---|---|---|")
-for name in BINARY:
-    j = judge.label_names.index(name)
-    exact, rj, sj = float(attrs[name].mean()), float((real[:, j] > 0.5).mean()), float((fake[:, j] > 0.5).mean())
-    rel = sj / rj - 1 if rj > 0 else float("nan")
-    judged = rj >= 0.05
-    good = abs(rel) <= 0.25 if judged else None
-    ok &= bool(good) if judged else True
-    rows.append({"attribute": name, "data_exact": exact, "data_judge": rj, "samples_judge": sj, "relative": rel,
-                 "within_25": good})
-    mark = "–" if good is None else "yes" if good else "no"
-    print(f"| {name} | {exact:.3f} | {rj:.3f} | {sj:.3f} | {rel:+.0%} | {mark} |")
-print(f"\nall attributes with a data rate >= 5% within ±25%: {'yes' if ok else 'no'} "
-      f"({sum(r['within_25'] is False for r in rows)} outside)")
+for r in rows:
+    mark = "–" if r["within"] is None else "yes" if r["within"] else "no"
+    print(f"| {r['attribute']} | {r['data_exact']:.3f} | {r['data_judge']:.3f} | {r['samples_judge']:.3f} | "
+          f"{r['relative']:+.0%} | {mark} |")
+outside = sum(r["within"] is False for r in rows)
+print(f"\nall attributes with a data rate >= 5% within ±25%: {'yes' if not outside else 'no'} ({outside} outside)")
 if args.json:
     with open(args.json, "w") as f:
-        json.dump({"n": args.n, "generator": str(args.generator or p["generator"]), "rows": rows}, f, indent=2)
+        json.dump({"n": args.n, "generator": str(args.generator or p["generator"]),
+                   "rows": rows}, f, indent=2)

@@ -26,6 +26,8 @@ FAMILY_CONFIGS = {  # each family at its smallest, on data it can train on
     "vae": dict(**DIGITS, z_dim=8, width=4),
     "stylegan": dict(**DIGITS, z_dim=8, width=4, ema=0.9),
     "pggan": dict(**DIGITS, z_dim=8, width=4, max_channels=8, pg_phase_steps=1),
+    "r3gan": dict(**DIGITS, z_dim=8, widths=[8, 8, 4], penalty_every=2, augment=["xflip", "translate"],
+                  schedule_kimg=0.016),  # the schedules' length fixed: resuming to more steps keeps them
     "cyclegan": dict(data="shapes#Green", data_b="shapes#Green=0", resolution=16, n_data=64, width=4, n_res=1),
     "stargan": dict(**SHAPES, width=4, n_res=1, attributes=["Green", "Light_Background"], n_critic=2),
     "cgan": dict(**DIGITS, z_dim=8, width=4, ema=0.9),        # digits: one-of classes

@@ -64,6 +64,20 @@ class TrainConfig:
     vae_sigma: float = 0.1                # vae, gaussian decoder: sigma on the [-1, 1] pixel scale
     r1_gamma: float = 1.0                 # stylegan: R1 penalty weight (lazy, every 16 steps)
     style_mixing: float = 0.9             # stylegan: probability of mixing two latents' styles in a batch
+    widths: list[int] | None = None       # r3gan: channels per stage, 4x4 first (None: the family's for the resolution)
+    blocks: int = 1                       # r3gan: residual blocks per stage
+    expansion: int = 2                    # r3gan: a block's 1x1 conv widens its channels by this factor
+    cardinality: int = 1                  # r3gan: groups of a block's 3x3 conv
+    gamma: float = 1.0                    # r3gan: weight of R1 + R2 (gamma/2 (R1 + R2)) at the start ...
+    gamma_end: float = 0.1                # ... and at the end of its cosine schedule
+    lr_end: float = 0.25                  # r3gan: lr at the end of its cosine schedule, a fraction of lr_g / lr_d
+    beta2_end: float = 0.99               # r3gan: Adam's beta2 at the end of its cosine schedule (from betas[1])
+    schedule_kimg: float | None = None    # r3gan: length of the cosine schedules in thousands of images (None: the
+                                          # run's steps x batch_size; set it to resume to more steps on the same curve)
+    penalty_every: int = 1                # r3gan: R1 + R2 every k D steps, weighted gamma * k (lazy penalties)
+    ema_half_life: float = 10.0           # r3gan: half-life of the EMA of G in thousands of images (0: no EMA) ...
+    ema_ramp: float = 0.05                # ... at most this fraction of the images seen so far (a ramp from 0)
+    augment: list[str] = field(default_factory=list)  # r3gan: D sees real and fake through: xflip, translate
     data_b: str | None = None             # cyclegan, pix2pix, unit: the second domain, e.g. fashion#Sandal
     n_res: int = 4                        # cyclegan/stargan: residual blocks of the generator
     cycle_lambda: float = 10.0            # cyclegan: cycle-consistency weight
@@ -120,6 +134,16 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
               (cfg.vae_decoder in ("bernoulli", "gaussian") and cfg.vae_sigma > 0,
                "vae_decoder must be bernoulli or gaussian and vae_sigma > 0"),
               (cfg.r1_gamma >= 0 and 0 <= cfg.style_mixing <= 1, "r1_gamma must be >= 0, style_mixing in [0, 1]"),
+              (cfg.schedule_kimg is None or cfg.schedule_kimg > 0, "schedule_kimg must be > 0"),
+              (min(cfg.gamma, cfg.gamma_end, cfg.ema_half_life, cfg.ema_ramp) >= 0,
+               "gamma, gamma_end, ema_half_life and ema_ramp must be >= 0"),
+              (min(cfg.blocks, cfg.expansion, cfg.cardinality, cfg.penalty_every) >= 1,
+               "blocks, expansion, cardinality and penalty_every must be >= 1"),
+              (0 < cfg.lr_end <= 1 and 0 <= cfg.beta2_end < 1,
+               "lr_end (a fraction of the initial lr) must be in (0, 1] and beta2_end in [0, 1)"),
+              (set(cfg.augment) <= {"xflip", "translate"}, "augment may list xflip and translate"),
+              (cfg.widths is None or (len(cfg.widths) >= 2 and min(cfg.widths) >= 1),
+               "widths must list at least two positive channel counts, 4x4 first"),
               (min(cfg.log_every, cfg.sample_every, cfg.ckpt_every) >= 1, "log/sample/ckpt intervals must be >= 1")]
     for ok, msg in checks:
         if not ok:

@@ -1,7 +1,8 @@
 """Adversarial losses as pure functions, chosen by name.
 
 Discriminator losses take (real_logits (N,), fake_logits (N,)) and return a scalar; generator losses take
-fake_logits (N,). ``gradient_penalty`` takes the critic and two batches.
+fake_logits (N,). R3GAN's relativistic pair pairs the two batches (G's loss also reads the real logits); the
+penalties (``gradient_penalty``, ``zero_centred_penalty``) take the critic and a batch.
 """
 from __future__ import annotations
 
@@ -64,6 +65,27 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
     (grad,) = torch.autograd.grad(critic(xhat).sum(), xhat, create_graph=True)
     norms = grad.flatten(1).norm(2, dim=1)
     return ((norms - 1) ** 2).mean(), norms.detach()
+
+
+def d_relativistic(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """R3GAN's relativistic pairing loss for D: mean softplus(−(D(x_r) − D(x_f))) over pairs (real[i], fake[i])."""
+    return F.softplus(fake - real).mean()
+
+
+def g_relativistic(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """R3GAN's relativistic pairing loss for G: mean softplus(−(D(x_f) − D(x_r))), i.e. D's loss with the roles
+    of real and fake swapped."""
+    return F.softplus(real - fake).mean()
+
+
+def zero_centred_penalty(critic, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The critic's logits on ``x`` (N,) and the zero-centred penalty ‖∇ₓD(x)‖² per sample (N,), summed over
+    C, H, W, differentiable (create_graph) so it can be minimised: R1 on real images, R2 on generated ones.
+    ``x`` is detached here; pass the batch as D sees it."""
+    x = x.detach().requires_grad_(True)
+    logits = critic(x)
+    (grad,) = torch.autograd.grad(logits.sum(), x, create_graph=True)
+    return logits, grad.pow(2).flatten(1).sum(1)
 
 
 D_LOSSES = {"bce": d_bce, "wasserstein": d_wasserstein, "lsgan": d_lsgan, "hinge": d_hinge}

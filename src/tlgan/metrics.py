@@ -99,3 +99,29 @@ def ssim(x: torch.Tensor, y: torch.Tensor, window: int = 7, sigma: float = 1.5) 
     c1, c2 = 0.01 ** 2, 0.03 ** 2
     s = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
     return s.flatten(1).mean(1)
+
+
+def attribute_rates(generator, judge, n: int = 5000, seed: int = 0, tolerance: float = 0.25,
+                    min_rate: float = 0.05) -> list[dict]:
+    """Does a faces generator keep every binary attribute? One row per binary face attribute: the renderer's exact
+    rate on ``n`` held-out faces (``data_exact``), the judge's rate on them (``data_judge``) and on ``n`` samples
+    (``samples_judge``, latents of ``seed``), the relative difference and whether it is within ``tolerance``
+    (``within``: None where the data rate is under ``min_rate``). The same reader reads both, at the generator's
+    resolution (real faces are rendered at max(R, 32) and resized)."""
+    from .data import FACES_TEST_OFFSET
+    from .data.faces import BINARY, render_faces
+    from .data.images import resize, to_model_range
+    from .extractors import label_images, predict_labels
+    x, attrs = render_faces(n, seed=1, resolution=max(generator.resolution, 32), start=FACES_TEST_OFFSET)
+    real = np.concatenate([predict_labels(judge, resize(to_model_range(x[i:i + 500]), generator.resolution),
+                                          probabilities=True).numpy() for i in range(0, n, 500)])
+    with torch.no_grad():
+        fake = label_images(generator, judge, generator.latents(n, seed), probabilities=True).numpy()
+    rows = []
+    for name in BINARY:
+        j = judge.label_names.index(name)
+        rj, sj = float((real[:, j] > 0.5).mean()), float((fake[:, j] > 0.5).mean())
+        rel = sj / rj - 1 if rj > 0 else float("nan")
+        rows.append({"attribute": name, "data_exact": float(attrs[name].mean()), "data_judge": rj,
+                     "samples_judge": sj, "relative": rel, "within": abs(rel) <= tolerance if rj >= min_rate else None})
+    return rows

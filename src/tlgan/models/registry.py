@@ -14,6 +14,7 @@ from .conv import ConvDiscriminator, ConvEncoder, ConvGenerator, GrownConvGenera
 from .joint import JointDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .pggan import PGDiscriminator, PGGenerator
+from .r3gan import R3Discriminator, R3Generator
 from .style import StyleGenerator
 from .translation import (
     LatentDomainClassifier,
@@ -30,6 +31,8 @@ ARCHS: dict[str, type[nn.Module]] = {
     "style": StyleGenerator,          # z -> images (StyleGAN-style: mapping, modulated convs)
     "pggan": PGGenerator,             # z -> images (progressive growing)
     "pggan_d": PGDiscriminator,
+    "r3gan": R3Generator,             # z -> images (R3GAN's ResNet, no normalisation)
+    "r3gan_d": R3Discriminator,
     "cond": CondGenerator,            # (z, labels) -> images (conditional GAN, AC-GAN); z alone: at its labels
     "cond_d": CondDiscriminator,
     "mlp_d": MLPDiscriminator,
@@ -42,7 +45,8 @@ ARCHS: dict[str, type[nn.Module]] = {
     "shared_latent": SharedLatentTranslator,  # per-domain encoders/decoders on one latent (UNIT, ComboGAN)
     "latent_d": LatentDomainClassifier,       # code -> domain logits (UNIT/XGAN's domain-adversarial loss)
 }
-LATENT_GENERATORS = ("mlp", "conv", "conv_grown", "style", "pggan", "cond")  # the archs load_generator can open
+# the archs load_generator can open
+LATENT_GENERATORS = ("mlp", "conv", "conv_grown", "style", "pggan", "r3gan", "cond")
 
 
 def spec(arch: str, **kwargs) -> dict:

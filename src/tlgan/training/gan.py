@@ -91,8 +91,9 @@ class GANTrainer(Trainer):
         for _ in range(cfg.n_critic):
             real = self.data.batch(self.batch_indices())
             fake = self.g(self.rows(torch.randn(bs, cfg.z_dim)))
-            loss_d = self.d_loss_fn(self.d(real), self.d(fake.detach()))
-            out = {"d_loss": loss_d.detach()}
+            d_real, d_fake = self.d(real), self.d(fake.detach())
+            loss_d = self.d_loss_fn(d_real, d_fake)
+            out = {"d_loss": loss_d.detach(), "gap": (d_real - d_fake).mean().detach()}  # the critic's logit gap
             if cfg.gp_lambda > 0:
                 gp, norms = losses.gradient_penalty(self.d, real, fake.detach(), self.rows(torch.rand(bs)))
                 loss_d = loss_d + cfg.gp_lambda * gp

@@ -12,6 +12,7 @@ from .cyclegan import CycleGANTrainer
 from .gan import GANTrainer, VanillaGANTrainer, WGANGPTrainer, WGANTrainer
 from .pggan import PGGANTrainer
 from .pix2pix import Pix2PixTrainer
+from .r3gan import R3GANTrainer
 from .stargan import StarGANTrainer
 from .stylegan import StyleGANTrainer
 from .trainer import Trainer
@@ -26,6 +27,7 @@ FAMILIES: dict[str, type[Trainer]] = {
     "vae": VAETrainer,
     "stylegan": StyleGANTrainer,
     "pggan": PGGANTrainer,
+    "r3gan": R3GANTrainer,
     "cyclegan": CycleGANTrainer,
     "stargan": StarGANTrainer,
     "cgan": ConditionalTrainer,
@@ -52,7 +54,9 @@ def make_config(values: dict, check_keys: bool = True) -> TrainConfig:
     if ignored:
         raise UserError(f"{cfg.model} does not use config key(s) {', '.join(ignored)}; it reads: "
                         f"{', '.join(sorted(COMMON_KEYS | fam.keys))}")
-    return resolve(cfg, fam.defaults)
+    cfg = resolve(cfg, fam.defaults)
+    fam.validate(cfg)
+    return cfg
 
 
 def load_config(path=None, **overrides) -> TrainConfig:

@@ -8,6 +8,8 @@ The contract (checked by ``tests/test_families.py`` for every entry of :data:`tl
   as ``self.opt_<name>``.
 - ``step()`` does one generator update (and whatever else the family does per update), advances
   ``self.step_no`` and returns detached scalar losses by name.
+- ``validate(cfg)`` (optional, a class method) checks what the family alone knows about a config, before any
+  data is loaded.
 - Class attributes: ``keys`` (config keys the family reads besides :data:`tlgan.config.COMMON_KEYS`; setting any
   other is an error), ``defaults`` (values for the config's ``None`` fields), ``grid_nrow``.
 - The base saves and resumes every network, optimiser and random stream; it never builds networks of its own.
@@ -80,6 +82,10 @@ class Trainer:
     def step(self) -> dict[str, torch.Tensor]:
         """One update; returns detached scalar losses by name."""
         raise NotImplementedError
+
+    @classmethod
+    def validate(cls, cfg: TrainConfig) -> None:
+        """Family-specific checks of a resolved config, before any data is loaded (UserError if invalid)."""
 
     # -- helpers for build() ---------------------------------------------------------------------
     def network(self, name: str, arch: str, **kwargs) -> nn.Module:
@@ -156,14 +162,16 @@ class Trainer:
                     group["lr"] = lr * frac
 
     @torch.no_grad()
-    def update_ema(self, copy_buffers: bool = False, warmup: bool = False) -> None:
-        """Move the EMA generator's weights towards G's (decay cfg.ema); optionally copy G's buffers too.
+    def update_ema(self, copy_buffers: bool = False, warmup: bool = False, decay: float | None = None) -> None:
+        """Move the EMA generator's weights towards G's (decay ``decay``, default cfg.ema); optionally copy G's
+        buffers too.
 
         ``warmup``: decay min(ema, (1 + t) / (10 + t)) at update t, so the average forgets the initial weights
         within the first hundred updates instead of after 1 / (1 − ema) of them."""
         if self.ema is None:
             return
-        decay = min(self.cfg.ema, (1 + self.step_no) / (10 + self.step_no)) if warmup else self.cfg.ema
+        if decay is None:
+            decay = min(self.cfg.ema, (1 + self.step_no) / (10 + self.step_no)) if warmup else self.cfg.ema
         for pe, p in zip(self.ema.parameters(), self.g.parameters(), strict=True):
             pe.lerp_(p, 1 - decay)
         if copy_buffers:

@@ -1,0 +1,122 @@
+"""R3GAN: the relativistic pairing loss, R1/R2 as true squared gradient norms, the ResNet pair, the ring-of-8 toy
+and the family's config errors."""
+import pytest
+import torch
+from test_train import RING, ring_quality
+
+from tlgan import losses
+from tlgan.data import ImageData, ring8
+from tlgan.errors import UserError
+from tlgan.models.r3gan import Downsample, R3Discriminator, R3Generator, Upsample
+from tlgan.training import family, make_config
+from tlgan.training.r3gan import augment, cosine
+
+
+def _finite_difference_sq_norm(critic, x: torch.Tensor, h: float = 1e-6) -> torch.Tensor:
+    """‖∇ₓD(x)‖² per sample by central differences (float64), coordinate by coordinate."""
+    out = torch.zeros(len(x), dtype=torch.float64)
+    flat = x.reshape(len(x), -1)
+    for i in range(flat.shape[1]):
+        e = torch.zeros_like(flat)
+        e[:, i] = h
+        d = (critic((flat + e).view_as(x)) - critic((flat - e).view_as(x))) / (2 * h)
+        out += d ** 2
+    return out
+
+
+@pytest.mark.parametrize("which", ["real (R1)", "fake (R2)"])
+def test_r1_and_r2_equal_a_finite_difference_squared_gradient_norm(which):
+    torch.manual_seed(0 if which.startswith("real") else 1)
+    critic = R3Discriminator(resolution=8, channels=1, widths=[4, 2], expansion=2).double()
+    for p in critic.parameters():  # the zero-initialised last convs would make the blocks the identity
+        torch.nn.init.normal_(p, 0.0, 0.5)
+    x = torch.randn(3, 1, 8, 8, dtype=torch.float64)
+    logits, penalty = losses.zero_centred_penalty(critic, x)
+    expected = _finite_difference_sq_norm(critic, x)
+    assert torch.allclose(logits, critic(x))
+    assert expected.min() > 1e-3
+    assert ((penalty - expected).abs() / expected).max() <= 1e-3
+    penalty.sum().backward()  # differentiable: D can minimise it
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in critic.parameters())
+
+
+def test_relativistic_loss_is_symmetric_between_d_and_g():
+    real, fake = torch.randn(16), torch.randn(16)
+    assert torch.allclose(losses.d_relativistic(real, fake), losses.g_relativistic(real, fake))  # roles swapped
+    assert torch.allclose(losses.g_relativistic(fake, real), losses.d_relativistic(fake, real))
+    # pairs, not batch means: a shift of both logits changes nothing, a wider gap lowers D's loss
+    assert torch.allclose(losses.d_relativistic(real + 3, fake + 3), losses.d_relativistic(real, fake))
+    assert losses.d_relativistic(real + 1, fake) < losses.d_relativistic(real, fake)
+    assert torch.isclose(losses.d_relativistic(torch.zeros(4), torch.zeros(4)), torch.log(torch.tensor(2.0)))
+
+
+def test_resampling_is_the_121_lowpass_and_blocks_start_as_identity():
+    x = torch.arange(16.0).view(1, 1, 4, 4)
+    up = Upsample(1, 1)(x)
+    assert up.shape == (1, 1, 8, 8)
+    assert torch.equal(up[..., ::2, ::2], x)  # even pixels copy the input
+    assert torch.allclose(up[0, 0, 0, 1], (x[0, 0, 0, 0] + x[0, 0, 0, 1]) / 2)  # odd ones average neighbours
+    down = Downsample(1, 1)(torch.ones(1, 1, 8, 8))
+    assert down.shape == (1, 1, 4, 4) and torch.allclose(down[..., 1:, 1:], torch.ones(3, 3))
+    g = R3Generator(z_dim=8, resolution=16, channels=3, widths=[8, 8, 4])
+    for stage in g.stages:  # the last conv of every residual block is zero: each block starts as the identity
+        block = stage[-1][0]
+        h = torch.randn(2, block.expand.in_channels, 4, 4)
+        assert torch.equal(block(h), h)
+    z = torch.randn(5, 8)
+    assert g(z).shape == (5, 3, 16, 16)
+    assert g.eval()(z * 50).abs().max() <= 1  # clamped in eval mode only
+
+
+def test_augment_flips_and_translates_whole_pixels():
+    torch.manual_seed(0)
+    x = torch.randn(64, 3, 16, 16)
+    flipped = augment(x, ["xflip"])
+    same = (flipped == x).flatten(1).all(1)
+    mirrored = (flipped == x.flip(3)).flatten(1).all(1)
+    assert (same | mirrored).all() and 16 < same.sum() < 48
+    moved = augment(x, ["translate"])
+    assert moved.shape == x.shape
+    assert torch.isin(moved, x).all()  # whole-pixel shifts with reflection: no new values
+    assert (moved != x).flatten(1).any(1).float().mean() > 0.5
+
+
+def test_schedules_are_cosines_of_the_step():
+    assert cosine(2.0, 0.2, 0.0) == 2.0 and cosine(2.0, 0.2, 1.0) == pytest.approx(0.2)
+    assert cosine(2.0, 0.2, 0.5) == pytest.approx(1.1)
+    cfg = make_config(dict(model="r3gan", data="digits", resolution=16, n_data=64, steps=10, batch_size=8))
+    tr = family("r3gan")(cfg, ImageData("digits", torch.zeros(64, 1, 16, 16, dtype=torch.uint8)))
+    tr.step_no = 5
+    gamma = tr.schedule()
+    group = tr.opt_g.param_groups[0]
+    assert gamma == pytest.approx((cfg.gamma + cfg.gamma_end) / 2)
+    assert group["lr"] == pytest.approx(cfg.lr_g * (1 + cfg.lr_end) / 2)
+    assert group["betas"] == (0.0, pytest.approx((0.9 + cfg.beta2_end) / 2))
+    assert tr.ema_decay() == pytest.approx(0.5 ** (8 / (cfg.ema_ramp * 40)))  # the half-life ramps from 0
+
+
+def test_r3gan_recovers_the_ring_of_8():
+    """R1 + R2 with the relativistic loss on the 2-D toy: all 8 modes, >= 80% of samples within 3σ of one
+    (measured: 83% at seed 0, 85% at seed 1; 73-80% after 3,000 updates; ~50 s on one core)."""
+    cfg = make_config(dict(model="r3gan", **{**RING, "z_dim": 2}, steps=4000, lr_g=1e-3, lr_d=1e-3,
+                           betas=[0.0, 0.99], beta2_end=0.99, gamma=1.0, gamma_end=0.1, ema_half_life=50.0))
+    tr = family(cfg.model)(cfg, ImageData("ring8", torch.from_numpy(ring8(20_000))))
+    for _ in range(cfg.steps):
+        tr.step()
+    with torch.no_grad():
+        x = tr.inference_g.eval()(torch.randn(4000, cfg.z_dim)).numpy()
+    modes, hq = ring_quality(x)
+    assert modes == 8 and hq >= 0.8, (modes, hq)
+
+
+@pytest.mark.parametrize("values,message", [
+    (dict(resolution=48), "power of two"),
+    (dict(resolution=32, gamma=-1.0), "gamma"),
+    (dict(resolution=32, widths=[64, 32, 16]), "4 positive channel counts"),
+    (dict(resolution=32, widths=[64, 64, 32, 16], cardinality=3), "cardinality"),
+    (dict(resolution=32, lr_decay="linear"), "lr_decay must be none"),
+    (dict(resolution=32, augment=["rotate"]), "augment"),
+])
+def test_bad_r3gan_configs_are_one_line_errors(values, message):
+    with pytest.raises(UserError, match=message):
+        make_config(dict(model="r3gan", data="faces", **values))
