@@ -14,10 +14,13 @@ from tlgan.data import load_data
 from tlgan.training import family, load_config
 
 STEPS = 20
-JOBS = {  # DCGAN: BatchNorm in G and D; WGAN-GP: the gradient penalty, no BatchNorm (MLPs on 2-D points)
+JOBS = {  # DCGAN: BatchNorm in G and D; WGAN-GP: the gradient penalty, no BatchNorm (MLPs on 2-D points);
+    # R3GAN: R1 + R2 (a double backward) and augmentation drawn for the global batch
     "dcgan": dict(model="dcgan", data="shapes", resolution=16, n_data=256, width=8, batch_size=16),
     "wgan-gp": dict(model="wgan-gp", data="ring8", n_data=512, batch_size=32, mlp_batchnorm=False,
                     mlp_hidden_g=[32, 32], mlp_hidden_d=[32, 32], n_critic=2),
+    "r3gan": dict(model="r3gan", data="shapes", resolution=16, n_data=256, widths=[8, 8, 4], batch_size=16,
+                  penalty_every=2, augment=["xflip", "translate"]),
 }
 
 

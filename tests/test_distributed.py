@@ -64,10 +64,12 @@ def test_every_rank_holds_the_same_networks(two_ranks, job):
     assert r0["trace"][0] != r0["trace"][-1]  # and it trained
 
 
-def test_two_ranks_follow_the_one_process_loss_trace(two_ranks, one_rank):
-    """Without BatchNorm, two ranks of a global batch of 32 are one process of 32: WGAN-GP with its penalty."""
-    two = torch.load(two_ranks / "rank0.pt")["wgan-gp"]
-    one = one_rank["wgan-gp"]
+@pytest.mark.parametrize("job", ["wgan-gp", "r3gan"])
+def test_two_ranks_follow_the_one_process_loss_trace(two_ranks, one_rank, job):
+    """Without BatchNorm, two ranks of a global batch are one process of it: WGAN-GP with its penalty, R3GAN with
+    R1 + R2 and augmentation."""
+    two = torch.load(two_ranks / "rank0.pt")[job]
+    one = one_rank[job]
     diffs = [abs(a[k] - b[k]) for a, b in zip(one["trace"], two["trace"], strict=True) for k in a]
     assert max(diffs) <= 1e-5
     assert _max_delta(one["state"], two["state"]) <= 1e-5

@@ -71,11 +71,13 @@ def test_resampling_is_the_121_lowpass_and_blocks_start_as_identity():
 def test_augment_flips_and_translates_whole_pixels():
     torch.manual_seed(0)
     x = torch.randn(64, 3, 16, 16)
-    flipped = augment(x, ["xflip"])
+    flipped = augment(x, ["xflip"], torch.rand(64, 3))
     same = (flipped == x).flatten(1).all(1)
     mirrored = (flipped == x.flip(3)).flatten(1).all(1)
     assert (same | mirrored).all() and 16 < same.sum() < 48
-    moved = augment(x, ["translate"])
+    u = torch.rand(64, 3)
+    moved = augment(x, ["translate"], u)
+    assert torch.equal(augment(x, ["translate"], torch.full((64, 3), 0.5)), x)  # the middle draw: no shift
     assert moved.shape == x.shape
     assert torch.isin(moved, x).all()  # whole-pixel shifts with reflection: no new values
     assert (moved != x).flatten(1).any(1).float().mean() > 0.5
@@ -120,3 +122,42 @@ def test_r3gan_recovers_the_ring_of_8():
 def test_bad_r3gan_configs_are_one_line_errors(values, message):
     with pytest.raises(UserError, match=message):
         make_config(dict(model="r3gan", data="faces", **values))
+
+
+def test_a_bad_r3gan_resolution_on_the_command_line_is_one_line_and_creates_nothing(tmp_path):
+    from conftest import run_cli
+    code, _, err = run_cli("train", "r3gan", "--resolution", "48", "--out", str(tmp_path / "run"))
+    assert code == 2 and err.startswith("error:") and err.strip().count("\n") == 0 and "power of two" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_resolution_128_runs_through_the_family_and_the_pipeline(tmp_path):
+    """A tiny R3GAN at 128x128 on rendered faces, a 128-px extractor, the (z, y) cache, GLM axes and the editor."""
+    import base64
+    import io
+
+    from conftest import run_cli
+    from fastapi.testclient import TestClient
+    from PIL import Image
+
+    from tlgan.data import load_data
+    from tlgan.extractors import save_extractor, train_extractor
+    from tlgan.generator import load_generator
+    from tlgan.serve.app import load_app
+    cfg = tmp_path / "tiny128.yaml"
+    cfg.write_text("n_data: 32\nwidths: [8, 8, 8, 8, 4, 4]\nckpt_every: 2\nsample_every: 2\nz_dim: 16\n")
+    run, ext, cache, axes = (tmp_path / n for n in ("run", "ext", "cache", "axes"))
+    for args in (("train", "r3gan", "--data", "faces", "--resolution", "128", "--steps", "2", "--batch-size", "4",
+                  "--config", str(cfg), "--out", str(run)),
+                 ("axes", "sample", "--generator", str(run), "--features", str(ext), "--n", "64", "--out", str(cache)),
+                 ("axes", "fit", str(cache), "--method", "glm", "--out", str(axes))):
+        if args[0] == "axes" and not ext.exists():  # the CLI would also render 2,000 held-out faces at 128 px
+            save_extractor(train_extractor(load_data("faces", 128, 64), steps=2, batch_size=16, progress=False), ext)
+        code, _, err = run_cli(*args)
+        assert code == 0, (args[:2], err[-500:])
+    assert load_generator(run).resolution == 128
+    assert Image.open(next((run / "samples").glob("*.png"))).size[0] > 128 * 8
+    client = TestClient(load_app(str(run), str(axes), str(ext)), base_url="http://127.0.0.1")
+    z = client.post("/api/latent", json={"seed": 1}).json()["z"]
+    png = client.post("/api/render", json={"z": z}).json()["image"].split(",", 1)[1]
+    assert Image.open(io.BytesIO(base64.b64decode(png))).size == (128, 128)

@@ -36,16 +36,16 @@ def cosine(start: float, end: float, t: float) -> float:
     return end + (start - end) * 0.5 * (1 + math.cos(math.pi * min(max(t, 0.0), 1.0)))
 
 
-def augment(x: torch.Tensor, ops: list[str]) -> torch.Tensor:
-    """Images (N, C, R, R) -> the same, each x-flipped with p = 1/2 (``xflip``) and/or shifted by a whole number of
-    pixels up to R/8 each way (``translate``, reflected at the border); differentiable in ``x``."""
+def augment(x: torch.Tensor, ops: list[str], u: torch.Tensor) -> torch.Tensor:
+    """Images (N, C, R, R) -> the same, each x-flipped where u[:, 0] < 1/2 (``xflip``) and/or shifted by a whole
+    number of pixels, up to R/8 each way, chosen by u[:, 1:] (``translate``, reflected at the border); ``u``
+    (N, 3) uniform in [0, 1). Differentiable in ``x``."""
     n, r = x.shape[0], x.shape[-1]
     if "xflip" in ops:
-        flip = torch.rand(n, device=x.device) < 0.5
-        x = torch.where(flip.view(-1, 1, 1, 1), x.flip(3), x)
+        x = torch.where((u[:, 0] < 0.5).view(-1, 1, 1, 1), x.flip(3), x)
     if "translate" in ops:
         m = max(r // 8, 1)
-        shift = torch.randint(-m, m + 1, (n, 2), device=x.device)
+        shift = (u[:, 1:] * (2 * m + 1)).long().clamp_max(2 * m) - m  # (N, 2) in -m..m
         base = torch.arange(r, device=x.device)
         rows = (base.view(1, r) - shift[:, :1]).abs()  # reflect: -k -> k, r-1+k -> r-1-k
         rows = torch.where(rows > r - 1, 2 * (r - 1) - rows, rows)
@@ -110,8 +110,11 @@ class R3GANTrainer(Trainer):
         return 0.5 ** (cfg.batch_size / half_life) if half_life > 0 else 0.0
 
     def critic(self, x: torch.Tensor) -> torch.Tensor:
-        """D's logits (N,) on ``x`` seen through the augmentation."""
-        return self.d(augment(x, self.cfg.augment) if self.cfg.augment else x)
+        """D's logits (N,) on ``x`` (this process's rows of the batch) seen through the augmentation, drawn for
+        the global batch (so N processes augment as one does)."""
+        if not self.cfg.augment:
+            return self.d(x)
+        return self.d(augment(x, self.cfg.augment, self.rows(torch.rand(self.cfg.batch_size, 3))))
 
     def step(self) -> dict[str, torch.Tensor]:
         cfg, bs = self.cfg, self.cfg.batch_size
