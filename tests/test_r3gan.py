@@ -161,3 +161,27 @@ def test_resolution_128_runs_through_the_family_and_the_pipeline(tmp_path):
     z = client.post("/api/latent", json={"seed": 1}).json()["z"]
     png = client.post("/api/render", json={"z": z}).json()["image"].split(",", 1)[1]
     assert Image.open(io.BytesIO(base64.b64decode(png))).size == (128, 128)
+
+
+def test_an_r3gan_base_grows_one_level_with_the_learnt_upscaler(tmp_path):
+    """``grow_from`` an R3GAN run (the 64x64 candidate's second route): the grown model first draws the base's
+    images upsampled, the base stays frozen, and the run reopens as a 2x generator."""
+    import torch.nn.functional as F
+
+    from tlgan.data import load_data
+    from tlgan.generator import load_generator
+    from tlgan.training import train
+    small = dict(data="digits", n_data=64, z_dim=8, batch_size=4, sample_every=10, ckpt_every=10, seed=1)
+    base_run = train(make_config(dict(model="r3gan", **small, resolution=16, widths=[8, 8, 4], steps=2)),
+                     tmp_path / "base", progress=False, log=lambda *a: None)
+    base = load_generator(base_run)
+    cfg = make_config(dict(model="dcgan", **small, resolution=32, width=8, steps=10, grow_from=str(base_run),
+                           grow_gan=0.0))
+    data = load_data("digits", 32, 64)
+    g = family("dcgan")(cfg, data).g.eval()
+    z = torch.randn(3, 8)
+    with torch.no_grad():
+        assert torch.allclose(g(z), F.interpolate(base(z), scale_factor=2, mode="bilinear").clamp(-1, 1), atol=1e-6)
+    grown = load_generator(train(cfg, tmp_path / "grown", data=data, progress=False, log=lambda *a: None))
+    assert grown.resolution == 32 and grown.sample(2)[1].shape == (2, 1, 32, 32)
+    assert all(torch.equal(v, base.net.state_dict()[k]) for k, v in grown.net.base.state_dict().items())

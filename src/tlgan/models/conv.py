@@ -62,8 +62,10 @@ class NearestUp2x(nn.Module):
 
 
 class GrownConvGenerator(nn.Module):
-    """A conv generator grown one level, pg-GAN's growing step kept residual: z (N, z_dim) -> (N, C, R, R) in
-    [-1, 1], from ``base``, a :class:`ConvGenerator` at R/2, and a learnt 2× upscaler of its images.
+    """A generator grown one level, pg-GAN's growing step kept residual: z (N, z_dim) -> (N, C, R, R) in
+    [-1, 1], from a base generator at R/2 and a learnt 2× upscaler of its images. The base is a
+    :class:`ConvGenerator` of ``width`` channels, or the network of spec ``base`` (``{"arch": "r3gan", "kwargs":
+    {...}}``, see :mod:`tlgan.models.registry`).
 
     :meth:`upscale` adds a correction to the R/2 image upsampled bilinearly; the correction is a small conv net on
     that image (two 3×3 conv + ReLU at R/2 with ``grow_width`` channels, nearest 2× upsampling, 3×3 conv + ReLU, a
@@ -72,18 +74,22 @@ class GrownConvGenerator(nn.Module):
     """
 
     def __init__(self, z_dim: int = 100, resolution: int = 64, channels: int = 3, width: int = 32,
-                 grow_width: int = 32):
+                 grow_width: int = 32, base: dict | None = None):
         super().__init__()
         self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
-        self.base = ConvGenerator(z_dim, resolution // 2, channels, width)
+        if base is None:
+            self.base = ConvGenerator(z_dim, resolution // 2, channels, width)
+        else:
+            from .registry import build_network
+            self.base = build_network(base)
         c = grow_width
         self.grow = nn.Sequential(
             nn.Conv2d(channels, c, 3, 1, 1), nn.ReLU(True), nn.Conv2d(c, c, 3, 1, 1), nn.ReLU(True),
             NearestUp2x(), nn.Conv2d(c, c // 2, 3, 1, 1), nn.ReLU(True),
             nn.Conv2d(c // 2, channels, 3, 1, 1))
 
-    def grow_from(self, base: ConvGenerator) -> None:
-        """Copy ``base``'s weights (at resolution R/2, same width) and freeze them; the correction's layers get
+    def grow_from(self, base: nn.Module) -> None:
+        """Copy ``base``'s weights (at resolution R/2, the same network) and freeze them; the correction's layers get
         PyTorch's default initialisation and its last layer zeros."""
         self.base.load_state_dict(base.state_dict())
         self.base.requires_grad_(False)

@@ -5,6 +5,8 @@ are the MLP pair (``gan``, and any family on 2-D point data) or the DCGAN conv p
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 
@@ -34,12 +36,12 @@ class GANTrainer(Trainer):
             d = self.network("d", "mlp_d", in_shape=list(shape), hidden=list(cfg.mlp_hidden_d))
         else:
             c, r = shape[0], shape[-1]
-            base = self.base_generator(r, c) if cfg.grow_from else None
+            base, base_kw = self.base_generator(r, c) if cfg.grow_from else (None, {})
             if base is None:
                 g = self.network("g", "conv", z_dim=cfg.z_dim, resolution=r, channels=c, width=cfg.width)
             else:
-                g = self.network("g", "conv_grown", z_dim=cfg.z_dim, resolution=r, channels=c,
-                                 width=base.net.width, grow_width=cfg.width)
+                g = self.network("g", "conv_grown", z_dim=cfg.z_dim, resolution=r, channels=c, grow_width=cfg.width,
+                                 **base_kw)
             d = self.network("d", "conv_d", resolution=r, channels=c, width=cfg.width, norm=cfg.d_norm,
                              mbstd=cfg.d_mbstd)
             dcgan_init(g)
@@ -67,15 +69,21 @@ class GANTrainer(Trainer):
         return {"l1": l1.detach()}
 
     def base_generator(self, resolution: int, channels: int):
-        """``grow_from``'s generator; UserError unless it is a DCGAN at resolution/2 with the same z and channels."""
+        """``grow_from``'s generator and the keywords that build it inside the grown one (a DCGAN's width, or
+        another network's spec); UserError unless it is a DCGAN or R3GAN generator at resolution/2 with the same z
+        and channels."""
         from ..generator import load_generator
+        from ..io import read_json
         from ..models.conv import ConvGenerator
+        from ..models.r3gan import R3Generator
         base = load_generator(self.cfg.grow_from)
-        if not isinstance(base.net, ConvGenerator) or (base.z_dim, base.channels) != (self.cfg.z_dim, channels) \
-                or 2 * base.resolution != resolution:
-            raise UserError(f"grow_from {self.cfg.grow_from}: expected a DCGAN generator at {resolution // 2}x"
-                            f"{resolution // 2} with {channels} channels and z_dim {self.cfg.z_dim}")
-        return base
+        if not isinstance(base.net, ConvGenerator | R3Generator) or 2 * base.resolution != resolution or \
+                (base.z_dim, base.channels) != (self.cfg.z_dim, channels):
+            raise UserError(f"grow_from {self.cfg.grow_from}: expected a DCGAN or R3GAN generator at "
+                            f"{resolution // 2}x{resolution // 2} with {channels} channels and z_dim {self.cfg.z_dim}")
+        if isinstance(base.net, ConvGenerator):
+            return base, {"width": base.net.width}
+        return base, {"base": read_json(Path(self.cfg.grow_from) / "config.json")["generator"]}
 
     @property
     def mlp(self) -> bool:

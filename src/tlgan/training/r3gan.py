@@ -5,10 +5,11 @@ Per update: one D step (its own real batch and z; R1 on reals, R2 on fakes, ever
 γ·k) and one G step (another real batch and z). Adam β1 = 0; cosine schedules over ``schedule_kimg`` thousand
 images (default: the whole run) for the learning rate (× 1 → ``lr_end``), Adam's β2 (``betas[1]`` → ``beta2_end``)
 and γ (``gamma`` → ``gamma_end``), all functions of the step, so a resume continues exactly (resuming to more
-steps stretches the default schedule; a set ``schedule_kimg`` keeps it). The EMA of G has a half-life of ``ema_half_life`` thousand images, ramped
-from 0 (at most ``ema_ramp`` of the images seen). ``augment``: D sees both real and fake images x-flipped and/or
-translated (by up to 1/8 of the side, reflected at the border). Logged: ``d_loss``, ``g_loss``, ``gap`` (the mean
-of D(real) − D(fake): watch it — a γ too large flattens D and the gap goes to 0), and ``r1``/``r2`` when computed.
+steps stretches the default schedule; a set ``schedule_kimg`` keeps it). The EMA of G has a half-life of
+``ema_half_life`` thousand images, ramped from 0 (at most ``ema_ramp`` of the images seen). ``augment``: D sees
+both real and fake images x-flipped and/or translated (by up to 1/8 of the side, reflected at the border).
+Logged: ``d_loss``, ``g_loss``, ``gap`` (the mean of D(real) − D(fake): watch it — a γ too large flattens D and
+the gap goes to 0), and ``r1``/``r2`` when computed.
 """
 from __future__ import annotations
 
@@ -60,8 +61,8 @@ class R3GANTrainer(Trainer):
     """R3GAN: relativistic pairing loss + R1 + R2 on a ResNet G and D without normalisation, EMA of G."""
 
     keys = frozenset({"z_dim", "mlp_hidden_g", "mlp_hidden_d", "widths", "blocks", "expansion", "cardinality",
-                      "gamma", "gamma_end", "lr_end", "beta2_end", "schedule_kimg", "penalty_every", "ema_half_life", "ema_ramp",
-                      "augment", "metric", "metric_samples", "fd_extractor_steps"})
+                      "gamma", "gamma_end", "lr_end", "beta2_end", "schedule_kimg", "penalty_every",
+                      "ema_half_life", "ema_ramp", "augment", "metric", "metric_samples", "fd_extractor_steps"})
     defaults = dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=[0.0, 0.9])
 
     @classmethod
