@@ -205,3 +205,40 @@ def test_resume_takes_an_edited_learning_rate_from_config_json(tmp_path):
     tr = family("dcgan")(run_config(run), load_data("digits", 32, 50))
     tr.load(run)
     assert tr.opt_g.param_groups[0]["lr"] == 1e-5
+
+
+def test_ctrl_c_writes_a_checkpoint_exits_130_and_resumes_bit_identically(tmp_path):
+    """SIGINT long before the first scheduled checkpoint (every 1,000 steps): the step finishes, a checkpoint is
+    written, the command says how to continue and exits 130; resuming it equals a run that was never stopped."""
+    import dataclasses
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from safetensors.torch import load_file
+
+    from tlgan.training import run_config
+    run = tmp_path / "run"
+    p = subprocess.Popen([sys.executable, "-m", "tlgan", "train", "dcgan", "--data", "digits", "--resolution", "16",
+                          "--steps", "100000", "--batch-size", "8", "--out", str(run)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.time() + 60
+    while not (run / "tb").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err[-500:]
+    assert "interrupted at step" in err and "--resume" in err
+    step = int(torch.load(run / "state" / "trainer.pt", weights_only=True)["step"])
+    assert 0 < step < 1000
+    cfg = dataclasses.replace(run_config(run), steps=step + 5)
+    train(cfg, run, resume=True, progress=False, log=lambda *a: None)
+    straight = train(cfg, tmp_path / "straight", progress=False, log=lambda *a: None)
+    for name in ("g", "d"):
+        a, b = load_file(str(run / "state" / f"{name}.safetensors")), \
+            load_file(str(straight / "state" / f"{name}.safetensors"))
+        assert all(torch.equal(a[k], b[k]) for k in a), name

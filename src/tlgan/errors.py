@@ -6,3 +6,7 @@ class UserError(Exception):
 
     The message is one sentence naming the bad thing and what is expected.
     """
+
+
+class Interrupted(Exception):
+    """A long job stopped cleanly on Ctrl-C (its state saved); the CLI prints the message and exits with 130."""

@@ -9,7 +9,7 @@ import sys
 import click
 import typer
 
-from ..errors import UserError
+from ..errors import Interrupted, UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="tlgan: controllable image generation with GANs (TL-GAN).")
@@ -54,6 +54,9 @@ def main() -> None:
         if distributed.env_rank() == 0:
             typer.echo(f"error: {e}", err=True)
         sys.exit(2)
+    except Interrupted as e:
+        typer.echo(str(e), err=True)
+        sys.exit(130)
     except UserError as e:
         rank = f" (rank {distributed.rank()} of {distributed.world()})" if distributed.world() > 1 else ""
         typer.echo(f"error{rank}: {e}", err=True)

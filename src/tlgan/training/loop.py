@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -24,7 +26,7 @@ import torch
 from .. import distributed
 from ..config import TrainConfig
 from ..data import ImageData, load_data
-from ..errors import UserError
+from ..errors import Interrupted, UserError
 from ..io import ensure_dir, read_json, replace_dir, save_weights, write_json
 from ..progress import progress_bar
 from .registry import family, make_config
@@ -122,18 +124,43 @@ def _quiet(*args, **kwargs) -> None:
     """The log of ranks other than 0."""
 
 
+class _StopOnCtrlC:
+    """Between ``start()`` and ``close()`` (one process, main thread): the first SIGINT asks the loop to stop after
+    the current step (``requested``); a second one aborts at once (KeyboardInterrupt), leaving the last good
+    checkpoint."""
+
+    def __init__(self, log):
+        self.requested, self.log, self.previous = False, log, None
+
+    def start(self) -> None:
+        if distributed.world() == 1 and threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.log("\nCtrl-C: stopping after this step to write a checkpoint (Ctrl-C again aborts at once)")
+
+    def close(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
-    """Step ``trainer`` to cfg.steps; every rank steps, rank 0 alone writes grids, scalars and checkpoints."""
+    """Step ``trainer`` to cfg.steps; every rank steps, rank 0 alone writes grids, scalars and checkpoints.
+    Ctrl-C (one process) finishes the current step, writes a checkpoint and raises :class:`Interrupted`."""
     from torch.utils.tensorboard import SummaryWriter
     cfg, main, n_proc = trainer.cfg, distributed.is_main(), distributed.world()
     writer = SummaryWriter(str(run / "tb")) if main else None
     metric_fn = _metric(cfg, trainer.data) if cfg.metric != "none" and main else None
     t0, start = time.time(), trainer.step_no
     bar = progress_bar(total=cfg.steps, initial=start, desc=f"{cfg.model} {cfg.data}", disable=not progress)
+    stop = _StopOnCtrlC(log)
     try:
+        stop.start()
         while trainer.step_no < cfg.steps:
             out = trainer.update()
-            s = trainer.step_no
+            s, stopping = trainer.step_no, stop.requested
             vals = torch.stack(list(out.values()))
             if not torch.isfinite(vals).all() or vals.abs().max() > MAX_LOSS:
                 kept = (f"the last good checkpoint in {run} is kept: lower the learning rate or resume from it"
@@ -147,7 +174,7 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                     writer.add_scalar(k, float(v), s)
                 bar.set_postfix_str(_fmt(out))
             due_sample = trainer.data.is_image and (s % cfg.sample_every == 0 or s == cfg.steps)
-            due_ckpt = s % cfg.ckpt_every == 0 or s == cfg.steps
+            due_ckpt = s % cfg.ckpt_every == 0 or s == cfg.steps or stopping
             if trainer.ema is not None and (due_sample or due_ckpt):
                 trainer.recalibrate_ema()  # once, before grids, the metric and the checkpoint use the EMA
             if due_sample and main:
@@ -158,7 +185,7 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                 if main:
                     writer.add_scalar("rank_divergence", delta, s)
             if due_ckpt and main:
-                if metric_fn is not None:
+                if metric_fn is not None and not stopping:
                     value = metric_fn(trainer.inference_g)
                     writer.add_scalar(cfg.metric, value, s)
                     if value < trainer.best:
@@ -170,7 +197,11 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                                                                "floor": metric_fn.floor})
                         replace_dir(best_tmp, run / "best")
                 trainer.save(run)
+            if stopping:
+                raise Interrupted(f"interrupted at step {s}; the checkpoint is in {run}: continue with "
+                                  f"`tlgan train {cfg.model} --out {run} --resume`")
     finally:
+        stop.close()
         bar.close()
         if writer is not None:
             writer.close()
