@@ -57,3 +57,14 @@ def test_labels_visible_in_their_region(attr, rows, cols):
     diff = _flip(attr)
     assert diff.sum() > 0, f"{attr} changes no pixel"
     assert _share(diff, rows, cols) > 0.8, f"{attr}'s change is not where it belongs"
+
+
+def test_a_second_faces_load_comes_from_the_disk_cache_without_rendering(monkeypatch):
+    import tlgan.data.faces as faces
+    from tlgan.data import load_data
+    first = load_data("faces", 32, 1000, seed=5)
+    monkeypatch.setattr(faces, "render", lambda *a, **k: (_ for _ in ()).throw(AssertionError("rendered again")))
+    second = load_data("faces", 32, 1000, seed=5)
+    assert torch.equal(first.x, second.x) and np.array_equal(first.labels, second.labels)
+    with pytest.raises(AssertionError, match="rendered again"):  # another seed is other data: rendered
+        load_data("faces", 32, 1000, seed=6)

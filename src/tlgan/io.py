@@ -17,6 +17,12 @@ from torch import nn
 from .errors import UserError
 
 
+def cache_dir() -> Path:
+    """Where tlgan keeps what it can rebuild (feature networks, rendered datasets): ``$TLGAN_CACHE``, default
+    ``~/.cache/tlgan``."""
+    return Path(os.environ.get("TLGAN_CACHE", Path.home() / ".cache" / "tlgan"))
+
+
 def ensure_dir(path: str | os.PathLike) -> Path:
     """Create output directory ``path`` (and its parents) if needed; UserError if it or a parent is a file."""
     path = Path(path)

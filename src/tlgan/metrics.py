@@ -5,9 +5,7 @@ The default feature network is a small classifier trained on the dataset's own l
 """
 from __future__ import annotations
 
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -15,6 +13,7 @@ from scipy import linalg
 
 from .data import ImageData, load_data
 from .errors import UserError
+from .io import cache_dir
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -30,10 +29,6 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
             covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
     covmean = np.real(covmean)
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("TLGAN_CACHE", Path.home() / ".cache" / "tlgan"))
 
 
 def default_feature_net(dataset: str, data: ImageData, steps: int = 1500):

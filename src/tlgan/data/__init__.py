@@ -68,9 +68,9 @@ def load_data(spec: str, resolution: int | None = None, n: int | None = None, sp
     if split not in ("train", "test"):
         raise UserError(f"split must be 'train' or 'test', got {split!r}")
     if spec == "faces":
-        from .faces import ATTRIBUTES, BINARY, render_faces
+        from .faces import ATTRIBUTES, BINARY, cached_faces
         start = FACES_TEST_OFFSET if split == "test" else 0
-        imgs, attrs = render_faces(n or 30_000, seed=seed, resolution=resolution or 64, start=start)
+        imgs, attrs = cached_faces(n or 30_000, seed=seed, resolution=resolution or 64, start=start)
         labels = np.stack([attrs[k].astype(np.float32) for k in ATTRIBUTES], 1)
         return ImageData("faces", imgs, labels, list(ATTRIBUTES), [k in BINARY for k in ATTRIBUTES])
     if spec == "fashion" or spec.startswith("fashion:"):

@@ -35,6 +35,8 @@ jitter, eye colour, hat colour.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -253,18 +255,54 @@ def render(attrs: dict[str, np.ndarray], resolution: int = 64) -> torch.Tensor:
     return img.clamp_(0, 1)
 
 
-def render_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0, batch: int = 64):
-    """Render ``n`` faces with indices ``start..start+n``.
+def render_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0, batch: int = 64,
+                 progress: bool = False):
+    """Render ``n`` faces with indices ``start..start+n`` (a progress bar with ``progress``).
 
     Out: (images uint8 tensor (n, 3, R, R), attributes dict of (n,) arrays, without the ``_`` render params).
     """
+    from ..progress import progress_bar
     imgs, attrs = [], {k: [] for k in ATTRIBUTES}
-    for s in range(start, start + n, batch):
+    for s in progress_bar(range(start, start + n, batch), desc=f"rendering {n:,} faces at {resolution} px",
+                          disable=not progress, leave=False):
         a = sample_attributes(seed, np.arange(s, min(s + batch, start + n)))
         imgs.append((render(a, resolution) * 255).round_().to(torch.uint8))
         for k in ATTRIBUTES:
             attrs[k].append(a[k])
     return torch.cat(imgs), {k: np.concatenate(v) for k, v in attrs.items()}
+
+
+CACHE_MIN, CACHE_MAX_BYTES = 1000, 2 ** 31  # renders cached on disk: at least this many faces, at most this size
+
+
+def cached_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0):
+    """:func:`render_faces` through an on-disk cache (``$TLGAN_CACHE/data``), keyed by the faces' indices, seed,
+    resolution and this renderer's source, so a second run with the same data starts at once. Renders of fewer
+    than ``CACHE_MIN`` faces or more than ``CACHE_MAX_BYTES`` of pixels are not cached. A progress bar while
+    rendering."""
+    import hashlib
+    import os
+
+    from safetensors.torch import load_file, save_file
+
+    from ..io import cache_dir
+    if n < CACHE_MIN or n * 3 * resolution ** 2 > CACHE_MAX_BYTES:
+        return render_faces(n, seed, resolution, start, progress=n >= CACHE_MIN)
+    version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    path = cache_dir() / "data" / f"faces-seed{seed}-{start}+{n}-{resolution}px-{version}.safetensors"
+    if path.exists():
+        try:
+            t = load_file(str(path))
+            return t.pop("images"), {k: v.numpy() for k, v in t.items()}
+        except Exception:  # a damaged cache file: render again and replace it
+            pass
+    imgs, attrs = render_faces(n, seed, resolution, start, progress=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # several processes may render the same data
+    save_file({"images": imgs.contiguous(), **{k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in
+                                                attrs.items()}}, str(tmp))
+    os.replace(tmp, path)
+    return imgs, attrs
 
 
 def write_faces(out, n: int, seed: int = 0, resolution: int = 64, start: int = 0) -> None:
