@@ -75,17 +75,13 @@ def main() -> None:
                          "fd_floor": floor, "outside_25": sum(r["within"] is False for r in rows),
                          "judged": sum(r["within"] is not None for r in rows), "rates": rows,
                          "logit_gap": logit_gap(run)}
-    print(f"| model | G parameters | images | FD-faces@32 (floor {floor:.2f}) | attributes outside ±25% | "
-          "logit gap by quarter of training |")
-    print("|---|---|---|---|---|---|")
     for name, r in results.items():
-        gaps = " → ".join(f"{v:.2f}" for v in r["logit_gap"]["quarters"])
-        print(f"| {name} | {r['g_parameters'] / 1e6:.2f} M | {r['images'] // 1000}k | {r['fd']:.2f} "
-              f"({r['fd'] / floor:.1f}x the floor) | {r['outside_25']} of {r['judged']} | {gaps} |")
+        print(f"{name}: FD-faces@32 {r['fd']:.2f} (floor {floor:.2f}), {r['outside_25']} of {r['judged']} attributes "
+              f"outside ±25%, logit gap by quarter {[round(v, 2) for v in r['logit_gap']['quarters']]}")
     if args.json:
         Path(args.json).write_text(json.dumps({"budget_updates": BUDGET_STEPS, "batch": 64, "models": results},
                                               indent=2))
-        print(f"wrote {args.json}")
+        print(f"wrote {args.json}; the README's table: python scripts/readme_tables.py")
     if args.grid:
         gens = [load_generator(run, best=False) for run in runs.values()]
         save_grid(torch.cat([g.to_signed(g.sample(12, seed=1)[1]) for g in gens]), args.grid, nrow=12)

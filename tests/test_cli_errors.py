@@ -16,3 +16,29 @@ def test_parse_errors_are_one_line(args, words):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], err
     assert "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("args,words", [
+    (["serve", "--port", "99999"], "--port must be"),
+    (["serve", "--port", "-1"], "--port must be"),
+    (["generate", "--want", "", "--n", "2", "--out", "OUT"], "names no attribute"),
+    (["generate", "--want", "Smiling=1,Smiling=0", "--n", "2", "--out", "OUT"], "twice"),
+    (["edit", "--seed", "1", "--set", "Smiling=1", "--set", "Smiling=-1", "--out", "OUT/e.png"], "twice"),
+    (["evaluate", "axes", "--n", "0", "--json", "OUT/ax.json"], "--n must be at least 2"),
+])
+def test_bad_values_are_one_line_and_write_nothing(args, words, tmp_path):
+    """Issue 30's last tracebacks and contradictory or empty requests: one line, exit 2, no output written."""
+    out = tmp_path / "out"
+    code, _, err = run_cli(*[a.replace("OUT", str(out)) for a in args])
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], err
+    assert not out.exists()
+
+
+def test_json_is_written_strict(tmp_path):
+    import json
+
+    from tlgan.io import write_json
+    write_json(tmp_path / "a.json", {"x": float("nan"), "y": [1.0, float("inf")], "z": 2.5})
+    assert json.loads((tmp_path / "a.json").read_text()) == {"x": None, "y": [1.0, None], "z": 2.5}
+    assert "NaN" not in (tmp_path / "a.json").read_text()

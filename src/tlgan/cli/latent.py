@@ -289,6 +289,8 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     if n < 1:
         raise UserError("--n must be >= 1")
     wanted = parse_assignments([want], "--want")
+    if not wanted:
+        raise UserError('--want names no attribute; give e.g. --want "Smiling=1,Eyeglasses=1"')
     locked = [a.strip() for item in lock for a in item.split(",") if a.strip()]
     if judge is None and m.shipped:
         from ..pretrained import default_paths
@@ -322,17 +324,18 @@ def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | N
                       json_out: Path = typer.Option(Path("axes_eval.json"), "--json"),
                       report: Path | None = typer.Option(None, help="markdown report (default beside --json)")):
     """Controllability, flip rate and leakage of every axis, raw and disentangled, by an independent judge."""
-    import json
-
     from ..extractors import load_extractor
+    from ..io import write_json
     from ..latent.evaluate import evaluate_axes, write_report
+    if n < 2:
+        raise UserError(f"--n must be at least 2 latents (controllability is a slope over faces), got {n}")
     m = resolve_models(generator, axes)
     g, ax = m.generator, m.axes
     if judge is None:
         from ..pretrained import default_paths
         judge = default_paths()["judge"]
     result = evaluate_axes(g, load_extractor(judge), ax, references, n, seed)
-    json_out.write_text(json.dumps(result, indent=2))
+    write_json(json_out, result)
     report = report or json_out.with_suffix(".md")
     write_report(result, report, report.with_suffix(".png"))
     for name, r in result["raw"].items():

@@ -12,6 +12,8 @@ from .app import app
 def _check_port(host: str, port: int) -> None:
     """UserError (one line, exit 2) if ``host:port`` cannot be bound, before any banner claims it runs."""
     import socket
+    if not 0 < port < 65536:
+        raise UserError(f"--port must be a port number from 1 to 65535, got {port}")
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
             s.bind((host, port))

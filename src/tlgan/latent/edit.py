@@ -30,6 +30,8 @@ def parse_assignments(items, what: str = "--set") -> dict[str, float]:
                 raise UserError(f"{what} {m.group(1)}: {m.group(2)!r} is not a number") from None
             if not math.isfinite(v):
                 raise UserError(f"{what} {m.group(1)}: the value must be finite, got {m.group(2)}")
+            if m.group(1) in out:
+                raise UserError(f"{what} names {m.group(1)} twice; give each name once")
             out[m.group(1)] = v
     return out
 

@@ -1,0 +1,31 @@
+"""The README's generated tables are the JSON files' figures: scripts/readme_tables.py --check fails on a hand edit."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "readme_tables.py"
+
+
+def _check(*files) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), "--check", *map(str, files)], capture_output=True, text=True)
+
+
+def test_the_readme_tables_match_their_json():
+    assert "<!-- table:" in (ROOT / "README.md").read_text()
+    p = _check(ROOT / "README.md")
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_a_hand_edited_table_fails_the_check_and_is_rewritten(tmp_path):
+    copy = tmp_path / "README.md"
+    text = (ROOT / "README.md").read_text()
+    start = text.index("<!-- table:")
+    body_start = text.index("\n", start) + 1
+    edited = text[:body_start] + re.sub(r"\d+\.\d\d", "99.99", text[body_start:], count=1)
+    copy.write_text(edited)
+    p = _check(copy)
+    assert p.returncode == 1 and "differ" in p.stdout
+    subprocess.run([sys.executable, str(SCRIPT), str(copy)], check=True, capture_output=True)
+    assert copy.read_text() == text
