@@ -82,15 +82,18 @@ def test_corrupt_checkpoint_cache_and_axes(tmp_path, tiny_run):
     run = tmp_path / "run"
     shutil.copytree(tiny_run, run)
     (run / "state" / "trainer.pt").write_bytes((run / "state" / "trainer.pt").read_bytes()[:100])
-    _one_line_error(*run_cli("train", "dcgan", "--out", str(run), "--resume", "--steps", "3"), "corrupt")
+    config = (run / "config.json").read_bytes()
+    _one_line_error(*run_cli("train", "dcgan", "--out", str(run), "--resume", "--steps", "8"), "corrupt")
+    assert (run / "config.json").read_bytes() == config  # the failed resume changed nothing
     # a cache whose arrays do not match its metadata
     from tlgan.extractors import load_extractor
     from tlgan.generator import load_generator
     from tlgan.latent.cache import build_cache
     cache = tmp_path / "cache"
     build_cache(load_generator(GEN), load_extractor(default_paths()["extractor"]), 32, cache, progress=False)
-    np.save(cache / "z.npy", np.zeros((5, 100), np.float32))
-    _one_line_error(*run_cli("axes", "fit", str(cache), "--out", str(tmp_path / "ax")), "do not match")
+    for z in (np.zeros((5, 100), np.float32), np.zeros(32, np.float32)):  # too few rows; one dimension
+        np.save(cache / "z.npy", z)
+        _one_line_error(*run_cli("axes", "fit", str(cache), "--out", str(tmp_path / "ax")), "do not match")
     (cache / "z.npy").write_bytes(b"garbage")
     _one_line_error(*run_cli("axes", "fit", str(cache), "--out", str(tmp_path / "ax")), "corrupt")
     # axes without names, and a corrupt axes file
@@ -115,6 +118,9 @@ def test_attribute_tables_with_duplicate_columns_or_missing_rows(tmp_path):
     _one_line_error(*run_cli("train", "dcgan", "--data", f"folder:{d}", "--out", str(tmp_path / "r")), "duplicate")
     (d / "attributes.csv").write_text("filename,Smile\na.png,1\n")
     _one_line_error(*run_cli("train", "dcgan", "--data", f"folder:{d}", "--out", str(tmp_path / "r")), "no row")
+    for bad in ("nan", "inf"):
+        (d / "attributes.csv").write_text(f"filename,Smile\na.png,1\nb.png,{bad}\n")
+        _one_line_error(*run_cli("train", "dcgan", "--data", f"folder:{d}", "--out", str(tmp_path / "r")), "finite")
 
 
 def test_nan_scores_and_odd_file_names_in_anomaly_outputs(tmp_path):
@@ -178,3 +184,10 @@ def test_a_cache_of_another_plugged_extractor_is_refused(tmp_path):
     build_cache(g, judge(0), 32, tmp_path / "c", progress=False)
     with pytest.raises(UserError, match="other settings or models"):
         build_cache(g, judge(1), 32, tmp_path / "c", progress=False)  # same class, other weights: stale labels
+
+
+def test_a_junk_pt2_generator_is_one_line(tmp_path):
+    (tmp_path / "g.pt2").write_bytes(b"junk" * 100)
+    (tmp_path / "g.json").write_text('{"z_dim": 8, "resolution": 16, "channels": 3}')
+    _one_line_error(*run_cli("sample", str(tmp_path / "g.pt2"), "--n", "2", "--out", str(tmp_path / "s.png")),
+                    "not a readable torch.export file")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 import torch
@@ -151,7 +152,7 @@ def load_program(path: str | os.PathLike) -> nn.Module:
         if p.suffix == ".pt2":
             return _Program(torch.export.load(str(p)).module())
         return _Program(torch.jit.load(str(p), map_location="cpu"))
-    except (RuntimeError, ValueError, OSError, KeyError) as e:
+    except (RuntimeError, ValueError, OSError, KeyError, zipfile.BadZipFile, EOFError) as e:
         kind = "torch.export" if p.suffix == ".pt2" else "TorchScript"
         raise UserError(f"{p}: not a readable {kind} file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") \
             from None

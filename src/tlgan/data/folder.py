@@ -40,6 +40,9 @@ def _read_csv_attrs(path: Path) -> tuple[list[str], list[str], np.ndarray]:
                 rows.append([float(v) for v in row[1:]])
             except ValueError:
                 raise UserError(f"{path}: line {i} has a non-numeric attribute value") from None
+            if not np.isfinite(rows[-1]).all():
+                raise UserError(f"{path}: line {i} has a NaN or infinite attribute value; every label must be a "
+                                "finite number")
             if len(row) != len(header):
                 raise UserError(f"{path}: line {i} has {len(row)} columns, the header has {len(header)}")
             files.append(row[0])

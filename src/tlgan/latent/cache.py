@@ -138,7 +138,8 @@ def open_cache(path, generator_hash: str | None = None) -> Cache:
         z, y = (np.load(p / f, mmap_mode="r", allow_pickle=False) for f in ("z.npy", "y.npy"))
     except (OSError, ValueError) as e:
         raise UserError(f"{p}: z.npy / y.npy are missing or corrupt ({str(e).splitlines()[0]})") from None
-    if len(z) != meta["n"] or len(y) != meta["n"] or y.shape[1:] != (len(meta["label_names"]),):
+    if z.ndim != 2 or y.ndim != 2 or len(z) != meta["n"] or len(y) != meta["n"] or \
+            y.shape[1:] != (len(meta["label_names"]),):
         raise UserError(f"{p}: z.npy {z.shape} and y.npy {y.shape} do not match meta.json ({meta['n']} rows, "
                         f"{len(meta['label_names'])} labels)")
     return Cache(p, z, y, meta)

@@ -79,11 +79,11 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
     main = distributed.is_main()
     created = not run.exists()
     try:
+        if resume:  # read the checkpoint before writing anything: a bad one leaves the run as it was
+            trainer.load(run)
         if main:
             ensure_dir(run)
             write_json(run / "config.json", _run_config(cfg, trainer))
-        if resume:
-            trainer.load(run)
         return _loop(trainer, run, progress and main, log)
     except BaseException:
         if main and created and not (run / "state").exists():
