@@ -10,6 +10,7 @@ Python package you import. Load only models you trust. Run directories hold only
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 import zipfile
@@ -148,6 +149,9 @@ def load_program(path: str | os.PathLike) -> nn.Module:
     """A saved network as a module: a ``torch.export`` program (``.pt2``, the current format; export it with a
     dynamic batch dimension) or a TorchScript file (``.pt``/``.ts``). Both are code: load only files you trust."""
     p = Path(path)
+    quiet = logging.getLogger("torch.export")  # it logs a traceback before raising on a damaged file
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     try:
         if p.suffix == ".pt2":
             return _Program(torch.export.load(str(p)).module())
@@ -156,6 +160,8 @@ def load_program(path: str | os.PathLike) -> nn.Module:
         kind = "torch.export" if p.suffix == ".pt2" else "TorchScript"
         raise UserError(f"{p}: not a readable {kind} file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") \
             from None
+    finally:
+        quiet.setLevel(level)
 
 
 def _descriptor(p: Path) -> dict:
