@@ -205,9 +205,9 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
 
     from ..data.images import save_grid
     from ..latent.edit import edit_latents, parse_assignments, parse_sweep
+    edits = parse_assignments(set_)
     m = resolve_models(generator, axes, model=model)
     g, ax = m.generator, m.axes
-    edits = parse_assignments(set_)
     for name in lock:
         ax.index(name)
     if not 1 <= n <= 64:
@@ -282,15 +282,15 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     from ..data.images import save_grid, save_pngs
     from ..extractors import load_extractor
     from ..latent.edit import generate_wanted, grade_written_set, parse_assignments
-    m = resolve_models(generator, axes, features)
-    g, ax, extractor = m.generator, m.axes, m.extractor
-    if extractor is None:
-        raise UserError("generate needs --features (the extractor that checks the attributes)")
     if n < 1:
         raise UserError("--n must be >= 1")
     wanted = parse_assignments([want], "--want")
     if not wanted:
         raise UserError('--want names no attribute; give e.g. --want "Smiling=1,Eyeglasses=1"')
+    m = resolve_models(generator, axes, features)
+    g, ax, extractor = m.generator, m.axes, m.extractor
+    if extractor is None:
+        raise UserError("generate needs --features (the extractor that checks the attributes)")
     locked = [a.strip() for item in lock for a in item.split(",") if a.strip()]
     if judge is None and m.shipped:
         from ..pretrained import default_paths
