@@ -97,3 +97,15 @@ def test_factory_in_the_current_directory_works_through_the_console_script(tmp_p
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "g.png").exists()
+
+
+@pytest.mark.parametrize("model", ["faces", "fashion"])
+def test_exporting_a_shipped_model_fills_its_card_from_its_own_config(tmp_path, model):
+    from tlgan.generator import export_generator
+    from tlgan.pretrained import default_paths
+    out = export_generator(default_paths(model)["generator"], tmp_path / "export")
+    card = (out / "README.md").read_text()
+    assert "None" not in card and "unknown" not in card and f"on {model}" in card
+    tags = card.split("tags:")[1].split("datasets:")[0].split()[1::2]  # "- tag" lines
+    assert len(tags) == len(set(tags))
+    assert (out / "samples.png").exists() and "samples.png" in card

@@ -256,20 +256,28 @@ def export_generator(run, out, half: bool = True, best: bool = True) -> Path:
 
     from safetensors.torch import load_file
     run, out = Path(run), Path(out)
-    cfg = read_json(run / "config.json")
+    saved = read_json(run / "config.json")
+    if "generator" not in saved:
+        raise UserError(f"{run} holds no latent generator to export (config.json has no 'generator' entry)")
+    # an exported directory (the shipped models too) keeps its run's settings under trained_with
+    cfg = {**saved["trained_with"], "generator": saved["generator"]} if "trained_with" in saved else saved
     weights = _weights(run, best)
     if not weights.exists():
         raise UserError(f"{run} has no generator weights yet")
+    metric_file = run / "best" / "metric.json"
+    metric = read_json(metric_file) if best and metric_file.exists() else saved.get("best_metric")
+    if (run / "samples").exists():
+        grids = sorted((run / "samples").glob("step_*.png"))
+    else:
+        grids = [run / "samples.png"] if (run / "samples.png").exists() else []
     ensure_dir(out)
     save_weights(load_file(str(weights)), out / "model.safetensors", half=half)
     write_json(out / "config.json", {"generator": cfg["generator"], "value_range": cfg.get("value_range", [-1, 1]),
-                                     "trained_with": {k: v for k, v in cfg.items() if k != "generator"}})
-    grids = sorted((run / "samples").glob("step_*.png")) if (run / "samples").exists() else []
-    if grids:
+                                     "trained_with": {k: v for k, v in cfg.items() if k != "generator"},
+                                     **({"best_metric": metric} if metric else {})})
+    if grids and grids[-1].resolve() != (out / "samples.png").resolve():
         shutil.copyfile(grids[-1], out / "samples.png")
-    metric = run / "best" / "metric.json"
-    (out / "README.md").write_text(model_card(cfg, read_json(metric) if metric.exists() and best else None,
-                                              bool(grids)))
+    (out / "README.md").write_text(model_card(cfg, metric, bool(grids)))
     return out
 
 
@@ -283,8 +291,8 @@ def model_card(cfg: dict, metric: dict | None = None, samples: bool = False) -> 
             f" (floor, two real splits: {metric['floor']:.2f})" if metric.get("floor") is not None else "")
     else:
         fd = f"not tracked during training; measure it with `tlgan evaluate fd RUN --data {data}`"
-    front = "\n".join(["---", "library_name: tlgan", "tags:", "- gan", "- tlgan", f"- {cfg.get('model', 'gan')}",
-                       "- unconditional-image-generation", "datasets:", f"- {data}",
+    tags = list(dict.fromkeys(["gan", "tlgan", str(cfg.get("model", "gan")), "unconditional-image-generation"]))
+    front = "\n".join(["---", "library_name: tlgan", "tags:", *(f"- {t}" for t in tags), "datasets:", f"- {data}",
                        "pipeline_tag: unconditional-image-generation", "---"])
     arch_args = ", ".join(f"{k}={v}" for k, v in kw.items())
     command = f"tlgan train {cfg.get('model')} --data {cfg.get('data')} --resolution {kw.get('resolution')} " \
