@@ -33,7 +33,19 @@ def r3gan_vs_dcgan(d: dict) -> str:
     return "\n".join(rows)
 
 
-TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan)}
+def faces64_candidates(d: dict) -> str:
+    """docs/faces64_candidates.json (benchmarks/faces64_candidates.py) -> the shipped 64x64 model beside candidates."""
+    rows = ["| 64×64 model | FD-faces@64 | × floor | attributes outside ±25% |", "|---|---|---|---|"]
+    for name, m in d["models"].items():
+        rows.append(f"| {name} (`{m['generator']}`) | {m['fd']:.2f} | {m['fd'] / m['fd_floor']:.1f} | "
+                    f"{m['outside_25']} of {m['judged']} |")
+    floor = next(iter(d["models"].values()))["fd_floor"]
+    rows.append(f"\nFloor (FD between two real splits, the default 64-px faces classifier): {floor:.2f}.")
+    return "\n".join(rows)
+
+
+TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
+          "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(\n<!-- /table:(?P=name) -->)", re.S)
 
 

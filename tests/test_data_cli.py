@@ -122,3 +122,29 @@ def test_cli_render_train_sample(tmp_path):
     assert Image.open(tmp_path / "g.png").size[0] >= 64
     code, _, err = run_cli("train", "wgan", "--data", "digits", "--steps", "3", "--out", str(run))
     assert code == 2 and "--resume" in err
+
+
+def test_render_refuses_a_count_beyond_its_cap_or_the_disk_and_writes_nothing(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from tlgan.data.faces import write_faces
+    from tlgan.errors import UserError
+    out = tmp_path / "faces"
+    code, _, err = run_cli("data", "render", "faces", "--n", "1000000000", "--out", str(out))
+    assert code == 2 and "between 1 and" in err and err.count("\n") == 1, err
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 ** 9, 10 ** 9 - 10 ** 6, 10 ** 6))
+    with pytest.raises(UserError, match="GB free"):
+        write_faces(out, 1000, resolution=32)
+    assert not out.exists()
+
+
+def test_render_in_chunks_matches_one_render(tmp_path):
+    from tlgan.data.faces import render_faces, write_faces
+    write_faces(tmp_path / "f", 5, seed=3, resolution=32, start=10, chunk=2)
+    imgs, _ = render_faces(5, seed=3, resolution=32, start=10)
+    for i, name in enumerate(sorted(p.name for p in (tmp_path / "f").glob("0*.png"))):
+        assert name == f"{10 + i:06d}.png"
+        assert np.array_equal(np.asarray(Image.open(tmp_path / "f" / name)), imgs[i].permute(1, 2, 0).numpy())
+    assert len((tmp_path / "f" / "attributes.csv").read_text().splitlines()) == 6

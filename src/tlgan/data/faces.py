@@ -305,25 +305,44 @@ def cached_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0):
     return imgs, attrs
 
 
-def write_faces(out, n: int, seed: int = 0, resolution: int = 64, start: int = 0) -> None:
+MAX_RENDER = 10_000_000  # faces one `data render` writes at most
+
+
+def write_faces(out, n: int, seed: int = 0, resolution: int = 64, start: int = 0, chunk: int = 1024) -> None:
     """Render faces start..start+n-1 into folder ``out``: one PNG each (``000123.png``), ``attributes.csv``
-    (``filename`` then the CelebA-style columns of :data:`ATTRIBUTES`) and ``contact_sheet.png`` (the first 64)."""
+    (``filename`` then the CelebA-style columns of :data:`ATTRIBUTES`) and ``contact_sheet.png`` (the first 64).
+    Written ``chunk`` faces at a time behind a progress bar, after checking that the disk has room."""
+    import shutil
     from pathlib import Path
 
     from ..errors import UserError
+    from ..io import ensure_dir
+    from ..progress import progress_bar
     from .images import make_grid, save_png, save_pngs
-    if resolution not in RESOLUTIONS or n < 1:
-        raise UserError(f"--resolution must be one of {RESOLUTIONS} and --n >= 1")
+    if resolution not in RESOLUTIONS or not 1 <= n <= MAX_RENDER:
+        raise UserError(f"--resolution must be one of {RESOLUTIONS} and --n between 1 and {MAX_RENDER:,}")
     out = Path(out)
-    imgs, attrs = render_faces(n, seed, resolution, start)
-    names = [f"{start + i:06d}.png" for i in range(n)]
-    save_pngs(imgs.float(), out, names, value_range=(0.0, 255.0))
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    need = n * (max(resolution ** 2, 4096) + 300)  # PNGs of these drawings: < 1 byte per pixel, >= one 4 KB block
+    free = shutil.disk_usage(existing if existing.is_dir() else existing.parent).free
+    if need > free:
+        raise UserError(f"{n:,} faces at {resolution} px need about {need / 1e9:.1f} GB; {existing} has "
+                        f"{free / 1e9:.1f} GB free")
+    ensure_dir(out)
     rows = ["filename," + ",".join(ATTRIBUTES)]
-    for i, name in enumerate(names):
-        rows.append(name + "," + ",".join(f"{attrs[k][i]:.4g}" if k in CONTINUOUS
-                                          else str(int(attrs[k][i])) for k in ATTRIBUTES))
+    with progress_bar(total=n, desc=f"writing {n:,} faces", unit="img", disable=n < chunk) as bar:
+        for s in range(start, start + n, chunk):
+            k = min(chunk, start + n - s)
+            imgs, attrs = render_faces(k, seed, resolution, s)
+            names = [f"{s + i:06d}.png" for i in range(k)]
+            save_pngs(imgs.float(), out, names, value_range=(0.0, 255.0))
+            for i, name in enumerate(names):
+                rows.append(name + "," + ",".join(f"{attrs[a][i]:.4g}" if a in CONTINUOUS
+                                                  else str(int(attrs[a][i])) for a in ATTRIBUTES))
+            if s == start:
+                save_png(make_grid(imgs[:64]), out / "contact_sheet.png", min_size=512)
+            bar.update(k)
     (out / "attributes.csv").write_text("\n".join(rows) + "\n")
-    save_png(make_grid(imgs[:64]), out / "contact_sheet.png", min_size=512)
 
 
 FLIPPABLE = ["Male", "Smiling", "Mouth_Slightly_Open", "Eyeglasses", "Wearing_Hat", "Bald", "Bangs", "Mustache",
