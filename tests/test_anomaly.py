@@ -143,3 +143,14 @@ def test_greyscale_folder_of_normal_images_trains_and_scores_natively(digits_tes
     assert det.shape == (1, 32, 32) and "are normal" in det.protocol
     names, imgs = read_images(folder, det.shape)
     assert len(names) == 80 and det.score(imgs)["score"].shape == (80,)
+
+
+def test_resuming_onto_a_pickled_checkpoint_is_one_line(tmp_path):
+    """A trainer.pt holding pickled objects (torch.load(weights_only=True) refuses them) is named, not run."""
+    import pathlib
+    state = tmp_path / "det" / "gan" / "state"
+    state.mkdir(parents=True)
+    torch.save({"step": pathlib.PurePosixPath("not/a/number")}, state / "trainer.pt")
+    with pytest.raises(UserError, match="corrupt or not a tlgan checkpoint"):
+        train_detector(anomaly_config(method="ganomaly", data="digits", normal_class=0, steps=2, width=4),
+                       tmp_path / "det", resume=True, progress=False, log=lambda *_: None)

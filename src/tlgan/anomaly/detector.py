@@ -161,8 +161,13 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
 
 
 def _stage(cfg, run: Path, data, make, resume, progress, log) -> None:
-    if (run / "state" / "trainer.pt").exists():
-        step = int(torch.load(run / "state" / "trainer.pt", weights_only=True)["step"])
+    state = run / "state" / "trainer.pt"
+    if state.exists():
+        try:
+            step = int(torch.load(state, weights_only=True)["step"])
+        except Exception as e:  # truncated, or not our file (weights_only refuses pickled code)
+            raise UserError(f"{state} is corrupt or not a tlgan checkpoint ({type(e).__name__}); resume from a "
+                            "good copy or start again") from None
         if step >= cfg.steps:
             return
         if not resume:
