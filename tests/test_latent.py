@@ -195,3 +195,25 @@ def test_pixel_mlp_judge_trains_saves_and_loads(tmp_path):
     assert np.mean(aucs) > 0.9  # it learnt the digits
     with pytest.raises(UserError, match="unknown extractor architecture"):
         train_extractor(data, steps=1, arch="vit")
+
+
+def test_a_plugged_extractor_differing_only_in_a_plain_attribute_is_another_extractor():
+    """The cache identity covers behaviour, not only weights: a scale kept as a plain attribute changes it."""
+    class Scaled(torch.nn.Module):
+        def __init__(self, scale: float):
+            super().__init__()
+            self.scale = scale
+            self.body = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 2))
+
+        def forward(self, x):
+            return self.body(x) * self.scale
+
+    torch.manual_seed(0)
+    a = Scaled(1.0)
+    b = Scaled(2.0)
+    b.load_state_dict(a.state_dict())
+    ha = wrap_extractor(a, ["x", "y"], [True, True], 8, 3).content_hash
+    assert wrap_extractor(b, ["x", "y"], [True, True], 8, 3).content_hash != ha
+    c = Scaled(1.0)
+    c.load_state_dict(a.state_dict())
+    assert wrap_extractor(c, ["x", "y"], [True, True], 8, 3).content_hash == ha  # the same behaviour: the same

@@ -17,7 +17,16 @@ import torch.nn.functional as F
 from .data import ImageData
 from .data.images import resize
 from .errors import UserError
-from .io import ensure_dir, file_hash, load_weights, module_hash, read_json, save_weights, write_json
+from .io import (
+    ensure_dir,
+    file_hash,
+    load_weights,
+    module_hash,
+    output_fingerprint,
+    read_json,
+    save_weights,
+    write_json,
+)
 from .models.classifier import EXTRACTOR_ARCHS, Classifier
 from .progress import progress_bar
 
@@ -172,5 +181,7 @@ def wrap_extractor(module: torch.nn.Module, label_names, binary, resolution: int
     """Plug in any module mapping images (N, C, R, R) in [-1, 1] to (N, K) outputs named ``label_names``."""
     module.label_names, module.binary = list(label_names), [bool(b) for b in binary]
     module.resolution, module.channels = resolution, channels
-    module.content_hash = getattr(module, "content_hash", None) or module_hash(module)
+    if not getattr(module, "content_hash", None):  # weights, class and the outputs on a fixed probe batch
+        probe = torch.rand(4, channels, resolution, resolution, generator=torch.Generator().manual_seed(0)) * 2 - 1
+        module.content_hash = module_hash(module, output_fingerprint(module, probe))
     return module.eval()

@@ -20,7 +20,16 @@ import torch
 from torch import nn
 
 from .errors import UserError
-from .io import ensure_dir, file_hash, load_weights, module_hash, read_json, save_weights, write_json
+from .io import (
+    ensure_dir,
+    file_hash,
+    load_weights,
+    module_hash,
+    output_fingerprint,
+    read_json,
+    save_weights,
+    write_json,
+)
 from .models.registry import LATENT_GENERATORS, build_network
 
 
@@ -118,7 +127,10 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
             raise UserError(f"cannot import generator factory {path}: {e}") from None
         made = factory()
         net, desc = made if isinstance(made, tuple) else (made, descriptor or getattr(made, "descriptor", None))
-        return _described(net, desc, module_hash(net, str(path)), fn_name)
+        probe = torch.randn(2, int(desc["z_dim"]), generator=torch.Generator().manual_seed(0)) \
+            if isinstance(desc, dict) and isinstance(desc.get("z_dim"), int) else None
+        fingerprint = output_fingerprint(net, probe) if probe is not None else ""
+        return _described(net, desc, module_hash(net, f"{path}|{fingerprint}"), fn_name)
     raise UserError(f"{path}: expected a run directory, a torch.export (.pt2) or TorchScript (.pt) file, or "
                     "module:function")
 

@@ -118,6 +118,23 @@ def module_hash(module: nn.Module, extra: str = "") -> str:
     return h.hexdigest()[:16]
 
 
+@torch.no_grad()
+def output_fingerprint(module: nn.Module, probe: torch.Tensor) -> str:
+    """Short SHA-256 of ``module``'s outputs on the fixed input ``probe`` (eval mode, rounded to 1e-4): catches a
+    change of behaviour that is not in the weights (a plain attribute, other code). '' if it cannot run on it."""
+    was = module.training
+    module.eval()
+    try:
+        out = module(probe)
+    except Exception:  # a module that does not take this probe: its weights and class identify it alone
+        return ""
+    finally:
+        module.train(was)
+    if not isinstance(out, torch.Tensor):
+        return ""
+    return hashlib.sha256(out.float().mul(1e4).round().cpu().numpy().tobytes()).hexdigest()[:16]
+
+
 def replace_dir(tmp: Path, final: Path) -> None:
     """Swap a fully written directory ``tmp`` into place at ``final`` (old copy kept as ``final.old`` meanwhile)."""
     old = final.with_name(final.name + ".old")
