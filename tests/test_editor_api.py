@@ -179,3 +179,12 @@ def test_upload_inverts_an_image_and_refuses_bad_files(client):
         r = client.post("/api/invert", content=body, headers={"Content-Type": ctype})
         assert r.status_code == status, (ctype, r.status_code, r.text[:200])
         assert r.json()["detail"]
+
+
+def test_request_types_are_strict_but_integral_numbers_are_integers(client, z):
+    assert client.post("/api/latent", json={"seed": 3.0}).json()["z"] == client.post("/api/latent",
+                                                                                      json={"seed": 3}).json()["z"]
+    for bad in ({"seed": 3.5}, {"seed": "3"}, {"seed": True}):
+        assert client.post("/api/latent", json=bad).status_code == 422, bad
+    assert client.post("/api/render", json={"z": z, "keep_norm": "yes"}).status_code == 422
+    assert client.post("/api/render", json={"z": z, "keep_norm": True}).status_code == 200

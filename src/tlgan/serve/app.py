@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
-from pydantic import BaseModel, Field, StrictFloat, StrictInt, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from ..data.images import to_uint8
@@ -63,7 +63,7 @@ class RenderRequest(BaseModel):
     z: list[StrictFloat] = Field(..., description="the latent, length z_dim, each |z_i| <= 8")
     edits: dict[str, float] = Field(default_factory=dict, description="axis name -> λ")
     lock: list[str] = Field(default_factory=list, description="axes the edits must not move")
-    keep_norm: bool = False
+    keep_norm: StrictBool = False
 
     @field_validator("z")
     @classmethod
@@ -83,6 +83,12 @@ class RenderRequest(BaseModel):
 
 class LatentRequest(BaseModel):
     seed: StrictInt = Field(..., ge=0, le=MAX_SEED)
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _integral(cls, v):
+        """JSON Schema's integers include 3.0; strings and booleans stay refused."""
+        return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _png_data_url(img_uint8_chw: torch.Tensor) -> str:
