@@ -9,7 +9,7 @@ steps stretches the default schedule; a set ``schedule_kimg`` keeps it). The EMA
 ``ema_half_life`` thousand images, ramped from 0 (at most ``ema_ramp`` of the images seen). ``augment``: D sees
 both real and fake images x-flipped and/or translated (by up to 1/8 of the side, reflected at the border).
 Logged: ``d_loss``, ``g_loss``, ``gap`` (the mean of D(real) − D(fake): watch it — a γ too large flattens D and
-the gap goes to 0), and ``r1``/``r2`` when computed.
+the gap goes to 0), and the last computed ``r1``/``r2``.
 """
 from __future__ import annotations
 
@@ -90,6 +90,7 @@ class R3GANTrainer(Trainer):
         else:
             raise UserError(f"r3gan trains on square images or points; {cfg.data} has shape {shape}")
         nets = {"g": g, "d": d, **({"ema": self.ema_of("g", g)} if cfg.ema_half_life > 0 else {})}
+        self.penalties: dict[str, torch.Tensor] = {}  # the last R1 and R2 (lazy: not computed every step)
         return Built(nets, self.g_and_d_optimizers(g, d))
 
     def schedule(self) -> float:
@@ -125,19 +126,18 @@ class R3GANTrainer(Trainer):
         real = self.data.batch(self.batch_indices())
         with torch.no_grad():
             fake = self.g(self.rows(torch.randn(bs, cfg.z_dim)))
-        out = {}
         if self.step_no % cfg.penalty_every == 0:
             d_real, r1 = losses.zero_centred_penalty(self.critic, real)
             d_fake, r2 = losses.zero_centred_penalty(self.critic, fake)
             penalty = gamma * cfg.penalty_every / 2 * (r1 + r2).mean()
-            out |= {"r1": r1.mean().detach(), "r2": r2.mean().detach()}
+            self.penalties = {"r1": r1.mean().detach(), "r2": r2.mean().detach()}  # logged until the next ones
         else:
             d_real, d_fake, penalty = self.critic(real), self.critic(fake), 0.0
         loss_d = losses.d_relativistic(d_real, d_fake)
         self.opt_d.zero_grad(set_to_none=True)
         (loss_d + penalty).backward()
         self.opt_d.step()
-        out |= {"d_loss": loss_d.detach(), "gap": (d_real - d_fake).mean().detach()}
+        out = {"d_loss": loss_d.detach(), "gap": (d_real - d_fake).mean().detach(), **self.penalties}
         # G: its own real batch and z; D is fixed
         real = self.data.batch(self.batch_indices())
         fake = self.g(self.rows(torch.randn(bs, cfg.z_dim)))
