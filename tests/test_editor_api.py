@@ -188,3 +188,46 @@ def test_request_types_are_strict_but_integral_numbers_are_integers(client, z):
         assert client.post("/api/latent", json=bad).status_code == 422, bad
     assert client.post("/api/render", json={"z": z, "keep_norm": "yes"}).status_code == 422
     assert client.post("/api/render", json={"z": z, "keep_norm": True}).status_code == 200
+
+
+def test_uploads_are_bounded_typed_and_never_hold_up_renders(client, z, tmp_path):
+    """Issue 30: one inversion at a time (429 + Retry-After), renders do not wait behind it, the declared type must
+    be the decoded format (PNG, JPEG, WebP), decoding is capped, and the body is in the API schema."""
+    import io
+    import threading
+
+    from PIL import Image
+    from test_bad_inputs import _bomb_png
+
+    from tlgan.data.faces import render_faces
+    face = render_faces(1, seed=0, resolution=64, start=10_000_001)[0][0].permute(1, 2, 0).numpy()
+    gif = io.BytesIO()
+    Image.fromarray(face).save(gif, format="GIF")
+    _bomb_png(tmp_path / "bomb.png", side=20_000)
+    big = io.BytesIO()
+    Image.new("RGB", (2500, 2000)).save(big, format="PNG")
+    for body, ctype, status in [(gif.getvalue(), "image/png", 422), (_png_bytes(face), "image/bmp", 415),
+                                (_png_bytes(face), "image/jpeg", 422), ((tmp_path / "bomb.png").read_bytes(),
+                                                                        "image/png", 413),
+                                (big.getvalue(), "image/png", 413)]:
+        r = client.post("/api/invert", content=body, headers={"Content-Type": ctype})
+        assert r.status_code == status, (ctype, r.status_code, r.text[:200])
+    results, render_times = [], []
+
+    def upload():
+        results.append(client.post("/api/invert", content=_png_bytes(face), headers={"Content-Type": "image/png"}))
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads) and len(render_times) < 20:
+        t0 = time.perf_counter()
+        assert client.post("/api/render", json={"z": z}).status_code == 200
+        render_times.append(time.perf_counter() - t0)
+    for t in threads:
+        t.join()
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(200) >= 1 and codes.count(429) >= 1 and set(codes) <= {200, 429}, codes
+    assert all(r.headers.get("retry-after") for r in results if r.status_code == 429)
+    assert max(render_times) < 2.0, render_times  # an inversion takes several seconds; a render does not wait
+    body = client.get("/openapi.json").json()["paths"]["/api/invert"]["post"]["requestBody"]["content"]
+    assert set(body) == {"image/png", "image/jpeg", "image/webp"}

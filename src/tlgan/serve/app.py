@@ -10,6 +10,7 @@ the schema is at ``/openapi.json``.
 """
 
 import base64
+import copy
 import io
 import math
 import threading
@@ -34,8 +35,8 @@ from ..latent.edit import MAX_LAMBDA, edit_latents
 
 STATIC = Path(__file__).parent / "static"
 MAX_IMAGE_BYTES = 8 * 2 ** 20   # uploads for /api/invert
-MAX_IMAGE_PIXELS = 4096 * 4096
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/bmp", "image/webp")
+MAX_IMAGE_PIXELS = 2048 * 2048  # decoded upload size (4.2 Mpx); the model sees R x R
+IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}  # upload type -> decoded format
 MAX_ABS_Z = 8.0
 MAX_SEED = 2 ** 31 - 1
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -99,12 +100,13 @@ def _png_data_url(img_uint8_chw: torch.Tensor) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def decode_upload(data: bytes, channels: int, resolution: int) -> torch.Tensor:
-    """An uploaded image file's bytes -> (1, C, R, R) in [-1, 1], centre-cropped and resized. HTTPException 4xx for
-    a file that is not a readable image, is too large once decoded, or has the wrong channel count."""
+def decode_upload(data: bytes, channels: int, resolution: int, fmt: str) -> torch.Tensor:
+    """An uploaded image file's bytes, declared as Pillow format ``fmt`` (PNG, JPEG or WEBP) -> (1, C, R, R) in
+    [-1, 1], centre-cropped and resized. HTTPException 4xx for a file that is not a readable image of that format,
+    is larger than ``MAX_IMAGE_PIXELS``, or has the wrong channel count."""
     from ..data.images import center_crop_resize, to_model_range
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as im:
             if im.width * im.height > MAX_IMAGE_PIXELS:
                 raise HTTPException(413, f"image too large ({im.width}x{im.height}; at most {MAX_IMAGE_PIXELS:,} "
                                          "pixels)")
@@ -114,10 +116,14 @@ def decode_upload(data: bytes, channels: int, resolution: int) -> torch.Tensor:
             if bands != channels:
                 raise HTTPException(422, f"the model edits {channels}-channel images; this one has {bands}")
             arr = np.asarray(im.convert("RGB" if channels == 3 else "L"))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise HTTPException(422, "not a readable image file (PNG, JPEG, BMP or WebP)") from None
-    arr = center_crop_resize(arr if arr.ndim == 3 else arr[:, :, None], resolution)
-    return to_model_range(torch.from_numpy(arr.copy()).permute(2, 0, 1)[None])
+    except Image.DecompressionBombError:
+        raise HTTPException(413, f"image too large (at most {MAX_IMAGE_PIXELS:,} pixels)") from None
+    except (OSError, SyntaxError, ValueError):
+        raise HTTPException(422, f"not a readable {fmt} image (the body must be the file its Content-Type names)") \
+            from None
+    small = center_crop_resize(arr if arr.ndim == 3 else arr[:, :, None], resolution)
+    del arr  # the decoded full-size pixels go at once
+    return to_model_range(torch.from_numpy(small.copy()).permute(2, 0, 1)[None])
 
 
 def with_directions(axes: Axes, directions: Axes | None) -> tuple[Axes, dict[str, str]]:
@@ -153,6 +159,9 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         z: list[StrictFloat] = Field(..., min_length=generator.z_dim, max_length=generator.z_dim,
                                      description=f"the latent: {generator.z_dim} numbers, each |z_i| <= {MAX_ABS_Z}")
     model_lock = threading.Lock()  # one forward pass at a time: predictable latency on few cores
+    invert_lock = threading.Lock()  # one upload inverted at a time, on copies of the networks (renders never wait)
+    inv_generator, inv_encoder, inv_extractor = (copy.deepcopy(m) if m is not None else None
+                                                 for m in (generator, encoder, extractor))
     known = set(axes.names)
     max_body = _max_body(generator.z_dim, len(axes.names))
     hosts = None if allowed_hosts is None else {h.lower() for h in allowed_hosts}
@@ -229,21 +238,30 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
                 "z_edited": z1[0].tolist()}
 
-    @app.post("/api/invert", responses={415: {"model": ErrorBody}})
+    upload_body = {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                                 for t in IMAGE_TYPES}}
+
+    @app.post("/api/invert", openapi_extra={"requestBody": upload_body},
+              responses={415: {"model": ErrorBody}, 429: {"model": ErrorBody}})
     async def invert_upload(request: Request):
-        """Invert an uploaded image (the raw file as the body, Content-Type image/png|jpeg|bmp|webp): its latent,
-        the input as the model sees it and the reconstruction. Edit the latent with /api/render like any other."""
+        """Invert an uploaded image (the raw file as the body, Content-Type image/png|jpeg|webp): its latent,
+        the input as the model sees it and the reconstruction. Edit the latent with /api/render like any other.
+        One inversion at a time (another gets 429 with Retry-After); it runs on its own copy of the networks, so
+        renders never wait for it."""
         from ..latent.invert import OptSettings, invert
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype not in IMAGE_TYPES:
             raise HTTPException(415, f"send the image file itself with Content-Type one of {', '.join(IMAGE_TYPES)}")
-        x = decode_upload(await request.body(), generator.channels, generator.resolution)
-
-        def run():
-            with model_lock:
-                return invert(generator, x, "hybrid" if encoder is not None else "opt", encoder=encoder,
-                              extractor=extractor, settings=OptSettings(steps=300))
-        res = await run_in_threadpool(run)  # the event loop keeps answering while the search runs
+        if not invert_lock.acquire(blocking=False):
+            raise HTTPException(429, "another image is being inverted; try again in a few seconds",
+                                headers={"Retry-After": "5"})
+        try:
+            x = decode_upload(await request.body(), generator.channels, generator.resolution, IMAGE_TYPES[ctype])
+            res = await run_in_threadpool(  # the event loop keeps answering while the search runs
+                invert, inv_generator, x, "hybrid" if encoder is not None else "opt", encoder=inv_encoder,
+                extractor=inv_extractor, settings=OptSettings(steps=300))
+        finally:
+            invert_lock.release()
         z = res.z.clamp(-MAX_ABS_Z, MAX_ABS_Z)
         return {"z": z[0].tolist(), "input": _png_data_url(to_uint8(x)[0]),
                 "image": _png_data_url(to_uint8(res.recon)[0]), "seconds": round(res.seconds, 3)}
