@@ -20,9 +20,11 @@ def test_torchscript_generator_with_descriptor(tmp_path):
     path = tmp_path / "g.pt"
     torch.jit.script(Tiny()).save(str(path))
     with pytest.raises(UserError, match="JSON descriptor"):
-        load_generator(path)  # no descriptor beside it
+        load_generator(path, trust_code=True)  # no descriptor beside it
     (tmp_path / "g.json").write_text(json.dumps({"z_dim": 16, "resolution": 2, "channels": 3}))
-    g = load_generator(path)
+    with pytest.raises(UserError, match="--trust-code"):
+        load_generator(path)  # TorchScript runs code: refused unless trusted
+    g = load_generator(path, trust_code=True)
     z, x = g.sample(4, seed=0)
     assert x.shape == (4, 3, 2, 2) and torch.allclose(x, Tiny()(z))
     with pytest.raises(UserError, match="latent must have shape"):
@@ -43,7 +45,10 @@ def test_torch_export_generator_and_extractor_go_through_axes_and_edit(tmp_path)
     torch.export.save(torch.export.export(ext, (x,), dynamic_shapes=({0: batch},)), str(tmp_path / "f.pt2"))
     (tmp_path / "f.json").write_text(json.dumps({"label_names": ext.label_names, "binary": ext.binary,
                                                  "resolution": 32, "channels": 3}))
-    g2, ext2 = load_generator(tmp_path / "g.pt2"), load_extractor(tmp_path / "f.pt2")
+    for load, name in ((load_generator, "g.pt2"), (load_extractor, "f.pt2")):
+        with pytest.raises(UserError, match="--trust-code"):
+            load(tmp_path / name)
+    g2, ext2 = load_generator(tmp_path / "g.pt2", trust_code=True), load_extractor(tmp_path / "f.pt2", trust_code=True)
     z = g.latents(5, seed=3)
     img = resize(g(z), ext.resolution)
     assert torch.allclose(g2(z), g(z), atol=1e-5) and torch.allclose(ext2(img), ext(img), atol=1e-4)
@@ -52,9 +57,12 @@ def test_torch_export_generator_and_extractor_go_through_axes_and_edit(tmp_path)
                  ["axes", "fit", str(tmp_path / "cache"), "--out", str(tmp_path / "axes")],
                  ["edit", "--generator", str(tmp_path / "g.pt2"), "--axes", str(tmp_path / "axes"), "--set",
                   "Smiling=2", "--out", str(tmp_path / "e.png")]):
-        code, _, err = run_cli(*args)
+        code, _, err = run_cli("--trust-code", *args)
         assert code == 0, (args[:2], err[-600:])
+        assert ("runs code with your rights" in err) == (args[1] != "fit")  # the warning, where code is loaded
     assert (tmp_path / "e.png").exists()
+    code, _, err = run_cli("sample", str(tmp_path / "g.pt2"), "--n", "2", "--out", str(tmp_path / "s.png"))
+    assert code == 2 and "--trust-code" in err and err.count("\n") == 1 and not (tmp_path / "s.png").exists()
 
 
 def test_factory_generator(tmp_path, monkeypatch):
@@ -66,10 +74,13 @@ def test_factory_generator(tmp_path, monkeypatch):
         "def make():\n"
         "    return T(), {'z_dim': 12, 'resolution': 2, 'channels': 3}\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    g = load_generator("my_gens:make")
+    with pytest.raises(UserError, match="--trust-code"):
+        load_generator("my_gens:make")
+    assert "my_gens" not in sys.modules  # refused before anything was imported
+    g = load_generator("my_gens:make", trust_code=True)
     assert g.z_dim == 12 and g(g.latents(2)).shape == (2, 3, 2, 2)
     with pytest.raises(UserError, match="cannot import"):
-        load_generator("my_gens:nope")
+        load_generator("my_gens:nope", trust_code=True)
     sys.modules.pop("my_gens", None)
 
 
@@ -93,7 +104,7 @@ def test_factory_in_the_current_directory_works_through_the_console_script(tmp_p
         "{'z_dim': 12, 'resolution': 2, 'channels': 3}\n")
     exe = shutil.which("tlgan")
     assert exe, "the tlgan console script is installed by setup.sh"
-    p = subprocess.run([exe, "sample", "here_gens:make", "--n", "2", "--out", "g.png"], cwd=tmp_path,
+    p = subprocess.run([exe, "--trust-code", "sample", "here_gens:make", "--n", "2", "--out", "g.png"], cwd=tmp_path,
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "g.png").exists()

@@ -149,11 +149,12 @@ def save_extractor(model: Classifier, out_dir, metrics: dict | None = None, extr
     return out
 
 
-def load_extractor(path) -> Classifier:
+def load_extractor(path, trust_code: bool | None = None) -> Classifier:
     """Load an extractor directory written by :func:`save_extractor`, or a ``torch.export`` (``.pt2``) /
     TorchScript (``.pt``) file with a JSON descriptor beside it (``label_names``, ``binary``, ``resolution``,
-    ``channels``); ``.content_hash`` identifies it."""
-    from .generator import PROGRAM_SUFFIXES, load_program
+    ``channels``; such a file runs code: refused unless ``trust_code`` or the CLI's ``--trust-code``);
+    ``.content_hash`` identifies it."""
+    from .generator import PROGRAM_SUFFIXES, check_trusted, load_program
     p = Path(path)
     if p.is_file() and p.suffix in PROGRAM_SUFFIXES:
         desc_path = p.with_suffix(".json")
@@ -161,6 +162,7 @@ def load_extractor(path) -> Classifier:
         need = ("label_names", "binary", "resolution")
         if any(k not in desc for k in need):
             raise UserError(f"{p}: needs a JSON descriptor {desc_path.name} giving {', '.join(need)} (and channels)")
+        check_trusted(str(p), trust_code)
         module = load_program(p)
         module.content_hash = file_hash(p)
         return wrap_extractor(module, desc["label_names"], desc["binary"], desc["resolution"], desc.get("channels", 3))

@@ -80,7 +80,8 @@ class Generator(nn.Module):
         return self.to_unit(x) * 2 - 1
 
 
-def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best: bool = True) -> Generator:
+def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best: bool = True,
+                   trust_code: bool | None = None) -> Generator:
     """Load a generator from a run directory, a TorchScript file or a ``module:function`` factory.
 
     Run directory: uses ``best/generator.safetensors`` if present (and ``best``), else ``generator.safetensors``.
@@ -89,7 +90,8 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
     run (cgan, acgan) opens at fixed labels with ``RUN@Smiling=1,Male=0`` (labels not named keep the run's
     default: the data's rates), so the whole TL-GAN pipeline runs on it; the labels are part of its content hash.
     TorchScript / factory: ``descriptor`` (or ``<file>.json`` beside a TorchScript file) gives ``z_dim``,
-    ``resolution``, ``channels`` and optionally ``value_range``.
+    ``resolution``, ``channels`` and optionally ``value_range``. Both run code: they are refused unless
+    ``trust_code`` (or the CLI's ``--trust-code``) allows it (:func:`check_trusted`).
     """
     path, space = _split_space(path)
     p = Path(path)
@@ -116,8 +118,10 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
         return g if space == "z" else _style_space(g, space)
     if p.suffix in PROGRAM_SUFFIXES and p.exists():
         desc = descriptor or _descriptor(p)
+        check_trusted(str(p), trust_code)
         return _described(load_program(p), desc, file_hash(p), p.stem)
     if ":" in str(path) and not p.exists():
+        check_trusted(f"the generator factory {path}", trust_code)
         mod_name, fn_name = str(path).split(":", 1)
         if "" not in sys.path and os.getcwd() not in sys.path:  # as `python -m` does: modules in the current dir
             sys.path.insert(0, os.getcwd())
@@ -136,6 +140,18 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
 
 
 PROGRAM_SUFFIXES = (".pt2", ".pt", ".ts", ".torchscript")
+TRUST_ENV = "TLGAN_TRUST_CODE"  # "1": the CLI's --trust-code (inherited by torchrun workers and subprocesses)
+
+
+def check_trusted(what: str, trust_code: bool | None = None) -> None:
+    """Allow loading ``what`` — a file or module that runs code when loaded or called (torch.export, TorchScript,
+    a ``module:function`` factory) — only when the user said so: ``trust_code=True`` or the CLI's ``--trust-code``
+    (``TLGAN_TRUST_CODE=1``); UserError otherwise. When allowed, one warning line on stderr."""
+    if not (trust_code or os.environ.get(TRUST_ENV) == "1"):
+        raise UserError(f"{what} runs code when it is loaded (a torch.export / TorchScript file or a module:function "
+                        "factory: like a package you import); pass --trust-code (trust_code=True in Python) if you "
+                        "trust its source")
+    print(f"warning: {what} runs code with your rights (--trust-code): load only models you trust", file=sys.stderr)
 
 
 class _Program(nn.Module):

@@ -21,8 +21,16 @@ app.add_typer(evaluate_app, name="evaluate")
 
 @app.callback()
 def _root(threads: int | None = typer.Option(None, "--threads", help="CPU threads for PyTorch (default: torch's "
-                                                                        "choice, or OMP_NUM_THREADS)")):
+                                                                        "choice, or OMP_NUM_THREADS)"),
+          trust_code: bool = typer.Option(False, "--trust-code", help="allow models that run code when loaded: "
+                                          "torch.export / TorchScript files and module:function factories "
+                                          "(e.g. tlgan --trust-code sample g.pt2)")):
     """tlgan: controllable image generation with GANs (TL-GAN)."""
+    if trust_code:
+        import os
+
+        from ..generator import TRUST_ENV
+        os.environ[TRUST_ENV] = "1"  # read where such a model is loaded; torchrun workers inherit it
     if threads is not None:
         if threads < 1:
             raise UserError("--threads must be >= 1")
