@@ -136,8 +136,12 @@ def restrict_layers(axes: Axes, n_ws: int, layers: tuple[int, int]) -> Axes:
 
 
 def export_boundary(axes: Axes, name: str, path) -> Path:
-    """Write one axis as an InterFaceGAN boundary: a float32 ``.npy`` of shape (1, d)."""
+    """Write one axis as an InterFaceGAN boundary: a float32 ``.npy`` of shape (1, d) (its folder made if needed;
+    UserError if ``path`` is a folder or a file stands in the way)."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"--out {path} is a folder; give a file name such as {path / (name + '.npy')}")
+    ensure_dir(path.parent)
     np.save(path, axes.vector(name)[None, :].astype(np.float32))
     return path
 
