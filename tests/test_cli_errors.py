@@ -47,7 +47,8 @@ def test_json_is_written_strict(tmp_path):
 def test_axes_export_makes_its_folder_and_refuses_a_folder_as_the_file(tmp_path):
     from tlgan.pretrained import default_paths
     axes = str(default_paths()["axes"])
-    code, _, err = run_cli("axes", "export", "--axes", axes, "--name", "Smiling", "--out", str(tmp_path / "new" / "s.npy"))
-    assert code == 0 and (tmp_path / "new" / "s.npy").exists(), err
+    out = tmp_path / "new" / "s.npy"
+    code, _, err = run_cli("axes", "export", "--axes", axes, "--name", "Smiling", "--out", str(out))
+    assert code == 0 and out.exists(), err
     code, _, err = run_cli("axes", "export", "--axes", axes, "--name", "Smiling", "--out", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "is a folder" in err
