@@ -194,3 +194,12 @@ def test_a_junk_pt2_generator_is_one_line(tmp_path):
     code, out, err = run_cli("--trust-code", "sample", str(tmp_path / "g.pt2"), "--n", "2", "--out",
                              str(tmp_path / "s.png"))
     _one_line_error(code, out, err.split("\n", 1)[1], "not a readable torch.export file")  # after the warning
+
+
+def test_a_run_without_weights_names_the_file_it_lacks(tmp_path, tiny_run):
+    import shutil
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    (run / "generator.safetensors").unlink()
+    _one_line_error(*run_cli("sample", str(run), "--n", "2", "--out", str(tmp_path / "s.png")),
+                    "no generator.safetensors")

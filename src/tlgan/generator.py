@@ -204,7 +204,13 @@ def _weights(run: Path, best: bool) -> Path:
     weights = run / "best" / "generator.safetensors"
     if best and weights.exists():
         return weights
-    return run / "generator.safetensors" if (run / "generator.safetensors").exists() else run / "model.safetensors"
+    for name in ("generator.safetensors", "model.safetensors"):
+        if (run / name).exists():
+            return run / name
+    if "trained_with" in read_json(run / "config.json"):
+        raise UserError(f"{run} is an exported generator without its weights (no model.safetensors)")
+    raise UserError(f"{run} has no generator weights yet (no generator.safetensors: the run has not written its "
+                    "first checkpoint)")
 
 
 def load_networks(run: str | os.PathLike, names=None) -> dict[str, nn.Module]:
@@ -290,8 +296,6 @@ def export_generator(run, out, half: bool = True, best: bool = True) -> Path:
     # an exported directory (the shipped models too) keeps its run's settings under trained_with
     cfg = {**saved["trained_with"], "generator": saved["generator"]} if "trained_with" in saved else saved
     weights = _weights(run, best)
-    if not weights.exists():
-        raise UserError(f"{run} has no generator weights yet")
     metric_file = run / "best" / "metric.json"
     metric = read_json(metric_file) if best and metric_file.exists() else saved.get("best_metric")
     if (run / "samples").exists():
