@@ -203,3 +203,14 @@ def test_a_run_without_weights_names_the_file_it_lacks(tmp_path, tiny_run):
     (run / "generator.safetensors").unlink()
     _one_line_error(*run_cli("sample", str(run), "--n", "2", "--out", str(tmp_path / "s.png")),
                     "no generator.safetensors")
+
+
+def test_an_unknown_generator_architecture_is_named(tmp_path, tiny_run):
+    import json
+    import shutil
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    cfg = json.loads((run / "config.json").read_text())
+    cfg["generator"]["arch"] = "bogus"
+    (run / "config.json").write_text(json.dumps(cfg))
+    _one_line_error(*run_cli("sample", str(run), "--n", "2", "--out", str(tmp_path / "s.png")), "'bogus'")

@@ -105,7 +105,9 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
             if "translator" in cfg:
                 raise UserError(f"{p} is a {cfg.get('model')} run: an image-to-image translator with no latent "
                                 f"space; apply it with `tlgan translate {p} --input IMAGES`")
-            raise UserError(f"{p} holds no latent generator (config.json has no usable 'generator' entry)")
+            got = f"architecture {spec.get('arch')!r}" if isinstance(spec, dict) else "no 'generator' entry"
+            raise UserError(f"{p} holds no latent generator (config.json: {got}; expected one of "
+                            f"{', '.join(LATENT_GENERATORS)})")
         weights = _weights(p, best)
         net = load_weights(build_network(spec), weights).float()
         kw = spec["kwargs"]
