@@ -187,6 +187,9 @@ def test_request_types_are_strict_but_integral_numbers_are_integers(client, z):
     for bad in ({"seed": 3.5}, {"seed": "3"}, {"seed": True}):
         assert client.post("/api/latent", json=bad).status_code == 422, bad
     assert client.post("/api/render", json={"z": z, "keep_norm": "yes"}).status_code == 422
+    assert client.post("/api/render", json={"z": z, "edits": {"Smiling": "1.5"}}).status_code == 422
+    assert client.post("/api/render", json={"z": z, "lock": [1]}).status_code == 422
+    assert client.post("/api/render", json={"z": z, "edits": {"Smiling": 2}}).status_code == 200
     assert client.post("/api/render", json={"z": z, "keep_norm": True}).status_code == 200
 
 

@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
-from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from ..data.images import to_uint8
@@ -62,8 +62,8 @@ ERRORS = {code: {"model": ErrorBody} for code in (400, 403, 411, 413, 422)}
 
 class RenderRequest(BaseModel):
     z: list[StrictFloat] = Field(..., description="the latent, length z_dim, each |z_i| <= 8")
-    edits: dict[str, float] = Field(default_factory=dict, description="axis name -> λ")
-    lock: list[str] = Field(default_factory=list, description="axes the edits must not move")
+    edits: dict[str, StrictFloat] = Field(default_factory=dict, description="axis name -> λ")
+    lock: list[StrictStr] = Field(default_factory=list, description="axes the edits must not move")
     keep_norm: StrictBool = False
 
     @field_validator("z")
