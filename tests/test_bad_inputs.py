@@ -185,6 +185,20 @@ def test_a_cache_of_another_plugged_extractor_is_refused(tmp_path):
     with pytest.raises(UserError, match="other settings or models"):
         build_cache(g, judge(1), 32, tmp_path / "c", progress=False)  # same class, other weights: stale labels
 
+    class Scaled(torch.nn.Module):  # the same weights, another plain attribute: other labels
+        def __init__(self, net, scale):
+            super().__init__()
+            self.net, self.scale = net, scale
+
+        def forward(self, x):
+            return self.net(x) * self.scale
+    base = judge(0)
+    build_cache(g, wrap_extractor(Scaled(base, 1.0), ["a", "b"], [True, True], 8, 3), 32, tmp_path / "s",
+                progress=False)
+    with pytest.raises(UserError, match="other settings or models"):
+        build_cache(g, wrap_extractor(Scaled(base, 3.0), ["a", "b"], [True, True], 8, 3), 32, tmp_path / "s",
+                    progress=False)
+
 
 def test_a_junk_pt2_generator_is_one_line(tmp_path):
     (tmp_path / "g.pt2").write_bytes(b"junk" * 100)

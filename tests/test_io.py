@@ -120,3 +120,24 @@ def test_exporting_a_shipped_model_fills_its_card_from_its_own_config(tmp_path, 
     tags = card.split("tags:")[1].split("datasets:")[0].split()[1::2]  # "- tag" lines
     assert len(tags) == len(set(tags))
     assert (out / "samples.png").exists() and "samples.png" in card
+
+
+def test_factory_generators_differing_only_in_a_plain_attribute_are_different_generators(tmp_path, monkeypatch):
+    """The cache identity of a factory generator covers its behaviour: a scale kept as a plain attribute."""
+    (tmp_path / "scaled_gens.py").write_text(
+        "import torch\n"
+        "class T(torch.nn.Module):\n"
+        "    def __init__(self, s):\n"
+        "        super().__init__()\n"
+        "        self.s = s\n"
+        "    def forward(self, z):\n"
+        "        return torch.tanh(self.s * z[:, :12].view(-1, 3, 2, 2))\n"
+        "D = {'z_dim': 12, 'resolution': 2, 'channels': 3}\n"
+        "def one():\n"
+        "    return T(1.0), D\n"
+        "def two():\n"
+        "    return T(2.0), D\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    a, b = (load_generator(f"scaled_gens:{f}", trust_code=True) for f in ("one", "two"))
+    assert a.content_hash != b.content_hash
+    sys.modules.pop("scaled_gens", None)
