@@ -46,7 +46,7 @@ def faces64_candidates(d: dict) -> str:
 
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates)}
-MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(\n<!-- /table:(?P=name) -->)", re.S)
+MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
 def regenerate(text: str, root: Path = ROOT) -> str:
@@ -56,7 +56,7 @@ def regenerate(text: str, root: Path = ROOT) -> str:
         if name not in TABLES:
             raise SystemExit(f"error: unknown generated table {name!r}; known: {', '.join(TABLES)}")
         path, render = TABLES[name]
-        return m.group(1) + render(json.loads((root / path).read_text())) + m.group(4)
+        return m.group(1) + render(json.loads((root / path).read_text())) + "\n" + m.group(4)
     return MARKED.sub(fill, text)
 
 
