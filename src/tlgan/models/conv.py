@@ -64,8 +64,8 @@ class NearestUp2x(nn.Module):
 class GrownConvGenerator(nn.Module):
     """A generator grown one level, pg-GAN's growing step kept residual: z (N, z_dim) -> (N, C, R, R) in
     [-1, 1], from a base generator at R/2 and a learnt 2× upscaler of its images. The base is a
-    :class:`ConvGenerator` of ``width`` channels, or the network of spec ``base`` (``{"arch": "r3gan", "kwargs":
-    {...}}``, see :mod:`tlgan.models.registry`).
+    :class:`ConvGenerator` of ``width`` channels, or the network ``base`` (in a spec, ``base`` is the base's own
+    spec, which :func:`tlgan.models.registry.build_network` builds first: an R3GAN generator, say).
 
     :meth:`upscale` adds a correction to the R/2 image upsampled bilinearly; the correction is a small conv net on
     that image (two 3×3 conv + ReLU at R/2 with ``grow_width`` channels, nearest 2× upsampling, 3×3 conv + ReLU, a
@@ -74,14 +74,10 @@ class GrownConvGenerator(nn.Module):
     """
 
     def __init__(self, z_dim: int = 100, resolution: int = 64, channels: int = 3, width: int = 32,
-                 grow_width: int = 32, base: dict | None = None):
+                 grow_width: int = 32, base: nn.Module | None = None):
         super().__init__()
         self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
-        if base is None:
-            self.base = ConvGenerator(z_dim, resolution // 2, channels, width)
-        else:
-            from .registry import build_network
-            self.base = build_network(base)
+        self.base = base if base is not None else ConvGenerator(z_dim, resolution // 2, channels, width)
         c = grow_width
         self.grow = nn.Sequential(
             nn.Conv2d(channels, c, 3, 1, 1), nn.ReLU(True), nn.Conv2d(c, c, 3, 1, 1), nn.ReLU(True),

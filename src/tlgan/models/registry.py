@@ -57,8 +57,11 @@ def spec(arch: str, **kwargs) -> dict:
 
 
 def build_network(net_spec: dict) -> nn.Module:
-    """Instantiate a network from its spec; UserError if the spec is malformed."""
+    """Instantiate a network from its spec (a keyword whose value is itself a spec, e.g. a grown generator's
+    ``base``, is built first); UserError if the spec is malformed."""
     try:
-        return ARCHS[net_spec["arch"]](**net_spec["kwargs"])
+        kwargs = {k: build_network(v) if isinstance(v, dict) and "arch" in v else v
+                  for k, v in net_spec["kwargs"].items()}
+        return ARCHS[net_spec["arch"]](**kwargs)
     except (KeyError, TypeError) as e:
         raise UserError(f"invalid network spec {net_spec}: {e}") from None
