@@ -30,7 +30,10 @@ def main() -> None:
     ap.add_argument("--grid", default=None, help="a PNG: 12 samples of each model (latents of seed 1), a row each")
     args = ap.parse_args()
     paths = default_paths("faces")
-    models = {"shipped": str(paths["generator"]), **dict(c.split("=", 1) for c in args.candidate)}
+    shipped = Path(paths["generator"]).resolve()
+    root = Path(__file__).resolve().parent.parent
+    models = {"shipped": str(shipped.relative_to(root) if shipped.is_relative_to(root) else shipped),
+              **dict(c.split("=", 1) for c in args.candidate)}
     data = load_data("faces", 64, 10_000)
     scorer = FrechetScorer.for_dataset("faces", data, n=2000)
     floor = scorer.floor(data, 2000)
