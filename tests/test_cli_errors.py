@@ -9,6 +9,7 @@ from conftest import run_cli
     (["sample"], "Missing argument"),
     (["sample", "run", "--seed", "seven"], "--seed"),
     (["axes", "fit"], "Missing argument"),
+    (["sample", "g.pt2", "--trust-code"], "--trust-code goes before the command: tlgan --trust-code sample"),
 ])
 def test_parse_errors_are_one_line(args, words):
     code, out, err = run_cli(*args)

@@ -77,7 +77,11 @@ def main() -> None:
             sys.exit(0)
         ctx = getattr(e, "ctx", None)
         sub = ctx.command_path.split()[len(ctx.find_root().command_path.split()):] if ctx else []
-        typer.echo(f"error: {e.format_message()} (see `{' '.join(['tlgan', *sub, '--help'])}`)", err=True)
+        hint = f"see `{' '.join(['tlgan', *sub, '--help'])}`"
+        for root_option in ("--trust-code", "--threads"):  # options of tlgan itself, given after a command
+            if root_option in e.format_message() and sub:
+                hint = f"{root_option} goes before the command: tlgan {root_option} {' '.join(sub)} ..."
+        typer.echo(f"error: {e.format_message()} ({hint})", err=True)
         sys.exit(2)
     except aborts:
         sys.exit(130)
