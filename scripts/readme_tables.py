@@ -4,7 +4,7 @@ A generated table sits between ``<!-- table:NAME -->`` and ``<!-- /table:NAME --
 ``TABLES[NAME]`` applied to its JSON file. Hand edits between the markers are overwritten (and fail ``--check``,
 which the test suite runs, so a figure in the README is always the one its JSON holds).
 
-    python scripts/readme_tables.py [--check] [FILE.md ...]     (default: README.md)
+    python scripts/readme_tables.py [--check] [FILE.md ...]     (default: README.md and docs/*.md)
 """
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ def regenerate(text: str, root: Path = ROOT) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("files", nargs="*", default=[str(ROOT / "README.md")])
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    ap.add_argument("files", nargs="*", default=[str(p) for p in pages])
     ap.add_argument("--check", action="store_true", help="exit 1 if a table differs from its JSON; write nothing")
     args = ap.parse_args()
     stale = []
