@@ -19,7 +19,7 @@ from tlgan.data import load_data
 from tlgan.data.images import save_grid
 from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
-from tlgan.metrics import FrechetScorer, attribute_rates
+from tlgan.metrics import FrechetScorer, generator_quality
 from tlgan.pretrained import default_paths
 
 
@@ -43,11 +43,7 @@ def main() -> None:
         g = load_generator(path)
         if g.resolution != 64:
             raise SystemExit(f"error: {name} ({path}) draws {g.resolution}x{g.resolution}, not 64x64")
-        _, x = g.sample(2000, seed=0)
-        rows = attribute_rates(g, judge, 5000)
-        results[name] = {"generator": path, "fd": scorer.score(g.to_signed(x)), "fd_floor": floor,
-                         "outside_25": sum(r["within"] is False for r in rows),
-                         "judged": sum(r["within"] is not None for r in rows), "rates": rows}
+        results[name] = {"generator": path, **generator_quality(g, scorer, floor, judge)}
         r = results[name]
         print(f"{name}: FD-faces@64 {r['fd']:.2f} ({r['fd'] / floor:.1f}x the floor {floor:.2f}), "
               f"{r['outside_25']} of {r['judged']} attributes outside ±25%")

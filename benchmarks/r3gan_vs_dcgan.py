@@ -22,7 +22,7 @@ from tlgan.data import load_data
 from tlgan.data.images import save_grid
 from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
-from tlgan.metrics import FrechetScorer, attribute_rates
+from tlgan.metrics import FrechetScorer, generator_quality
 from tlgan.pretrained import default_paths
 from tlgan.training import load_config, train
 
@@ -67,14 +67,10 @@ def main() -> None:
     results = {}
     for name, run in runs.items():
         g = load_generator(run, best=False)  # the last weights of both (R3GAN also keeps a best-by-FD copy)
-        _, x = g.sample(2000, seed=0)
-        rows = attribute_rates(g, judge, 5000)
         params = sum(p.numel() for p in g.net.parameters())
         results[name] = {"run": str(run), "recipe": str(RECIPES[name].relative_to(ROOT)), "updates": BUDGET_STEPS,
-                         "images": BUDGET_STEPS * 64, "g_parameters": params, "fd": scorer.score(g.to_signed(x)),
-                         "fd_floor": floor, "outside_25": sum(r["within"] is False for r in rows),
-                         "judged": sum(r["within"] is not None for r in rows), "rates": rows,
-                         "logit_gap": logit_gap(run)}
+                         "images": BUDGET_STEPS * 64, "g_parameters": params,
+                         **generator_quality(g, scorer, floor, judge), "logit_gap": logit_gap(run)}
     for name, r in results.items():
         print(f"{name}: FD-faces@32 {r['fd']:.2f} (floor {floor:.2f}), {r['outside_25']} of {r['judged']} attributes "
               f"outside ±25%, logit gap by quarter {[round(v, 2) for v in r['logit_gap']['quarters']]}")

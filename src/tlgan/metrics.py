@@ -120,3 +120,15 @@ def attribute_rates(generator, judge, n: int = 5000, seed: int = 0, tolerance: f
         rows.append({"attribute": name, "data_exact": float(attrs[name].mean()), "data_judge": rj,
                      "samples_judge": sj, "relative": rel, "within": abs(rel) <= tolerance if rj >= min_rate else None})
     return rows
+
+
+def generator_quality(generator, scorer: FrechetScorer, floor: float, judge, n_fd: int = 2000,
+                      n_rates: int = 5000) -> dict:
+    """A faces generator's FD (``n_fd`` samples, latents of seed 0, over ``scorer``) beside ``floor``, and its
+    :func:`attribute_rates` by ``judge``: {fd, fd_floor, outside_25 (attributes with a data rate >= 5% outside
+    ±25%), judged (how many have such a rate), rates (the rows)}."""
+    _, x = generator.sample(n_fd, seed=0)
+    rows = attribute_rates(generator, judge, n_rates)
+    return {"fd": scorer.score(generator.to_signed(x)), "fd_floor": floor,
+            "outside_25": sum(r["within"] is False for r in rows), "judged": sum(r["within"] is not None for r in rows),
+            "rates": rows}
