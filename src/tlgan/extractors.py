@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from .data import ImageData
 from .data.images import resize
+from .device import resolve
 from .errors import UserError
 from .io import (
     ensure_dir,
@@ -74,9 +75,11 @@ def label_images(generator, extractor: Extractor, z: torch.Tensor, probabilities
 
 
 def train_extractor(data: ImageData, steps: int = 2000, batch_size: int = 128, lr: float = 2e-3,
-                    seed: int = 0, width: int = 32, progress: bool = True, arch: str = "classifier") -> Classifier:
+                    seed: int = 0, width: int = 32, progress: bool = True, arch: str = "classifier",
+                    device: str | torch.device = "cpu") -> Classifier:
     """Fit an extractor (``arch``: the CNN ``classifier`` or the pixel ``mlp``) to ``data``'s labels: BCE-with-logits
-    on binary columns, MSE on standardised continuous ones.
+    on binary columns, MSE on standardised continuous ones; trained on ``device`` (see :func:`tlgan.device.resolve`),
+    returned on the CPU.
 
     Deterministic given ``seed``; the global random stream is left exactly as it was (a forked RNG)."""
     if data.labels is None or not data.label_names:
@@ -85,11 +88,11 @@ def train_extractor(data: ImageData, steps: int = 2000, batch_size: int = 128, l
         raise UserError(f"unknown extractor architecture {arch!r}; expected one of {', '.join(EXTRACTOR_ARCHS)}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return _train(data, steps, batch_size, lr, seed, width, progress, EXTRACTOR_ARCHS[arch])
+        return _train(data, steps, batch_size, lr, seed, width, progress, EXTRACTOR_ARCHS[arch], resolve(device))
 
 
 def _train(data: ImageData, steps: int, batch_size: int, lr: float, seed: int, width: int,
-           progress: bool, cls=Classifier) -> Classifier:
+           progress: bool, cls=Classifier, device=None) -> Classifier:
     c, r = data.shape[0], data.shape[-1]
     model = cls(r, c, data.label_names, data.binary, width)
     y = torch.from_numpy(data.labels)
@@ -99,6 +102,8 @@ def _train(data: ImageData, steps: int, batch_size: int, lr: float, seed: int, w
         model.mean[cont] = y[:, cont].mean(0)
         model.std[cont] = y[:, cont].std(0).clamp(min=1e-6)
     target = torch.where(cont, (y - model.mean) / model.std, y)
+    if device is not None and device.type != "cpu":
+        model, data, target, binary, cont = (v.to(device) for v in (model, data, target, binary, cont))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     gen = torch.Generator().manual_seed(seed)
@@ -107,8 +112,8 @@ def _train(data: ImageData, steps: int, batch_size: int, lr: float, seed: int, w
         idx = torch.randint(len(data), (batch_size,), generator=gen)
         x = data.batch(idx)
         if data.is_image:  # light augmentation: brightness jitter
-            x = (x + 0.1 * (torch.rand(len(x), 1, 1, 1, generator=gen) - 0.5)).clamp(-1, 1)
-        out, t = model.raw(x), target[idx]
+            x = (x + 0.1 * (torch.rand(len(x), 1, 1, 1, generator=gen).to(x.device) - 0.5)).clamp(-1, 1)
+        out, t = model.raw(x), target[idx.to(target.device)]
         loss = 0.0
         if binary.any():
             loss = loss + F.binary_cross_entropy_with_logits(out[:, binary], t[:, binary])
@@ -118,7 +123,7 @@ def _train(data: ImageData, steps: int, batch_size: int, lr: float, seed: int, w
         loss.backward()
         opt.step()
         sched.step()
-    return model.eval()
+    return model.eval().cpu()
 
 
 def evaluate_extractor(model, data: ImageData) -> dict[str, dict[str, float]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .device import follow
 from .errors import UserError
 from .io import (
     ensure_dir,
@@ -53,12 +54,12 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise UserError(f"latent must have shape (N, {self.z_dim}), got {tuple(z.shape)}")
-        return self.net(z)
+        return follow(self, self.net, z, amp=True)  # on a GPU when moved there (bf16), results on z's device
 
     @torch.no_grad()
     def prior(self, noise: torch.Tensor) -> torch.Tensor:
         """N(0, I) draws (N, prior_dim) -> latents (N, z_dim) of this generator's space."""
-        return noise if self.prior_fn is None else self.prior_fn(noise)
+        return noise if self.prior_fn is None else follow(self, self.prior_fn, noise)
 
     def latents(self, n: int, seed: int = 0) -> torch.Tensor:
         """``n`` latents from the prior, reproducible by seed: (n, z_dim) float32."""

@@ -124,12 +124,13 @@ def _factory(acfg: AnomalyConfig):
     if acfg.method == "egbad":
         return EGBADTrainer
     if acfg.method == "ganomaly":
-        return lambda cfg, data: GANomalyTrainer(cfg, data, (acfg.w_adv, acfg.w_con, acfg.w_lat))
+        return lambda cfg, data, runtime=None: GANomalyTrainer(cfg, data, (acfg.w_adv, acfg.w_con, acfg.w_lat),
+                                                               runtime)
     return family(GAN_MODEL[acfg.method])
 
 
 def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, progress: bool = True,
-                   log=print) -> Path:
+                   log=print, runtime=None) -> Path:
     """Train a detector on the normal images of ``acfg`` into ``out``, then calibrate it on held-out normals.
 
     Returns the run path. With ``resume``, finished stages are kept and an interrupted one continues.
@@ -143,11 +144,13 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
     meta = {"method": acfg.method, "protocol": protocol(acfg), "config": dataclasses.asdict(acfg),
             "data_shape": list(train_set.shape), "complete": False}
     write_json(out / "anomaly.json", meta)  # complete: False until calibrated (a crash leaves it marked)
-    _stage(_gan_config(acfg, acfg.steps), out / "gan", train_set, _factory(acfg), resume, progress, log)
+    _stage(_gan_config(acfg, acfg.steps), out / "gan", train_set, _factory(acfg), resume, progress, log, runtime)
     if acfg.method == "fanogan":
         g, critic = load_networks(out / "gan", ["g", "d"]).values()
-        make = lambda cfg, data: IZIFEncoderTrainer(cfg, data, g, critic, acfg.kappa)  # noqa: E731
-        _stage(_gan_config(acfg, acfg.encoder_steps), out / "encoder", train_set, make, resume, progress, log)
+        make = lambda cfg, data, runtime=None: IZIFEncoderTrainer(cfg, data, g, critic, acfg.kappa,  # noqa: E731
+                                                                  runtime=runtime)
+        _stage(_gan_config(acfg, acfg.encoder_steps), out / "encoder", train_set, make, resume, progress, log,
+               runtime)
     det = Detector(out, calibrated=False)
     cal = subset(hold, np.random.default_rng(acfg.seed + 1).permutation(len(hold))[:acfg.calibration_n])
     scores = det.score(cal.batch(slice(None)), progress=progress)["score"].numpy()
@@ -160,7 +163,7 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
     return out
 
 
-def _stage(cfg, run: Path, data, make, resume, progress, log) -> None:
+def _stage(cfg, run: Path, data, make, resume, progress, log, runtime=None) -> None:
     state = run / "state" / "trainer.pt"
     if state.exists():
         try:
@@ -172,9 +175,9 @@ def _stage(cfg, run: Path, data, make, resume, progress, log) -> None:
             return
         if not resume:
             raise UserError(f"{run} holds an unfinished stage; pass --resume to continue it")
-        train(cfg, run, resume=True, data=data, progress=progress, log=log, make_trainer=make)
+        train(cfg, run, resume=True, data=data, progress=progress, log=log, make_trainer=make, runtime=runtime)
         return
-    train(cfg, run, data=data, progress=progress, log=log, make_trainer=make)
+    train(cfg, run, data=data, progress=progress, log=log, make_trainer=make, runtime=runtime)
 
 
 def _load_nets(run: Path):

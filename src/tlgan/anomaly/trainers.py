@@ -82,8 +82,8 @@ class GANomalyTrainer(_Reconstructing):
     (``cfg_weights`` = (w_adv, w_con, w_lat)); D is re-initialised when its loss collapses below 1e-5.
     """
 
-    def __init__(self, cfg, data, weights=(1.0, 50.0, 1.0)):
-        super().__init__(cfg, data)
+    def __init__(self, cfg, data, weights=(1.0, 50.0, 1.0), runtime=None):
+        super().__init__(cfg, data, runtime)
         self.w_adv, self.w_con, self.w_lat = weights
 
     def build(self) -> Built:
@@ -126,9 +126,9 @@ class IZIFEncoderTrainer(_Reconstructing):
     ``g`` and ``critic`` come from a finished WGAN-GP run; κ = 0 gives the izi objective.
     """
 
-    def __init__(self, cfg, data, g, critic, kappa: float = 1.0):
+    def __init__(self, cfg, data, g, critic, kappa: float = 1.0, runtime=None):
         self.g, self.d, self.kappa = g.eval().requires_grad_(False), critic.eval().requires_grad_(False), kappa
-        super().__init__(cfg, data)
+        super().__init__(cfg, data, runtime)
 
     def build(self) -> Built:
         e = self._conv("e", "conv_encoder", z_dim=self.cfg.z_dim)

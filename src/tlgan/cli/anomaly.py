@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from ..errors import UserError
-from .app import app
+from .app import DEVICE, app
 
 anomaly_app = typer.Typer(no_args_is_help=True, help="GAN anomaly detection: AnoGAN, EGBAD, GANomaly, f-AnoGAN.")
 app.add_typer(anomaly_app, name="anomaly")
@@ -27,12 +27,13 @@ def anomaly_train(method: str = typer.Argument(..., help="anogan | egbad | ganom
                   encoder_steps: int | None = typer.Option(None, help="f-AnoGAN encoder updates (default 2000)"),
                   resolution: int | None = typer.Option(None), seed: int | None = typer.Option(None),
                   config: Path | None = typer.Option(None, help="YAML file overriding AnomalyConfig defaults"),
-                  out: Path = typer.Option(..., "--out"), resume: bool = typer.Option(False)):
+                  out: Path = typer.Option(..., "--out"), resume: bool = typer.Option(False), device: str = DEVICE):
     """Train a detector on normal images, then calibrate its threshold on held-out normal training images."""
     from ..anomaly.detector import train_detector
+    from ..device import Runtime
     acfg = _anomaly_config(config, method=method, data=data, normal_class=normal_class, steps=steps,
                            encoder_steps=encoder_steps, resolution=resolution, seed=seed)
-    train_detector(acfg, out, resume=resume)
+    train_detector(acfg, out, resume=resume, runtime=Runtime.of(device))
 
 
 @anomaly_app.command("score")

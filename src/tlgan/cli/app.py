@@ -17,6 +17,7 @@ data_app = typer.Typer(no_args_is_help=True, help="Render or inspect datasets.")
 evaluate_app = typer.Typer(no_args_is_help=True, help="Measure generators and feature axes.")
 app.add_typer(data_app, name="data")
 app.add_typer(evaluate_app, name="evaluate")
+DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda (auto: the GPU when PyTorch sees one)")
 
 
 @app.callback()

@@ -8,7 +8,7 @@ from typer.core import TyperGroup
 
 from ..errors import UserError
 from ..pretrained import resolve_models
-from .app import app, evaluate_app
+from .app import DEVICE, app, evaluate_app
 
 
 class _ImagesByDefault(TyperGroup):
@@ -66,7 +66,8 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
            generator: str | None = typer.Option(None, help="default: the shipped faces model"),
            encoder: Path | None = typer.Option(None, help="encoder run (default: the shipped model's)"),
            steps: int = typer.Option(1000, help="opt: optimisation steps"), seed: int = typer.Option(0),
-           model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion")):
+           model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion"),
+           device: str = DEVICE):
     """Invert images: writes OUT/<name>.png (reconstruction), OUT/<name>.npy (latent) and OUT/grid.png
     (input above reconstruction). Images of another size are centre-cropped and resized."""
     import numpy as np
@@ -77,7 +78,9 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
     inputs = path if path.is_dir() else path.parent
     if out.exists() and out.resolve() == inputs.resolve():
         raise UserError(f"--out {out} is the folder of the inputs: the reconstructions would overwrite them")
+    from ..device import to_device
     m = resolve_models(generator, None, need_axes=False, model=model)
+    to_device(device, m.generator, m.extractor)
     names, x, res = invert_path(path, generator, m, method, encoder, seed, steps, model)
     ensure_dir(out)
     stems = [Path(n).stem for n in names]
@@ -115,9 +118,10 @@ def train_encoder_cmd(out: Path = typer.Option(..., "--out"),
                       steps: int = typer.Option(3000), batch_size: int = typer.Option(64),
                       kappa: float = typer.Option(1.0, help="weight of the extractor-feature MSE"),
                       latent_weight: float = typer.Option(1.0, help="weight of ‖E(G(z)) − z‖²: editability"),
-                      seed: int = typer.Option(0), resume: bool = typer.Option(False)):
+                      seed: int = typer.Option(0), resume: bool = typer.Option(False), device: str = DEVICE):
     """Train an inversion encoder E with G frozen (image MSE + κ feature MSE on real images, latent consistency
     on G's samples); the run is resumable like any other."""
+    from ..device import Runtime
     from ..latent.encoder import train_encoder
     from ..pretrained import default_paths
     if steps < 1 or batch_size < 2 or kappa < 0 or latent_weight < 0:
@@ -125,7 +129,7 @@ def train_encoder_cmd(out: Path = typer.Option(..., "--out"),
     m = resolve_models(generator, None, features, need_axes=False, model=model)
     path = generator or str(default_paths(model)["generator"])
     train_encoder(m.generator, path, out, extractor=m.extractor, data=data, steps=steps, batch_size=batch_size,
-                  kappa=kappa, latent_weight=latent_weight, seed=seed, resume=resume)
+                  kappa=kappa, latent_weight=latent_weight, seed=seed, resume=resume, runtime=Runtime.of(device))
     typer.echo(f"encoder written to {out}; use it with `tlgan invert IMG --method hybrid --encoder {out}`")
 
 
@@ -137,7 +141,8 @@ def evaluate_inversion_cmd(json_out: Path = typer.Option(..., "--json", help="wr
                            n: int = typer.Option(64, "--n", help="faces per figure"),
                            opt_steps: int = typer.Option(1000), seed: int = typer.Option(0),
                            grid: Path | None = typer.Option(None, help="also write a PNG: real | reconstruction | "
-                                                                       "edited | true counterfactual")):
+                                                                       "edited | true counterfactual"),
+                           device: str = DEVICE):
     """Reconstruction (PSNR, SSIM, judge agreement, time), latent recovery and counterfactual edits of real
     held-out faces against the renderer's true counterfactuals; prints Markdown tables."""
     from ..extractors import load_extractor
@@ -156,7 +161,10 @@ def evaluate_inversion_cmd(json_out: Path = typer.Option(..., "--json", help="wr
     if m.generator.channels != 3:
         raise UserError("evaluate inversion measures against rendered faces: it needs a 3-channel faces generator")
     enc = load_encoder(encoder, m.generator) if encoder is not None else None
-    result = evaluate_inversion(m.generator, load_extractor(judge), m.axes, enc, m.extractor, n, opt_steps, seed)
+    from ..device import to_device
+    judge_net = load_extractor(judge)
+    to_device(device, m.generator, m.extractor, judge_net)
+    result = evaluate_inversion(m.generator, judge_net, m.axes, enc, m.extractor, n, opt_steps, seed)
     write_json(json_out, result)
     typer.echo(report(result))
     typer.echo(f"wrote {json_out}")

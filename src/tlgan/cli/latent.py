@@ -9,7 +9,7 @@ from ..errors import UserError
 from ..io import ensure_dir
 from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
 from ..pretrained import resolve_models
-from .app import app, evaluate_app
+from .app import DEVICE, app, evaluate_app
 
 features_app = typer.Typer(no_args_is_help=True, help="Train feature extractors (image -> attributes).")
 axes_app = typer.Typer(no_args_is_help=True, help="Build (z, y) caches and fit feature axes.")
@@ -27,7 +27,8 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
                    arch: str = typer.Option("classifier", help="classifier (a CNN) | mlp (a pixel MLP: a second "
                                                                 "judge of another architecture)"),
                    width: int | None = typer.Option(None, help="CNN: first-layer channels (32); MLP: hidden units "
-                                                               "(256)")):
+                                                               "(256)"),
+                   device: str = DEVICE):
     """Train an extractor (binary logits + regression heads); print and save held-out AUC/accuracy/R²."""
     from ..data import load_data
     from ..extractors import evaluate_extractor, save_extractor, train_extractor
@@ -35,10 +36,12 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
         raise UserError("--n must be >= 1, --batch-size >= 2 and --steps >= 1")
     if data == "faces" and n is None:
         n = 20_000
+    from ..device import resolve
+    device = resolve(device)  # before the data: a machine without the GPU asked for says so at once
     train_data = load_data(data, resolution, n, seed=data_seed)
     test = load_data(data, train_data.shape[-1], 2000 if data == "faces" else None, split="test", seed=data_seed)
     model = train_extractor(train_data, steps=steps, batch_size=batch_size, seed=seed, arch=arch,
-                            width=width or (256 if arch == "mlp" else 32))
+                            width=width or (256 if arch == "mlp" else 32), device=device)
     metrics = evaluate_extractor(model, test)
     save_extractor(model, out, metrics, {"data": data, "n": len(train_data), "steps": steps, "seed": seed,
                                          "data_seed": data_seed})
@@ -52,7 +55,7 @@ def axes_sample(generator: str = typer.Option(...), features: Path = typer.Optio
                 n: int = typer.Option(20_000, "--n", "--rows", help="rows to sample (--rows under torchrun, "
                                       "whose own options --n would abbreviate)"),
                 out: Path = typer.Option(..., "--out"),
-                seed: int = typer.Option(0), batch: int = typer.Option(256)):
+                seed: int = typer.Option(0), batch: int = typer.Option(256), device: str = DEVICE):
     """Sample latents, render, label: the (z, y) cache (memory-mapped, resumable after a kill; under torchrun
     the processes share the batches)."""
     import time
@@ -62,7 +65,10 @@ def axes_sample(generator: str = typer.Option(...), features: Path = typer.Optio
     from ..generator import load_generator
     from ..latent.cache import build_cache
     t0 = time.perf_counter()
-    cache = build_cache(load_generator(generator), load_extractor(features), n, out, seed, batch)
+    from ..device import to_device
+    g, ext = load_generator(generator), load_extractor(features)
+    to_device(device, g, ext)
+    cache = build_cache(g, ext, n, out, seed, batch)
     if distributed.is_main():
         typer.echo(f"cache of {len(cache.z)} (z, y) pairs in {out} ({time.perf_counter() - t0:.1f} s on "
                    f"{distributed.world()} process{'es' if distributed.world() > 1 else ''})")
@@ -322,7 +328,8 @@ def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | N
                       n: int = typer.Option(1024, "--n", help="latents (figures come with 95% bootstrap CIs)"),
                       seed: int = typer.Option(0),
                       json_out: Path = typer.Option(Path("axes_eval.json"), "--json"),
-                      report: Path | None = typer.Option(None, help="markdown report (default beside --json)")):
+                      report: Path | None = typer.Option(None, help="markdown report (default beside --json)"),
+                      device: str = DEVICE):
     """Controllability, flip rate and leakage of every axis, raw and disentangled, by an independent judge."""
     from ..extractors import load_extractor
     from ..io import write_json
@@ -334,7 +341,10 @@ def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | N
     if judge is None:
         from ..pretrained import default_paths
         judge = default_paths()["judge"]
-    result = evaluate_axes(g, load_extractor(judge), ax, references, n, seed)
+    from ..device import to_device
+    judge_net = load_extractor(judge)
+    to_device(device, g, judge_net)
+    result = evaluate_axes(g, judge_net, ax, references, n, seed)
     write_json(json_out, result)
     report = report or json_out.with_suffix(".md")
     write_report(result, report, report.with_suffix(".png"))

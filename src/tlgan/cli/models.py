@@ -7,7 +7,7 @@ import typer
 
 from ..errors import UserError
 from ..training import FAMILIES
-from .app import app, data_app, evaluate_app
+from .app import DEVICE, app, data_app, evaluate_app
 
 
 @data_app.command("render")
@@ -35,7 +35,10 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
           batch_size: int | None = typer.Option(None), out: Path = typer.Option(Path("runs/latest")),
           config: Path | None = typer.Option(None, help="YAML file overriding defaults"),
           resume: bool = typer.Option(False, help="continue the run in --out"),
-          seed: int | None = typer.Option(None)):
+          seed: int | None = typer.Option(None), device: str = DEVICE,
+          full_precision: bool = typer.Option(False, "--full-precision", help="CUDA: float32 throughout (no bf16 "
+                                              "autocast, channels_last or TF32)"),
+          compile_g: bool = typer.Option(False, "--compile", help="torch.compile G's forward (slow to start)")):
     """Train a model family through the one training loop; writes a run directory.
 
     With --resume the run continues with its own saved settings; only the total --steps may change."""
@@ -43,6 +46,7 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
 
     from .. import distributed
     from ..config import merged_values
+    from ..device import Runtime
     from ..training import load_config, run_config
     from ..training import train as run_train
     domains = list(data) if len(data) > 1 else None
@@ -62,12 +66,13 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
         new_steps = merged_values(config, {"steps": steps}).get("steps", cfg.steps)
         if new_steps != cfg.steps and distributed.env_rank() == 0:
             typer.echo(f"resuming {out} with its own settings; steps {cfg.steps} -> {new_steps}")
-        run_train(dataclasses.replace(cfg, steps=new_steps), out, resume=True)
+        run_train(dataclasses.replace(cfg, steps=new_steps), out, resume=True,
+                  runtime=Runtime.of(device, not full_precision, compile_g))
         return
     cfg = load_config(config, model=model, data=data, domains=domains, data_b=data_b, resolution=resolution,
                       steps=steps, batch_size=batch_size, seed=seed,
                       attributes=[a.strip() for a in attributes.split(",")] if attributes else None)
-    run_train(cfg, out, resume=resume)
+    run_train(cfg, out, resume=resume, runtime=Runtime.of(device, not full_precision, compile_g))
 
 
 @app.command()
@@ -117,7 +122,8 @@ def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., he
                 features: Path | None = typer.Option(None, help="extractor directory used as the feature network "
                                                         "(default: a classifier trained on --data, cached)"),
                 resolution: int | None = typer.Option(None, help="score at this size (samples resized, e.g. a "
-                                                                 "32x32 model at 64); default: the generator's")):
+                                                                 "32x32 model at 64); default: the generator's"),
+                device: str = DEVICE):
     """FD-<dataset> of a generator beside the floor (FD between two real splits)."""
     from ..data import load_data
     from ..generator import load_generator
@@ -129,6 +135,8 @@ def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., he
     if features is not None:
         from ..extractors import load_extractor
         net = load_extractor(features)
+    from ..device import to_device
+    to_device(device, g, net)
     if net is not None and resolution is not None and resolution != net.resolution:
         raise UserError(f"--resolution {resolution} differs from the --features network's {net.resolution}")
     res = net.resolution if net is not None else resolution or g.resolution

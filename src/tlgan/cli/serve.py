@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from ..errors import UserError
-from .app import app
+from .app import DEVICE, app
 
 
 def _check_port(host: str, port: int) -> None:
@@ -53,13 +53,17 @@ def _serve(app, host: str, port: int, open_browser: bool) -> None:
 
 @app.command()
 def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open", help="open a browser"),
-         model: str = typer.Option("faces", help="shipped model: faces | fashion (Fashion-MNIST garments)")):
+         model: str = typer.Option("faces", help="shipped model: faces | fashion (Fashion-MNIST garments)"),
+         device: str = DEVICE):
     """Start the web editor on a shipped model (default: faces) at http://127.0.0.1:PORT (offline)."""
+    from ..device import resolve
     from ..pretrained import default_paths
     from ..serve.app import load_app
     default_paths(model)  # an unknown or incomplete model: one line, before the port is taken
+    resolve(device)  # so is a GPU asked for where there is none
     _check_port("127.0.0.1", port)
-    _serve(load_app(allowed_hosts=_allowed_hosts("127.0.0.1"), model=model), "127.0.0.1", port, open_browser)
+    _serve(load_app(allowed_hosts=_allowed_hosts("127.0.0.1"), model=model, device=device), "127.0.0.1", port,
+           open_browser)
 
 
 @app.command()
@@ -68,9 +72,12 @@ def serve(generator: str | None = typer.Option(None), axes: Path | None = typer.
           host: str = typer.Option("127.0.0.1", help="bind address (127.0.0.1: this machine only)"),
           port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open"),
           directions: Path | None = typer.Option(None, help="unsupervised directions (tlgan axes find) for a "
-                                                             "second slider panel")):
+                                                             "second slider panel"),
+          device: str = DEVICE):
     """Serve the web editor for any generator + axes (default: the shipped faces model)."""
+    from ..device import resolve
     from ..serve.app import load_app
+    resolve(device)  # a GPU asked for where there is none: one line, before the port is taken
     _check_port(host, port)
-    _serve(load_app(generator, axes, features, _allowed_hosts(host), directions_path=directions), host, port,
-           open_browser)
+    _serve(load_app(generator, axes, features, _allowed_hosts(host), directions_path=directions, device=device),
+           host, port, open_browser)

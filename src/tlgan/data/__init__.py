@@ -41,9 +41,16 @@ class ImageData:
         return tuple(self.x.shape[1:])
 
     def batch(self, idx) -> torch.Tensor:
-        """Rows ``idx`` in model space: images float32 in [-1, 1] (N, C, H, W), points as stored."""
-        b = self.x[idx]
+        """Rows ``idx`` in model space, on the device ``x`` is on: images float32 in [-1, 1] (N, C, H, W), points
+        as stored."""
+        b = self.x[idx.to(self.x.device) if isinstance(idx, torch.Tensor) else idx]
         return to_model_range(b) if self.is_image else b
+
+    def to(self, device) -> ImageData:
+        """The same dataset with its images on ``device`` (itself when they are there already); labels stay NumPy."""
+        if self.x.device == torch.device(device):
+            return self
+        return ImageData(self.name, self.x.to(device), self.labels, self.label_names, self.binary)
 
 
 def ring8(n: int, seed: int = 0, radius: float = 2.0, std: float = 0.05) -> np.ndarray:
@@ -55,12 +62,21 @@ def ring8(n: int, seed: int = 0, radius: float = 2.0, std: float = 0.05) -> np.n
 
 
 def load_data(spec: str, resolution: int | None = None, n: int | None = None, split: str = "train",
-              seed: int = 0) -> ImageData:
+              seed: int = 0, device=None) -> ImageData:
     """Load a dataset by name. ``resolution`` None means the dataset's native size; ``n`` caps/sets the count.
+    ``device``: where the images end up; plain ``faces`` are then rendered there (a GPU draws them in seconds,
+    without the on-disk cache), other datasets are loaded and moved.
 
     ``NAME#LABEL`` keeps the images whose binary label LABEL is 1 (``NAME#LABEL=0``: is 0), e.g. ``fashion#Sneaker``
     or ``faces#Blond_Hair``: the domains of image-to-image translation. ``n`` applies before the filter.
     """
+    if device is not None and torch.device(device).type != "cpu":
+        if spec == "faces":
+            from .faces import render_faces
+            start = FACES_TEST_OFFSET if split == "test" else 0
+            return _faces(*render_faces(n or 30_000, seed, resolution or 64, start, batch=2048, progress=True,
+                                        device=device))
+        return load_data(spec, resolution, n, split, seed).to(device)
     if "|" in spec:
         return _paired(spec, resolution, n, split, seed)
     if "#" in spec:
@@ -68,11 +84,9 @@ def load_data(spec: str, resolution: int | None = None, n: int | None = None, sp
     if split not in ("train", "test"):
         raise UserError(f"split must be 'train' or 'test', got {split!r}")
     if spec == "faces":
-        from .faces import ATTRIBUTES, BINARY, cached_faces
+        from .faces import cached_faces
         start = FACES_TEST_OFFSET if split == "test" else 0
-        imgs, attrs = cached_faces(n or 30_000, seed=seed, resolution=resolution or 64, start=start)
-        labels = np.stack([attrs[k].astype(np.float32) for k in ATTRIBUTES], 1)
-        return ImageData("faces", imgs, labels, list(ATTRIBUTES), [k in BINARY for k in ATTRIBUTES])
+        return _faces(*cached_faces(n or 30_000, seed=seed, resolution=resolution or 64, start=start))
     if spec == "fashion" or spec.startswith("fashion:"):
         from .fashion import CLASSES, STATS, image_statistics, load_fashion
         imgs, y = load_fashion(split, spec.split(":", 1)[1] if ":" in spec else None)
@@ -104,6 +118,13 @@ def load_data(spec: str, resolution: int | None = None, n: int | None = None, sp
         binary = [bool(np.isin(labels[:, j], (0, 1)).all()) for j in range(len(names))] if labels is not None else []
         return ImageData("folder", torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous(), labels, names, binary)
     raise UserError(f"unknown dataset {spec!r}; expected one of {', '.join(DATASETS)}")
+
+
+def _faces(imgs: torch.Tensor, attrs: dict) -> ImageData:
+    """Rendered faces and their attributes as an ImageData (labels in ``faces.ATTRIBUTES`` order)."""
+    from .faces import ATTRIBUTES, BINARY
+    labels = np.stack([attrs[k].astype(np.float32) for k in ATTRIBUTES], 1)
+    return ImageData("faces", imgs, labels, list(ATTRIBUTES), [k in BINARY for k in ATTRIBUTES])
 
 
 def _edges(x: torch.Tensor) -> torch.Tensor:

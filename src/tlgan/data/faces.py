@@ -129,7 +129,7 @@ def _cover(d: torch.Tensor, px: float) -> torch.Tensor:
 
 def _ellipse(x, y, cx, cy, rx, ry):
     """Approximate signed distance to an axis-aligned ellipse (exact for circles)."""
-    rx, ry = torch.as_tensor(rx, dtype=torch.float32), torch.as_tensor(ry, dtype=torch.float32)
+    rx, ry = (torch.as_tensor(v, dtype=torch.float32, device=x.device) for v in (rx, ry))
     dx, dy = (x - cx) / rx, (y - cy) / ry
     return (torch.sqrt(dx * dx + dy * dy) - 1) * torch.minimum(rx, ry)
 
@@ -141,14 +141,17 @@ def _box(x, y, cx, cy, hw, hh):
     return outside + torch.maximum(qx, qy).clamp(max=0)
 
 
-def render(attrs: dict[str, np.ndarray], resolution: int = 64) -> torch.Tensor:
-    """Draw faces. In: a dict from ``sample_attributes`` (N rows). Out: float tensor (N, 3, R, R) in [0, 1]."""
+def render(attrs: dict[str, np.ndarray], resolution: int = 64, device=None) -> torch.Tensor:
+    """Draw faces. In: a dict from ``sample_attributes`` (N rows). Out: float tensor (N, 3, R, R) in [0, 1], drawn
+    on ``device`` (default the CPU; a GPU draws tens of thousands of faces a second)."""
     if resolution not in RESOLUTIONS:
         from ..errors import UserError
         raise UserError(f"faces resolution must be one of {RESOLUTIONS}, got {resolution}")
     n, r = len(attrs["Male"]), resolution
-    t = {k: torch.as_tensor(np.asarray(v), dtype=torch.float32).view(n, 1, 1) for k, v in attrs.items()}
-    lin = (torch.arange(r, dtype=torch.float32) + 0.5) / r * 2 - 1
+    t = {k: torch.as_tensor(np.asarray(v), dtype=torch.float32, device=device).view(n, 1, 1)
+         for k, v in attrs.items()}
+    tensor = lambda v: torch.tensor(v, dtype=torch.float32, device=device)  # noqa: E731
+    lin = (torch.arange(r, dtype=torch.float32, device=device) + 0.5) / r * 2 - 1
     y, x = lin.view(1, r, 1), lin.view(1, 1, r)
     px = 2.0 / r
     scale = 1.15 + 0.12 * t["_scale"]
@@ -158,19 +161,19 @@ def render(attrs: dict[str, np.ndarray], resolution: int = 64) -> torch.Tensor:
     yaw, male, smile = t["yaw"], t["Male"], t["Smiling"]
     age01 = ((t["age"] - 18) / 62).clamp(0, 1)
 
-    img = torch.empty(n, 3, r, r)
+    img = torch.empty(n, 3, r, r, device=device)
     bg = torch.cat([t["_bg_r"], t["_bg_g"], t["_bg_b"]], 1).view(n, 3, 1, 1) * 0.5 + 0.25
     img[:] = bg * (1 - 0.25 * (y.unsqueeze(1) + 1) / 2)
 
     def paint(cov, rgb):
         """Composite colour ``rgb`` ((N,3) tensor or 3-tuple) with coverage ``cov`` (N,R,R) over img."""
-        col = torch.as_tensor(rgb, dtype=torch.float32).view(-1, 3, 1, 1)
+        col = torch.as_tensor(rgb, dtype=torch.float32, device=device).view(-1, 3, 1, 1)
         img.add_(cov.unsqueeze(1) * (col - img))
 
     tone = t["skin_tone"].view(n)
     skin = torch.stack([0.45 + 0.50 * tone, 0.30 + 0.52 * tone, 0.20 + 0.52 * tone], 1)
     skin = skin * (1 - 0.12 * age01.view(n, 1)) + 0.05 * age01.view(n, 1)
-    hair_rgb = torch.tensor([_HAIR_RGB[i] for i in range(5)])[torch.as_tensor(attrs["_hair"]).long()]
+    hair_rgb = tensor([_HAIR_RGB[i] for i in range(5)])[torch.as_tensor(attrs["_hair"], device=device).long()]
     dark_hair = hair_rgb * 0.7
 
     rx = 0.40 * (1 + 0.16 * t["Chubby"]) * (1 - 0.10 * yaw.abs()) * (1 - 0.05 * male)
@@ -218,8 +221,8 @@ def render(attrs: dict[str, np.ndarray], resolution: int = 64) -> torch.Tensor:
     paint(beard, dark_hair * 0.9 + 0.05)
     # mouth: smiling = upturned arc, else a straight line; open = dark inside
     mw = 0.13 + 0.03 * smile
-    lip = torch.where(t["Heavy_Makeup"].view(n, 1) > 0, torch.tensor([[0.80, 0.10, 0.20]]),
-                      skin * torch.tensor([[0.70, 0.45, 0.45]]))
+    lip = torch.where(t["Heavy_Makeup"].view(n, 1) > 0, tensor([[0.80, 0.10, 0.20]]),
+                      skin * tensor([[0.70, 0.45, 0.45]]))
     open_ = t["Mouth_Slightly_Open"]
     ring_r = 0.22
     arc = (_ellipse(x, y, fx, my - ring_r, torch.full_like(fx, ring_r), ring_r)).abs() - 0.022
@@ -256,17 +259,19 @@ def render(attrs: dict[str, np.ndarray], resolution: int = 64) -> torch.Tensor:
 
 
 def render_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0, batch: int = 64,
-                 progress: bool = False):
-    """Render ``n`` faces with indices ``start..start+n`` (a progress bar with ``progress``).
+                 progress: bool = False, device=None):
+    """Render ``n`` faces with indices ``start..start+n`` (a progress bar with ``progress``), ``batch`` at a time
+    on ``device`` (default the CPU).
 
-    Out: (images uint8 tensor (n, 3, R, R), attributes dict of (n,) arrays, without the ``_`` render params).
+    Out: (images uint8 tensor (n, 3, R, R) on ``device``, attributes dict of (n,) arrays, without the ``_`` render
+    params).
     """
     from ..progress import progress_bar
     imgs, attrs = [], {k: [] for k in ATTRIBUTES}
     for s in progress_bar(range(start, start + n, batch), desc=f"rendering {n:,} faces at {resolution} px",
                           disable=not progress, leave=False):
         a = sample_attributes(seed, np.arange(s, min(s + batch, start + n)))
-        imgs.append((render(a, resolution) * 255).round_().to(torch.uint8))
+        imgs.append((render(a, resolution, device) * 255).round_().to(torch.uint8))
         for k in ATTRIBUTES:
             attrs[k].append(a[k])
     return torch.cat(imgs), {k: np.concatenate(v) for k, v in attrs.items()}

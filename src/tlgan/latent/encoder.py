@@ -30,14 +30,18 @@ class EncoderTrainer(Trainer):
 
     grid_nrow = 8
 
-    def __init__(self, cfg, data, generator, extractor, kappa: float, latent_weight: float, inverts: dict):
+    def __init__(self, cfg, data, generator, extractor, kappa: float, latent_weight: float, inverts: dict,
+                 runtime=None):
         self.gen, self.features = generator, feature_map(extractor)
         self.frozen = (generator, extractor)
         self.kappa, self.latent_weight, self.inverts = kappa, latent_weight, inverts
-        super().__init__(cfg, data)
+        super().__init__(cfg, data, runtime)
 
     def build(self) -> Built:
         g = self.gen
+        for m in self.frozen:  # the generator and extractor it trains against, on the run's device
+            if isinstance(m, torch.nn.Module):
+                self.rt.place(m)
         e = self.network("e", "conv_encoder", z_dim=g.z_dim, resolution=g.resolution, channels=g.channels,
                          width=self.cfg.width)
         info = {"inverts": {**self.inverts, "kappa": self.kappa, "latent_weight": self.latent_weight}}
@@ -48,7 +52,7 @@ class EncoderTrainer(Trainer):
         self.decay_lr()
         self.train_mode()
         real = self.data.batch(self.batch_indices())
-        z = self.gen.prior(torch.randn(self.cfg.batch_size, self.gen.prior_dim, generator=self.data_gen))
+        z = self.gen.prior(self.rt.put(torch.randn(self.cfg.batch_size, self.gen.prior_dim, generator=self.data_gen)))
         with frozen(*self.frozen):
             xr = signed_output(self.gen, self.e(real))
             img = F.mse_loss(xr, real)
@@ -76,7 +80,7 @@ class EncoderTrainer(Trainer):
 def train_encoder(generator, generator_path: str, out: str | Path, extractor=None, data: str | None = None,
                   steps: int = 3000, batch_size: int = 64, kappa: float = 1.0, latent_weight: float = 1.0,
                   width: int = 32, lr: float = 2e-4, seed: int = 0, resume: bool = False,
-                  progress: bool = True, log=print) -> Path:
+                  progress: bool = True, log=print, runtime=None) -> Path:
     """Train an inversion encoder for ``generator`` (loaded from ``generator_path``) on real images of ``data``
     (default: the dataset the generator was trained on) into run directory ``out``. Returns the run path."""
     data = data or _trained_on(generator_path)
@@ -88,8 +92,10 @@ def train_encoder(generator, generator_path: str, out: str | Path, extractor=Non
     if images.shape[0] != generator.channels:
         raise UserError(f"{data} has {images.shape[0]}-channel images; the generator makes {generator.channels}")
     inverts = {"generator": str(generator_path), "content_hash": generator.content_hash, "space": generator.space}
-    make = lambda c, d: EncoderTrainer(c, d, generator, extractor, kappa, latent_weight, inverts)  # noqa: E731
-    return train(cfg, out, resume=resume, data=images, progress=progress, log=log, make_trainer=make)
+    make = lambda c, d, runtime=None: EncoderTrainer(c, d, generator, extractor, kappa, latent_weight,  # noqa: E731
+                                                     inverts, runtime)
+    return train(cfg, out, resume=resume, data=images, progress=progress, log=log, make_trainer=make,
+                 runtime=runtime)
 
 
 def _trained_on(generator_path: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..device import follow
+
 
 class _Labeller(nn.Module):
     """Shared head logic: ``raw`` outputs, continuous columns de-standardised by the ``mean``/``std`` buffers."""
@@ -25,12 +27,21 @@ class _Labeller(nn.Module):
 
     def raw(self, x: torch.Tensor) -> torch.Tensor:
         """Head outputs (N, K): logits for binary labels, standardised values for continuous ones."""
-        return self.head(self.features(x))
+        return self.head(self.body(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Outputs (N, K) on ``x``'s device, computed where the network lives."""
+        return follow(self, self._forward, x)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.raw(x)
         cont = ~torch.tensor(self.binary, dtype=torch.bool, device=out.device)
         return torch.where(cont, out * self.std + self.mean, out)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate features (N, F) of images in [-1, 1] (what the Fréchet distance compares), on ``x``'s
+        device."""
+        return follow(self, self.body, x)
 
 
 class Classifier(_Labeller):
@@ -50,10 +61,6 @@ class Classifier(_Labeller):
         self.body = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.head = nn.Linear(c, len(self.label_names))
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Pooled features (N, F) of images in [-1, 1]."""
-        return self.body(x)
-
 
 class PixelMLP(_Labeller):
     """Fully connected net on the raw pixels (R×R×C -> width -> width -> K), no convolutions, no pooling: an
@@ -67,10 +74,6 @@ class PixelMLP(_Labeller):
         self.body = nn.Sequential(nn.Flatten(), nn.Linear(channels * resolution ** 2, width), nn.ReLU(True),
                                   nn.Dropout(0.1), nn.Linear(width, width), nn.ReLU(True))
         self.head = nn.Linear(width, len(self.label_names))
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Hidden features (N, width) of images (N, C, resolution, resolution) in [-1, 1]."""
-        return self.body(x)
 
 
 EXTRACTOR_ARCHS = {"classifier": Classifier, "mlp": PixelMLP}

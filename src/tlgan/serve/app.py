@@ -270,11 +270,14 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
 
 
 def load_app(generator_path=None, axes_path=None, features_path=None, allowed_hosts=LOCAL_HOSTS,
-             model: str = "faces", directions_path=None) -> FastAPI:
+             model: str = "faces", directions_path=None, device: str = "cpu") -> FastAPI:
     """The app over given paths, or over the shipped ``model`` (faces or fashion) when none are given.
-    ``directions_path``: unsupervised directions for the second panel (shipped model: its own, if any)."""
+    ``directions_path``: unsupervised directions for the second panel (shipped model: its own, if any);
+    ``device``: where the generator and extractor run (``auto`` | ``cpu`` | ``cuda``)."""
+    from ..device import to_device
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path, model=model)
+    to_device(device, m.generator, m.extractor)
     if not m.shipped:
         return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}",
                           allowed_hosts=allowed_hosts,

@@ -26,6 +26,7 @@ import torch
 from .. import distributed
 from ..config import TrainConfig
 from ..data import ImageData, load_data
+from ..device import Runtime
 from ..errors import Interrupted, UserError
 from ..io import ensure_dir, read_json, replace_dir, save_weights, write_json
 from ..progress import progress_bar
@@ -56,10 +57,15 @@ def run_config(run: str | Path) -> TrainConfig:
 
 
 def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageData | None = None,
-          progress: bool = True, log=print, make_trainer=None) -> Path:
-    """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``). Returns the run path.
+          progress: bool = True, log=print, make_trainer=None, runtime: Runtime | None = None,
+          deadline: float | None = None, on_checkpoint=None) -> Path:
+    """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``) on ``runtime``'s device (default
+    the CPU; see :mod:`tlgan.device`). Returns the run path.
 
-    ``make_trainer(cfg, data)`` builds the :class:`Trainer` (default: the family ``cfg.model`` names in
+    ``deadline`` (a ``time.time()``): stop after the step that passes it, with a checkpoint, as if cfg.steps were
+    reached. ``on_checkpoint(run, step)`` is called after each checkpoint is written.
+
+    ``make_trainer(cfg, data, runtime=...)`` builds the :class:`Trainer` (default: the family ``cfg.model`` names in
     :data:`tlgan.training.registry.FAMILIES`).
 
     Raises UserError before creating anything if the data or config is bad; TrainingDiverged on NaN/inf.
@@ -74,8 +80,13 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
         log(f"training on {n_proc} processes ({distributed.dist.get_backend()}): global batch {cfg.batch_size} "
             f"= {n_proc} x {cfg.batch_size // n_proc}")
     if data is None:
-        data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed)
-    trainer = (make_trainer or family(cfg.model))(cfg, data)
+        data = load_data(cfg.data, cfg.resolution, cfg.n_data, seed=cfg.data_seed,
+                         device=runtime.device if runtime is not None else None)
+    trainer = (make_trainer or family(cfg.model))(cfg, data, runtime=runtime)
+    if trainer.rt.cuda:
+        log(f"training on {torch.cuda.get_device_name(trainer.rt.device)} ({trainer.rt.device}; "
+            f"{'bf16 autocast, channels_last, TF32' if trainer.rt.fast else 'float32, no TF32'}"
+            f"{', compiled G' if trainer.rt.compile else ''})")
     main = distributed.is_main()
     created = not run.exists()
     try:
@@ -84,7 +95,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
         if main:
             ensure_dir(run)
             write_json(run / "config.json", _run_config(cfg, trainer))
-        return _loop(trainer, run, progress and main, log)
+        return _loop(trainer, run, progress and main, log, deadline, on_checkpoint)
     except BaseException:
         if main and created and not (run / "state").exists():
             shutil.rmtree(run, ignore_errors=True)  # no half-written run directory
@@ -146,13 +157,14 @@ class _StopOnCtrlC:
             signal.signal(signal.SIGINT, self.previous)
 
 
-def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
+def _loop(trainer: Trainer, run: Path, progress: bool, log, deadline: float | None = None,
+          on_checkpoint=None) -> Path:
     """Step ``trainer`` to cfg.steps; every rank steps, rank 0 alone writes grids, scalars and checkpoints.
     Ctrl-C (one process) finishes the current step, writes a checkpoint and raises :class:`Interrupted`."""
     from torch.utils.tensorboard import SummaryWriter
     cfg, main, n_proc = trainer.cfg, distributed.is_main(), distributed.world()
     writer = SummaryWriter(str(run / "tb")) if main else None
-    metric_fn = _metric(cfg, trainer.data) if cfg.metric != "none" and main else None
+    metric_fn = _metric(cfg, trainer.data.to("cpu"), trainer.rt) if cfg.metric != "none" and main else None
     t0, start = time.time(), trainer.step_no
     bar = progress_bar(total=cfg.steps, initial=start, desc=f"{cfg.model} {cfg.data}", disable=not progress)
     stop = _StopOnCtrlC(log)
@@ -161,6 +173,7 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
         while trainer.step_no < cfg.steps:
             out = trainer.update()
             s, stopping = trainer.step_no, stop.requested
+            timed_out = deadline is not None and distributed.broadcast_object(time.time() > deadline)  # rank 0 decides
             vals = torch.stack(list(out.values()))
             if not torch.isfinite(vals).all() or vals.abs().max() > MAX_LOSS:
                 kept = (f"the last good checkpoint in {run} is kept: lower the learning rate or resume from it"
@@ -173,8 +186,9 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                 for k, v in out.items():
                     writer.add_scalar(k, float(v), s)
                 bar.set_postfix_str(_fmt(out))
-            due_sample = trainer.data.is_image and (s % cfg.sample_every == 0 or s == cfg.steps)
-            due_ckpt = s % cfg.ckpt_every == 0 or s == cfg.steps or stopping
+            last = s == cfg.steps or timed_out
+            due_sample = trainer.data.is_image and (s % cfg.sample_every == 0 or last)
+            due_ckpt = s % cfg.ckpt_every == 0 or last or stopping
             if trainer.ema is not None and (due_sample or due_ckpt):
                 trainer.recalibrate_ema()  # once, before grids, the metric and the checkpoint use the EMA
             if due_sample and main:
@@ -197,6 +211,11 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log) -> Path:
                                                                "floor": metric_fn.floor})
                         replace_dir(best_tmp, run / "best")
                 trainer.save(run)
+                if on_checkpoint is not None:
+                    on_checkpoint(run, s)
+            if timed_out:
+                log(f"\nstopped at step {s} of {cfg.steps}: the deadline passed")
+                break
             if stopping:
                 raise Interrupted(f"interrupted at step {s}; the checkpoint is in {run}: continue with "
                                   f"`tlgan train {cfg.model} --out {run} --resume`")
@@ -215,7 +234,7 @@ def _fmt(out: dict) -> str:
     return " ".join(f"{k}={float(v):.3f}" for k, v in out.items())
 
 
-def _metric(cfg: TrainConfig, data: ImageData):
+def _metric(cfg: TrainConfig, data: ImageData, rt: Runtime):
     """A function G -> FD-<dataset> against held-out real images (lower is better).
 
     Building it (loading or training the feature network, reading test images) never touches the run's random
@@ -231,7 +250,8 @@ def _metric(cfg: TrainConfig, data: ImageData):
     def fd(g) -> float:
         was = g.training
         g.eval()
-        x = torch.cat([g(z[i:i + 256]) for i in range(0, len(z), 256)])
+        with rt.autocast():
+            x = torch.cat([g(rt.put(z[i:i + 256])).float().cpu() for i in range(0, len(z), 256)])
         g.train(was)
         return scorer.score(x)
     fd.floor = floor

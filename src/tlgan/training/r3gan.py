@@ -112,11 +112,11 @@ class R3GANTrainer(Trainer):
         return 0.5 ** (cfg.batch_size / half_life) if half_life > 0 else 0.0
 
     def critic(self, x: torch.Tensor) -> torch.Tensor:
-        """D's logits (N,) on ``x`` (this process's rows of the batch) seen through the augmentation, drawn for
-        the global batch (so N processes augment as one does)."""
-        if not self.cfg.augment:
-            return self.d(x)
-        return self.d(augment(x, self.cfg.augment, self.rows(torch.rand(self.cfg.batch_size, 3))))
+        """D's logits (N,) in float32 on ``x`` (this process's rows of the batch) seen through the augmentation,
+        drawn for the global batch (so N processes augment as one does)."""
+        if self.cfg.augment:
+            x = augment(x, self.cfg.augment, self.rows(torch.rand(self.cfg.batch_size, 3)))
+        return self.d(x).float()
 
     def step(self) -> dict[str, torch.Tensor]:
         cfg, bs = self.cfg, self.cfg.batch_size
@@ -125,7 +125,7 @@ class R3GANTrainer(Trainer):
         # D: relativistic pairs (real[i], fake[i]) + gamma/2 (R1 + R2), lazily every k steps with gamma * k
         real = self.data.batch(self.batch_indices())
         with torch.no_grad():
-            fake = self.g(self.rows(torch.randn(bs, cfg.z_dim)))
+            fake = self.g(self.rows(torch.randn(bs, cfg.z_dim))).float()
         if self.step_no % cfg.penalty_every == 0:
             d_real, r1 = losses.zero_centred_penalty(self.critic, real)
             d_fake, r2 = losses.zero_centred_penalty(self.critic, fake)

@@ -13,6 +13,10 @@ The contract (checked by ``tests/test_families.py`` for every entry of :data:`tl
 - Class attributes: ``keys`` (config keys the family reads besides :data:`tlgan.config.COMMON_KEYS`; setting any
   other is an error), ``defaults`` (values for the config's ``None`` fields), ``grid_nrow``.
 - The base saves and resumes every network, optimiser and random stream; it never builds networks of its own.
+- Devices (:class:`tlgan.device.Runtime`): the base moves the networks, the data and every tensor or module
+  kept as an attribute to the run's device; noise drawn through :meth:`rows` lands there too (drawn from the CPU's
+  seeded stream, so a CPU run is bit-identical to one that never heard of devices); :meth:`update` runs ``step()``
+  under the runtime's autocast (bf16 on CUDA). Losses a family returns may live on the device.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from torch import nn
 from .. import distributed
 from ..config import TrainConfig
 from ..data import ImageData
+from ..device import CPU, Runtime
 from ..errors import UserError
 from ..io import load_weights, replace_dir, save_weights
 from ..models.registry import build_network, spec
@@ -52,8 +57,9 @@ class Trainer:
     defaults: ClassVar[dict] = {}
     grid_nrow: ClassVar[int | None] = None  # images per row of the sample grids (None: a square grid)
 
-    def __init__(self, cfg: TrainConfig, data: ImageData):
-        self.cfg, self.data = cfg, data
+    def __init__(self, cfg: TrainConfig, data: ImageData, runtime: Runtime | None = None):
+        self.rt = runtime or CPU
+        self.cfg, self.data = cfg, data.to(self.rt.device)
         self.specs: dict[str, dict] = {}
         self.ema: nn.Module | None = None
         torch.manual_seed(cfg.seed)
@@ -64,9 +70,19 @@ class Trainer:
         self._nets, self._optimizers, self.info = built.nets, built.optimizers, built.info
         self.specs = {k: v for k, v in self.specs.items() if k in built.nets}
         self.spec = self.specs.get(built.generator) if built.generator else None
+        if self.rt.device.type != "cpu":
+            for name, value in list(vars(self).items()):  # what build() kept: data, tensors, frozen networks
+                if isinstance(value, ImageData | torch.Tensor):
+                    setattr(self, name, value.to(self.rt.device))
+                elif isinstance(value, nn.Module):
+                    self.rt.place(value)
         for name, net in built.nets.items():
-            setattr(self, name, net)
+            setattr(self, name, self.rt.place(net))
             distributed.broadcast_module(net)  # rank 0's initialisation everywhere
+        if self.rt.compile:
+            if built.generator is None:
+                raise UserError(f"--compile compiles a generator; {cfg.model} trains none")
+            built.nets[built.generator].compile()  # G's forward only: never D, which R1/R2 differentiate twice
         for name, (opt, _) in built.optimizers.items():
             setattr(self, f"opt_{name}", opt)
             distributed.average_gradients_before_step(opt)
@@ -123,17 +139,18 @@ class Trainer:
         n = len(data if data is not None else self.data)
         return distributed.shard(torch.randint(n, (size or self.cfg.batch_size,), generator=self.data_gen))
 
-    @staticmethod
-    def rows(t: torch.Tensor) -> torch.Tensor:
-        """This process's rows of ``t`` (N, ...), a draw for the whole global batch from the run's random stream:
-        ``t`` itself with one process (e.g. ``self.rows(torch.randn(batch_size, z_dim))`` for G's noise)."""
-        return distributed.shard(t)
+    def rows(self, t: torch.Tensor) -> torch.Tensor:
+        """This process's rows of ``t`` (N, ...), a draw for the whole global batch from the run's random stream,
+        on the run's device: ``t`` itself with one process on the CPU (e.g. ``self.rows(torch.randn(batch_size,
+        z_dim))`` for G's noise)."""
+        return self.rt.put(distributed.shard(t))
 
     def update(self) -> dict[str, torch.Tensor]:
         """One update as the loop runs it: :meth:`step`; under torchrun, then the global batch's losses (alike on
         every rank) and rank 0's buffers (BatchNorm statistics, the EMA's copies) on every rank, so every network
         is identical everywhere (parameters already are: their gradients are averaged before each step)."""
-        out = self.step()
+        with self.rt.autocast():
+            out = self.step()
         if distributed.world() > 1:
             out = distributed.mean_scalars(out)
             for net in self._nets.values():
@@ -200,20 +217,22 @@ class Trainer:
             m.momentum = None
         self.ema.train()
         for _ in range(batches):
-            self.ema(torch.randn(self.cfg.batch_size, self.cfg.z_dim, generator=gen))
+            self.ema(self.rt.put(torch.randn(self.cfg.batch_size, self.cfg.z_dim, generator=gen)))
         for m, mom in zip(bns, saved, strict=True):
             m.momentum = mom
         self.ema.eval()
 
     @torch.no_grad()
     def samples(self, n: int = 64) -> torch.Tensor:
-        """The sample grid's images (N, C, R, R) in [-1, 1]: the inference generator on fixed noise."""
+        """The sample grid's images (N, C, R, R) in [-1, 1], float32 on the CPU: the inference generator on fixed
+        noise."""
         g = self.inference_g
         was = g.training
         g.eval()
-        x = g(self.fixed_z[:n])
+        with self.rt.autocast():
+            x = g(self.rt.put(self.fixed_z[:n]))
         g.train(was)
-        return x
+        return x.float().cpu()
 
     # -- checkpoints -----------------------------------------------------------------------------
     def save(self, run: Path) -> None:
@@ -267,7 +286,7 @@ class Trainer:
         for name, net in self._nets.items():
             load_weights(net, state / f"{name}.safetensors")
         try:
-            return torch.load(state / "trainer.pt", weights_only=True)
+            return torch.load(state / "trainer.pt", weights_only=True, map_location="cpu")
         except Exception as e:  # truncated, or not our file (weights_only refuses pickled code)
             raise UserError(f"{state / 'trainer.pt'} is corrupt or not a tlgan checkpoint "
                             f"({type(e).__name__}); resume from a good copy or start again") from None

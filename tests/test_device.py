@@ -1,0 +1,149 @@
+"""Devices: ``--device auto|cpu|cuda`` everywhere heavy work runs, CPU results unchanged by the device machinery,
+a clear refusal of a GPU that is not there, and the GPU training script end to end at a tiny size.
+
+``TLGAN_TEST_DEVICE=cuda python -m pytest tests/test_device.py`` runs the family check on a GPU (scripts/gpu_faces.py
+does so on the H200); without it every test here runs on the CPU."""
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from test_families import FAMILY_CONFIGS, _state
+
+from tlgan.device import Runtime, follow, resolve
+from tlgan.errors import UserError
+from tlgan.generator import load_generator
+from tlgan.training import make_config, train
+
+DEVICE = os.environ.get("TLGAN_TEST_DEVICE", "cpu")
+ROOT = Path(__file__).resolve().parents[1]
+QUIET = dict(progress=False, log=lambda *_: None)
+
+
+def _cli(capsys, *args) -> tuple[int, str]:
+    """The tlgan CLI in this process: (exit code, stderr)."""
+    from tlgan.cli import main
+    old = sys.argv
+    sys.argv = ["tlgan", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    finally:
+        sys.argv = old
+    return code, capsys.readouterr().err
+
+
+def test_resolve_names_the_device():
+    assert resolve("cpu") == torch.device("cpu")
+    assert resolve("auto") == torch.device("cuda" if torch.cuda.is_available() else "cpu", 0) or \
+        resolve("auto").type == "cpu"
+    with pytest.raises(UserError, match="expected one of auto, cpu, cuda"):
+        resolve("gpu")
+    if torch.cuda.is_available():
+        assert resolve("cuda").type == "cuda"
+    else:
+        with pytest.raises(UserError, match="no CUDA GPU"):
+            resolve("cuda")
+
+
+@pytest.mark.parametrize("name", sorted(FAMILY_CONFIGS))
+def test_every_family_trains_on_the_device(name, tmp_path):
+    """Every family trains, checkpoints and samples on TLGAN_TEST_DEVICE; on the CPU an explicit runtime gives
+    bit-identically the run that names no device."""
+    values = dict(model=name, **FAMILY_CONFIGS[name], steps=3, batch_size=4, ckpt_every=3, sample_every=3, seed=5)
+    rt = Runtime.of(DEVICE)
+    run = train(make_config(values), tmp_path / "dev", runtime=rt, **QUIET)
+    state = _state(run)
+    assert state and all(torch.isfinite(v.float()).all() for v in state.values())
+    assert list((run / "samples").glob("*.png"))
+    if rt.device.type == "cpu":
+        plain = _state(train(make_config(values), tmp_path / "plain", **QUIET))
+        assert plain.keys() == state.keys() and all(torch.equal(plain[k], state[k]) for k in plain)
+
+
+def test_cpu_and_auto_train_alike_without_a_gpu(tmp_path, capsys):
+    """`--device cpu` and `--device auto` give identical weights on a machine without CUDA (with one, auto is the
+    GPU: checked by the family test above under TLGAN_TEST_DEVICE=cuda)."""
+    args = ["train", "dcgan", "--data", "digits", "--resolution", "16", "--steps", "3", "--batch-size", "8",
+            "--config", str(_tiny_yaml(tmp_path))]
+    runs = {}
+    for dev in ("cpu", "auto"):
+        code, err = _cli(capsys, *args, "--out", str(tmp_path / dev), "--device", dev)
+        assert code == 0, err
+        runs[dev] = _state(tmp_path / dev)
+    if not torch.cuda.is_available():
+        assert all(torch.equal(runs["cpu"][k], runs["auto"][k]) for k in runs["cpu"])
+
+
+def _tiny_yaml(tmp_path: Path) -> Path:
+    p = tmp_path / "tiny.yaml"
+    p.write_text("n_data: 64\nz_dim: 8\nwidth: 4\nckpt_every: 3\nsample_every: 3\n")
+    return p
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU: --device cuda is not refused")
+def test_cuda_without_a_gpu_is_one_line(tmp_path, capsys):
+    """Every command that takes --device refuses cuda in one line with exit 2 where PyTorch sees no GPU, before
+    loading data or taking a port."""
+    commands = [["train", "dcgan", "--data", "digits", "--out", str(tmp_path / "r")],
+                ["features", "train", "--out", str(tmp_path / "f")],
+                ["axes", "sample", "--generator", "src/tlgan/pretrained/faces/generator",
+                 "--features", "src/tlgan/pretrained/faces/extractor", "--n", "8", "--out", str(tmp_path / "c")],
+                ["evaluate", "fd", "src/tlgan/pretrained/faces/generator", "--data", "faces"],
+                ["evaluate", "axes", "--n", "8", "--json", str(tmp_path / "a.json")],
+                ["invert", "images", "src/tlgan/pretrained/faces/generator/samples.png", "--out", str(tmp_path / "i")],
+                ["invert", "train-encoder", "--out", str(tmp_path / "e")],
+                ["anomaly", "train", "egbad", "--out", str(tmp_path / "an")],
+                ["serve", "--port", "0"], ["demo", "--port", "0"]]
+    for cmd in commands:
+        code, err = _cli(capsys, *cmd, "--device", "cuda")
+        assert code == 2 and err.strip().count("\n") == 0 and "no CUDA GPU" in err, (cmd, err)
+    assert not any((tmp_path / d).exists() for d in ("r", "f", "c", "i", "e"))
+
+
+def test_follow_keeps_callers_on_their_device():
+    net = torch.nn.Linear(3, 2)
+    x = torch.randn(4, 3, requires_grad=True)
+    y = follow(net, net, x)
+    assert torch.equal(y, net(x))  # on the CPU: exactly the plain call
+    y.sum().backward()
+    assert x.grad is not None
+
+
+def test_deadline_stops_with_a_checkpoint(tmp_path):
+    """A passed deadline ends the run after the step in flight with a checkpoint, like the last step would."""
+    seen = []
+    values = dict(model="dcgan", data="digits", resolution=16, n_data=64, z_dim=8, width=4, steps=1000,
+                  batch_size=4, ckpt_every=500, sample_every=500)
+    run = train(make_config(values), tmp_path / "r", deadline=time.time() - 1,
+                on_checkpoint=lambda r, s: seen.append(s), **QUIET)
+    assert seen == [1] and (run / "state" / "trainer.pt").exists()
+    assert load_generator(run).resolution == 16
+
+
+def test_gpu_script_end_to_end_tiny(tmp_path):
+    """scripts/gpu_faces.py at its tiny size on the CPU: probe, two variants, readers, scores, files to bring back."""
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_faces.py"), "--out", str(out), "--work",
+                        str(tmp_path / "work"), "--tiny", "--device", "cpu", "--minutes", "0.05",
+                        "--probe-seconds", "0.5"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    r = json.loads((out / "results.json").read_text())
+    assert set(r["probe_img_per_s"]) == {"64", "32"} and all(v > 0 for v in r["probe_img_per_s"].values())
+    assert r["chosen"] in r["variants"]
+    chosen = r["variants"][r["chosen"]]
+    assert chosen["images"] > 0 and chosen["fd"] >= 0 and len(chosen["rates"]) == 18
+    assert len([f for f in out.iterdir() if not f.name.startswith(".")]) <= 8  # what a device run brings back
+    with tarfile.open(out / f"{r['chosen']}.tar") as tar:
+        tar.extractall(tmp_path / "back", filter="data")
+    g = load_generator(tmp_path / "back" / "generator")
+    assert g.resolution == 64 and (out / f"{r['chosen']}_samples.png").stat().st_size > 0
+    with tarfile.open(out / "readers.tar") as tar:
+        assert {"readers/fd/extractor.json", "readers/judge/extractor.json"} <= set(tar.getnames())
