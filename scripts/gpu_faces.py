@@ -54,7 +54,7 @@ def log(msg: str) -> None:
 
 
 def model_config(args, variant: str, steps: int) -> dict:
-    base = TINY_MODEL if args.tiny else GPU_MODEL
+    base = {**(TINY_MODEL if args.tiny else GPU_MODEL), **({"batch_size": args.batch} if args.batch else {})}
     every = max(1, steps // max(1, round(args.minutes / 2)))  # a checkpoint (and export) about every 2 minutes
     return dict(model="r3gan", data="faces", resolution=args.resolution, n_data=args.n_data, steps=steps,
                 sample_every=every, ckpt_every=every, log_every=max(1, min(100, every)), seed=0,
@@ -81,7 +81,7 @@ def probe(args, rt: Runtime, resolution: int, seconds: float) -> float:
     cfg = make_config(values)
     data = load_data("faces", resolution, cfg.n_data, device=rt.device)
     trainer = family("r3gan")(cfg, data, runtime=rt)
-    for _ in range(2 * cfg.penalty_every):  # warm-up: cuDNN's algorithm search, allocations
+    for _ in range(cfg.penalty_every + 1):  # warm-up: cuDNN's algorithm search, allocations
         trainer.update()
     sync = torch.cuda.synchronize if rt.cuda else (lambda: None)
     sync()
@@ -186,6 +186,7 @@ def main() -> None:
     ap.add_argument("--n-data", type=int, default=200_000, help="distinct training faces")
     ap.add_argument("--tiny", action="store_true", help="64 px, small nets and data: the script's own test")
     ap.add_argument("--probe-only", action="store_true", help="print the probe's images/s and stop")
+    ap.add_argument("--batch", type=int, help="override the model's batch size (e.g. to probe on a CPU)")
     ap.add_argument("--full-precision", action="store_true", help="CUDA: float32, no bf16 autocast/TF32")
     ap.add_argument("--role", choices=["main", "variant", "readers"], default="main", help=argparse.SUPPRESS)
     ap.add_argument("--variant", help=argparse.SUPPRESS)
@@ -226,7 +227,7 @@ def main() -> None:
     # Both variants share the device: each gets about half the probed rate; the schedules are sized for that
     rate = results["probe_img_per_s"][str(args.resolution)] / len(VARIANTS)
     seconds = args.minutes * 60
-    batch = (TINY_MODEL if args.tiny else GPU_MODEL)["batch_size"]
+    batch = model_config(args, "gamma0.5", 1)["batch_size"]
     steps = max(8, int(rate * seconds * 0.85 / batch))  # the processes' start and data take some of the time
     deadline = time.time() + seconds
     log(f"training {', '.join(VARIANTS)} side by side for {args.minutes:g} min: {steps} updates of {batch} each "
@@ -234,6 +235,7 @@ def main() -> None:
     me = [sys.executable, __file__, "--out", str(out), "--work", args.work, "--device", str(rt.device),
           "--resolution", str(args.resolution), "--n-data", str(args.n_data), "--minutes", str(args.minutes)]
     me += (["--tiny"] if args.tiny else []) + (["--full-precision"] if args.full_precision else [])
+    me += ["--batch", str(args.batch)] if args.batch else []
     procs = {v: subprocess.Popen([*me, "--role", "variant", "--variant", v, "--steps", str(steps),
                                   "--deadline", str(deadline)]) for v in VARIANTS}
     procs["readers"] = subprocess.Popen([*me, "--role", "readers"])
