@@ -208,7 +208,8 @@ def main() -> None:
     rt = check_device(args)
     results = {"device": torch.cuda.get_device_name(rt.device) if rt.cuda else "cpu",
                "torch": torch.__version__, "resolution": args.resolution, "n_data": args.n_data,
-               "threads": torch.get_num_threads()}
+               "threads": torch.get_num_threads(), "batch": model_config(args, "gamma0.5", 1)["batch_size"],
+               "command": " ".join(sys.argv[1:])}
     half = args.resolution // 2
     try:
         first = probe(args, rt, args.resolution, args.probe_seconds)

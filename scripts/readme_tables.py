@@ -44,8 +44,44 @@ def faces64_candidates(d: dict) -> str:
     return "\n".join(rows)
 
 
+def nvidia_exactness(d: dict) -> str:
+    """docs/nvidia_exactness.json (scripts/nvidia_fixtures.py) -> the port against NVIDIA's code."""
+    rows = ["| snapshot | resolution | mapping layers | classes | fp16 layers, conv_clamp | ψ (cutoff) "
+            "| max \\|Δ\\| image | max \\|Δ\\| ws |", "|---|---|---|---|---|---|---|---|"]
+    for name, c in d["configs"].items():
+        k, s = c["init_kwargs"], c["sampling"]
+        syn = k["synthesis_kwargs"]
+        rows.append(f"| `{name}` | {k['img_resolution']} | {k['mapping_kwargs']['num_layers']} | {k['c_dim']} | "
+                    f"{syn['num_fp16_res']}, {syn['conv_clamp']} | {s['psi']} ({s['cutoff']}) | "
+                    f"{c['max_abs_diff_img']:.1e} | {c['max_abs_diff_ws']:.1e} |")
+    return "\n".join(rows)
+
+
+def import_forward(d: dict) -> str:
+    """docs/import_forward.json (benchmarks/import_forward.py) -> forward time per image, port vs reference."""
+    rows = ["| resolution | parameters | tlgan's port, s/image | NVIDIA's code, s/image | ratio | max \\|Δ\\| |",
+            "|---|---|---|---|---|---|"]
+    for res, r in d["rows"].items():
+        rows.append(f"| {res} | {r['params_m']:.1f} M | {r['port_s']:.3f} | {r.get('reference_s', float('nan')):.3f} "
+                    f"| {r.get('ratio', float('nan')):.2f} | {r.get('max_abs_diff', float('nan')):.1e} |")
+    rows.append(f"\nOne image at a time, float32, {d['threads']} CPU thread(s), torch {d['torch']}.")
+    return "\n".join(rows)
+
+
+def gpu_probe(d: dict) -> str:
+    """docs/gpu_faces_cpu_probe.json (scripts/gpu_faces.py --probe-only) -> R3GAN's images/s on this machine."""
+    rows = ["| device | R3GAN at 128×128, img/s | at 64×64, img/s | batch | command |", "|---|---|---|---|---|"]
+    p = d["probe_img_per_s"]
+    rows.append(f"| {d['device']} ({d['threads']} threads) | {p['128']:.1f} | {p['64']:.1f} | {d.get('batch', '?')} | "
+                f"`python scripts/gpu_faces.py {d.get('command', '')}` |")
+    return "\n".join(rows)
+
+
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
-          "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates)}
+          "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
+          "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
+          "import_forward": ("docs/import_forward.json", import_forward),
+          "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 

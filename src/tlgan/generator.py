@@ -119,6 +119,8 @@ def load_generator(path: str | os.PathLike, descriptor: dict | None = None, best
             content_hash, name, space = f"{content_hash}@{space}", f"{name}@{space}", "z"
         g = Generator(net, kw["z_dim"], shape[-1], shape[0], cfg.get("value_range", (-1, 1)), content_hash, name)
         return g if space == "z" else _style_space(g, space)
+    if p.suffix == ".pkl":
+        return _nvidia_pickle(p, space)
     if p.suffix in PROGRAM_SUFFIXES and p.exists():
         desc = descriptor or _descriptor(p)
         check_trusted(str(p), trust_code)
@@ -261,13 +263,14 @@ class _StyleSynthesis(nn.Module):
 
 
 def _style_space(g: Generator, space: str) -> Generator:
-    from .models.style import StyleGenerator
     net = g.net
-    if not isinstance(net, StyleGenerator):
+    if not all(hasattr(net, a) for a in ("map", "synthesis", "n_ws", "w_dim", "truncation")):
         raise UserError(f"{g.name}: only StyleGAN-style generators have a {space.upper()} space (this one has Z)")
     plus = space == "w+"
 
     def prior(z):
+        if plus and hasattr(net, "map_plus"):  # per-layer truncation (an NVIDIA generator's cutoff) kept
+            return net.map_plus(z).flatten(1)
         w = net.map(z, net.truncation)
         return w.repeat(1, net.n_ws) if plus else w
 
@@ -275,6 +278,32 @@ def _style_space(g: Generator, space: str) -> Generator:
                     g.value_range, f"{g.content_hash}@{space}", f"{g.name}@{space}", prior, net.z_dim)
     out.space, out.n_ws = space, net.n_ws if plus else 1
     return out
+
+
+def _nvidia_pickle(p: Path, space: str) -> Generator:
+    """An NVIDIA StyleGAN2 snapshot opened directly (read without running it: :mod:`tlgan.importers`). ``space``:
+    z, w, w+ or sampling settings ``psi=0.7,cutoff=8,class=3,noise=const`` (the Z space at those settings)."""
+    from .importers import load_nvidia
+    settings = {}
+    if "=" in space:
+        for part in space.split(","):
+            key, _, value = part.partition("=")
+            if key not in ("psi", "cutoff", "class", "noise") or not value:
+                raise UserError(f"{p}@{space}: settings are psi=, cutoff=, class=, noise= (comma-separated)")
+            settings[key] = value
+        space = "z"
+    try:
+        kw = dict(truncation=float(settings.get("psi", 1.0)), noise_mode=settings.get("noise", "const"),
+                  truncation_cutoff=int(settings["cutoff"]) if "cutoff" in settings else None,
+                  class_index=int(settings["class"]) if "class" in settings else None)
+    except ValueError:
+        raise UserError(f"{p}@{','.join(f'{k}={v}' for k, v in settings.items())}: psi is a number, cutoff and "
+                        "class whole numbers") from None
+    net, ckpt = load_nvidia(p, **kw)
+    suffix = "".join(f"@{k}={v}" for k, v in sorted(settings.items()))
+    g = Generator(net, net.z_dim, net.resolution, net.channels, (-1.0, 1.0), ckpt.sha256[:16] + suffix,
+                  p.stem + suffix)
+    return g if space == "z" else _style_space(g, space)
 
 
 def _described(net: nn.Module, desc: dict | None, content_hash: str, name: str) -> Generator:

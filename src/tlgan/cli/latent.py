@@ -94,6 +94,9 @@ def axes_fit(cache: Path = typer.Argument(...), method: str = typer.Option("glm"
             raise UserError(f"--layers needs a cache sampled in W+ (generator RUN@w+), this one is in {axes.space}")
         axes = restrict_layers(axes, c.meta["n_ws"], _layer_range(layers))
     axes.save(out)
+    flat = [n for n in c.label_names if n not in axes.names]
+    if flat:
+        typer.echo(f"no axis for {', '.join(flat)}: never varies over these samples", err=True)
     for name in axes.names:
         typer.echo(f"{name:22s} " + "  ".join(f"{k}={v:.3f}" for k, v in axes.quality[name].items()))
     refs = disentangle_from or (["Male"] if "Male" in axes.names else [])

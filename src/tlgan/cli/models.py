@@ -82,7 +82,9 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
            out_dir: Path | None = typer.Option(None, help="one PNG per sample"),
            save_latents: Path | None = typer.Option(None, help="write the latents as .npy"),
            set_: str | None = typer.Option(None, "--set", help="conditional runs (cgan, acgan): labels to draw, "
-                                                               "e.g. Smiling=1,Male=0")):
+                                                               "e.g. Smiling=1,Male=0"),
+           truncation: float | None = typer.Option(None, "--truncation", help="StyleGAN-style generators: "
+                                                   "truncation psi in [0, 2] (default: the model's own)")):
     """Sample images from a generator: a grid, single PNGs and/or the latents."""
     import numpy as np
 
@@ -91,6 +93,12 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
     if not 1 <= n <= 100_000:
         raise UserError("--n must be between 1 and 100,000 (samples are held in memory)")
     g = load_generator(run)
+    if truncation is not None:
+        if not hasattr(g.net, "truncation") or g.space != "z":
+            raise UserError(f"--truncation applies to StyleGAN-style generators in Z; {g.name} is not one")
+        if not 0 <= truncation <= 2:
+            raise UserError(f"--truncation must be in [0, 2], got {truncation}")
+        g.net.truncation = truncation
     if set_ is not None:
         from ..generator import set_labels
         set_labels(g.net, run, set_)
@@ -114,6 +122,23 @@ def export(run: Path = typer.Argument(...), out: Path = typer.Option(..., "--out
     """Export a run's generator (best if kept, else last) as a small self-contained directory."""
     from ..generator import export_generator
     typer.echo(f"exported the generator to {export_generator(run, out, half=fp16)}")
+
+
+@app.command("import")
+def import_cmd(pkl: Path = typer.Argument(..., help="an NVIDIA StyleGAN2 / StyleGAN2-ADA network-snapshot-*.pkl"),
+               out: Path = typer.Option(..., "--out", help="the run directory to write"),
+               truncation: float = typer.Option(1.0, "--truncation", help="truncation psi in [0, 2] (1: none)"),
+               cutoff: int | None = typer.Option(None, "--truncation-cutoff", help="truncate only the first K layers"),
+               class_index: int | None = typer.Option(None, "--class", help="conditional models: the class to draw"),
+               noise: str = typer.Option("const", help="per-pixel noise: const | random | none")):
+    """Import an NVIDIA generator as a tlgan run directory. The pickle is read by an allow-list unpickler: its
+    weights are read WITHOUT executing anything stored in the file (no NVIDIA code needed or run); a file that
+    names anything else is refused. The weights keep the licence they were published under."""
+    from ..importers import import_checkpoint
+    if not 0 <= truncation <= 2:
+        raise UserError(f"--truncation must be in [0, 2], got {truncation}")
+    run = import_checkpoint(pkl, out, truncation, cutoff, class_index, noise)
+    typer.echo(f"imported {pkl} into {run}: use it as --generator {run} (or {run}@w / {run}@w+)")
 
 
 @evaluate_app.command("fd")

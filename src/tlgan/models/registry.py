@@ -16,6 +16,7 @@ from .mlp import MLPDiscriminator, MLPGenerator
 from .pggan import PGDiscriminator, PGGenerator
 from .r3gan import R3Discriminator, R3Generator
 from .style import StyleGenerator
+from .stylegan2_nv import NVStyleGAN2
 from .translation import (
     LatentDomainClassifier,
     PatchDiscriminator,
@@ -29,6 +30,7 @@ ARCHS: dict[str, type[nn.Module]] = {
     "conv": ConvGenerator,            # z -> images (DCGAN)
     "conv_grown": GrownConvGenerator,  # z -> images: a DCGAN grown one level (2x resolution)
     "style": StyleGenerator,          # z -> images (StyleGAN-style: mapping, modulated convs)
+    "stylegan2_nv": NVStyleGAN2,      # z -> images: NVIDIA's StyleGAN2(-ADA), imported (tlgan import)
     "pggan": PGGenerator,             # z -> images (progressive growing)
     "pggan_d": PGDiscriminator,
     "r3gan": R3Generator,             # z -> images (R3GAN's ResNet, no normalisation)
@@ -46,7 +48,7 @@ ARCHS: dict[str, type[nn.Module]] = {
     "latent_d": LatentDomainClassifier,       # code -> domain logits (UNIT/XGAN's domain-adversarial loss)
 }
 # the archs load_generator can open
-LATENT_GENERATORS = ("mlp", "conv", "conv_grown", "style", "pggan", "r3gan", "cond")
+LATENT_GENERATORS = ("mlp", "conv", "conv_grown", "style", "stylegan2_nv", "pggan", "r3gan", "cond")
 
 
 def spec(arch: str, **kwargs) -> dict:

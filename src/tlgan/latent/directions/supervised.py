@@ -20,6 +20,8 @@ def fit_glm(z: np.ndarray, y: np.ndarray, names, binary, clip: float = 3.0, hold
     Binary labels: regress the logit clipped to ±``clip`` on z with an intercept (TL-GAN regressed
     arctanh of tanh outputs clipped at ±3: the same target); quality = R² and the AUC of the fit's score
     against the extractor's own decision. Continuous labels: linear regression; quality = R².
+    Labels that never vary over the samples (clipped to one value everywhere: e.g. hats a generator never draws)
+    get no axis; UserError if no label is left.
     """
     from sklearn.linear_model import LinearRegression
     from sklearn.metrics import r2_score, roc_auc_score
@@ -30,9 +32,11 @@ def fit_glm(z: np.ndarray, y: np.ndarray, names, binary, clip: float = 3.0, hold
     pred = reg.predict(z[te])
     coef = reg.coef_.reshape(len(names), -1)
     norms = np.linalg.norm(coef, axis=1)
-    if (norms == 0).any():
-        flat = [n for n, s in zip(names, norms, strict=True) if s == 0]
-        raise UserError(f"label(s) {flat} do not depend on z at all")
+    if (norms == 0).all():
+        raise UserError(f"no label depends on z at all ({', '.join(names)})")
+    keep = np.flatnonzero(norms > 0)
+    names, binary, coef, norms = [names[j] for j in keep], [binary[j] for j in keep], coef[keep], norms[keep]
+    y, t, pred, intercept = y[:, keep], t[:, keep], pred[:, keep], np.asarray(reg.intercept_).reshape(-1)[keep]
     quality = {}
     for j, name in enumerate(names):
         q = {"r2": float(r2_score(t[te, j], pred[:, j]))}
@@ -42,7 +46,7 @@ def fit_glm(z: np.ndarray, y: np.ndarray, names, binary, clip: float = 3.0, hold
             q["positive_rate"] = float((y[:, j] > 0).mean())
         quality[name] = q
     return Axes(list(names), (coef / norms[:, None]).astype(np.float32), list(binary), "glm", "z", quality,
-                norms.astype(np.float32), np.asarray(reg.intercept_, np.float32).reshape(-1))
+                norms.astype(np.float32), intercept.astype(np.float32))
 
 
 def fit_svm(z: np.ndarray, y: np.ndarray, names, binary, ratio: float = 0.02, val: float = 0.3,

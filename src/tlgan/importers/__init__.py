@@ -1,0 +1,160 @@
+"""Open the generators people already own — NVIDIA's StyleGAN2 / StyleGAN2-ADA snapshots — without running them.
+
+``read_nvidia(path)`` reads a ``.pkl`` through the allow-list unpickler (:mod:`tlgan.importers.unpickle`: nothing
+stored in the file runs; the source code it carries is kept as text and never executed, imported or written out)
+and returns the generator's init arguments and tensors; ``load_nvidia`` builds tlgan's exact port
+(:class:`tlgan.models.stylegan2_nv.NVStyleGAN2`) from them; ``import_checkpoint`` writes an ordinary run directory
+(``tlgan import``). StyleGAN3 (alias-free) snapshots are recognised and refused as not supported yet.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import UserError
+from .unpickle import PersistentRecord, TFNetworkRecord, UnsafeCheckpoint, safe_load
+
+__all__ = ["NVIDIACheckpoint", "UnsafeCheckpoint", "import_checkpoint", "load_nvidia", "read_nvidia", "safe_load"]
+NOT_EXECUTED = "read without executing anything in it (tlgan's allow-list unpickler)"
+INIT_NAMES = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs", "synthesis_kwargs")
+
+
+@dataclass
+class NVIDIACheckpoint:
+    """A generator read out of an NVIDIA pickle: ``kwargs`` for :class:`NVStyleGAN2`, its ``state`` (NVIDIA's
+    tensor names), ``source`` (which network: G_ema or G), the file's ``sha256`` and its ``licence`` if it has one."""
+    kwargs: dict
+    state: dict[str, torch.Tensor]
+    source: str
+    sha256: str
+    licence: str | None = None
+
+
+def _plain(v):
+    """Init kwargs as JSON values (EasyDicts -> dicts, NumPy scalars -> numbers)."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    raise UserError(f"an init argument of type {type(v).__name__} is not a plain value")
+
+
+def _tensors(rec: PersistentRecord, prefix: str = "") -> dict[str, torch.Tensor]:
+    """Every parameter and persistent buffer of a persistent module tree, by its dotted name."""
+    st, out = rec.state, {}
+    skip = st.get("_non_persistent_buffers_set") or set()
+    for group in ("_parameters", "_buffers"):
+        for k, v in (st.get(group) or {}).items():
+            if v is None or (group == "_buffers" and k in skip):
+                continue
+            if not isinstance(v, torch.Tensor):
+                raise UserError(f"{prefix}{k} is not a tensor")
+            out[prefix + k] = v.detach()
+    for k, m in (st.get("_modules") or {}).items():
+        if m is None:
+            continue
+        if not isinstance(m, PersistentRecord):
+            raise UserError(f"submodule {prefix}{k} is not one of the checkpoint's own networks")
+        out |= _tensors(m, f"{prefix}{k}.")
+    return out
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_nvidia(path) -> NVIDIACheckpoint:
+    """The generator of a stylegan2-ada-pytorch snapshot (``G_ema``, else ``G``): init kwargs and tensors.
+    UserError (one line) for anything else: another structure, a StyleGAN3 or TensorFlow file, a refused global."""
+    path = Path(path)
+    obj = safe_load(path)
+    if isinstance(obj, TFNetworkRecord) or (isinstance(obj, tuple) and obj and isinstance(obj[0], TFNetworkRecord)):
+        raise UserError(f"{path}: a TensorFlow-era NVIDIA pickle (pg-GAN / StyleGAN / StyleGAN2-TF): read, but not "
+                        "supported yet — convert it with stylegan2-ada-pytorch's legacy.py and import the result")
+    if not isinstance(obj, dict) or not any(isinstance(obj.get(k), PersistentRecord) for k in ("G_ema", "G")):
+        kind = f"a dict with keys {sorted(map(str, obj))[:6]}" if isinstance(obj, dict) else type(obj).__name__
+        raise UserError(f"{path}: not an NVIDIA StyleGAN2 snapshot (expected a dict with G_ema or G; found {kind})")
+    source = "G_ema" if isinstance(obj.get("G_ema"), PersistentRecord) else "G"
+    g = obj[source]
+    if g.class_name != "Generator":
+        raise UserError(f"{path}: {source} is a {g.class_name!r}, not NVIDIA's Generator")
+    synth = (g.state.get("_modules") or {}).get("synthesis")
+    if isinstance(synth, PersistentRecord) and "input" in (synth.state.get("_modules") or {}):
+        raise UserError(f"{path}: a StyleGAN3 (alias-free) generator; tlgan reads StyleGAN2 / StyleGAN2-ADA "
+                        "snapshots and does not support StyleGAN3 yet")
+    args, kwargs = list(g.state.get("_init_args") or ()), dict(g.state.get("_init_kwargs") or {})
+    kwargs |= dict(zip(INIT_NAMES, args, strict=False))
+    missing = [k for k in INIT_NAMES[:5] if k not in kwargs]
+    if missing:
+        raise UserError(f"{path}: the generator's init arguments lack {', '.join(missing)}")
+    kwargs = _plain(kwargs)
+    licence = next((str(obj[k]) for k in ("license", "licence", "LICENSE") if k in obj), None)
+    return NVIDIACheckpoint(kwargs, _tensors(g), source, _file_sha256(path), licence)
+
+
+def port_kwargs(ckpt: NVIDIACheckpoint, truncation: float = 1.0, truncation_cutoff: int | None = None,
+                class_index: int | None = None, noise_mode: str = "const") -> dict:
+    """The spec kwargs of tlgan's port for a checkpoint at these sampling settings."""
+    k = ckpt.kwargs
+    return dict(z_dim=k["z_dim"], c_dim=k["c_dim"], w_dim=k["w_dim"], resolution=k["img_resolution"],
+                channels=k["img_channels"], mapping=k.get("mapping_kwargs") or {},
+                synthesis=k.get("synthesis_kwargs") or {}, truncation=truncation, truncation_cutoff=truncation_cutoff,
+                class_index=class_index, noise_mode=noise_mode)
+
+
+def load_nvidia(path, truncation: float = 1.0, truncation_cutoff: int | None = None, class_index: int | None = None,
+                noise_mode: str = "const", quiet: bool = False):
+    """(tlgan's port with the checkpoint's weights, in eval mode; the :class:`NVIDIACheckpoint`)."""
+    from ..models.stylegan2_nv import NVStyleGAN2
+    ckpt = read_nvidia(path)
+    net = NVStyleGAN2(**port_kwargs(ckpt, truncation, truncation_cutoff, class_index, noise_mode))
+    try:
+        net.load_state_dict(ckpt.state, strict=True)
+    except RuntimeError as e:
+        raise UserError(f"{path}: the weights do not fit a StyleGAN2 generator of these settings "
+                        f"({str(e).splitlines()[0]})") from None
+    if not quiet:
+        print(f"{path}: {ckpt.source} {NOT_EXECUTED}", file=sys.stderr)
+    return net.eval(), ckpt
+
+
+def import_checkpoint(path, out, truncation: float = 1.0, truncation_cutoff: int | None = None,
+                      class_index: int | None = None, noise_mode: str = "const") -> Path:
+    """Write NVIDIA checkpoint ``path`` as a tlgan run directory ``out``: ``generator.safetensors`` (float32, the
+    file's exact values), ``config.json`` (the port's spec) and a model card (``README.md``) naming the source
+    file, its SHA-256 and its licence field if any. Returns ``out``."""
+    from ..io import ensure_dir, save_weights, write_json
+    from ..models.registry import spec
+    net, ckpt = load_nvidia(path, truncation, truncation_cutoff, class_index, noise_mode)
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out} already exists and is not empty; choose another --out")
+    ensure_dir(out)
+    save_weights(net.state_dict(), out / "generator.safetensors")
+    write_json(out / "config.json", {
+        "generator": spec("stylegan2_nv", **port_kwargs(ckpt, truncation, truncation_cutoff, class_index, noise_mode)),
+        "value_range": [-1.0, 1.0], "model": "imported",
+        "imported": {"file": Path(path).name, "sha256": ckpt.sha256, "network": ckpt.source,
+                     "licence": ckpt.licence, "init_kwargs": ckpt.kwargs}})
+    k = ckpt.kwargs
+    (out / "README.md").write_text(
+        f"# Imported StyleGAN2 generator\n\n- source file: `{Path(path).name}`\n- SHA-256: `{ckpt.sha256}`\n"
+        f"- network: `{ckpt.source}`, {k['img_resolution']}×{k['img_resolution']} px, z_dim {k['z_dim']}, "
+        f"w_dim {k['w_dim']}, {k['c_dim']} classes\n- sampling: truncation ψ {truncation} (cutoff "
+        f"{truncation_cutoff}), class {class_index}, noise {noise_mode}\n- licence: "
+        f"{ckpt.licence or 'none recorded in the file: the weights keep the licence they were published under'}\n\n"
+        f"The weights were {NOT_EXECUTED}; the source code stored in the pickle was not run or kept.\n")
+    return out

@@ -1,0 +1,188 @@
+"""NVIDIA checkpoints: read without running anything, the exact StyleGAN2 port, bad files refused in one line, and
+TL-GAN end to end on an imported snapshot.
+
+The fixtures (tests/fixtures/nvidia) are snapshots NVIDIA's own stylegan2-ada-pytorch wrote, re-written by tlgan's
+writer with their module_src emptied, beside the reference code's ws and images for fixed z, c and ψ
+(scripts/nvidia_fixtures.py makes them; docs/nvidia_exactness.json holds the max |Δ| measured there)."""
+import base64
+import io
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import run_cli
+
+from tlgan.errors import UserError
+from tlgan.generator import load_generator
+from tlgan.importers import import_checkpoint, load_nvidia, read_nvidia
+from tlgan.importers.unpickle import PersistentRecord, TFNetworkRecord, UnsafeCheckpoint, safe_load
+from tlgan.importers.writer import dumps
+
+FIXTURES = Path(__file__).parent / "fixtures" / "nvidia"
+NAMES = ("sg2_32_map8", "sg2ada_64_map2_fp16", "sg2ada_32_cond")
+
+
+def _settings(name: str) -> dict:
+    return json.loads((FIXTURES / name / "settings.json").read_text())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_port_draws_what_nvidias_code_drew(name):
+    """Same z, c, ψ (noise const) -> the reference's ws exactly and its images within 1e-4."""
+    s = _settings(name)
+    net, ckpt = load_nvidia(FIXTURES / f"{name}.pkl", s["psi"], s["cutoff"], s["c"], quiet=True)
+    z = torch.from_numpy(np.load(FIXTURES / name / "z.npy"))
+    with torch.no_grad():
+        ws, img = net.map_plus(z), net(z)
+    ref_img, ref_ws = np.load(FIXTURES / name / "img.npy"), np.load(FIXTURES / name / "ws.npy")
+    assert np.abs(ws.numpy() - ref_ws).max() <= 1e-5
+    assert np.abs(img.numpy() - ref_img).max() <= 1e-4 and np.abs(ref_img).max() > 0.5  # not a blank image
+    assert ckpt.kwargs == s["init_kwargs"] and ckpt.source == "G_ema"
+
+
+def test_import_writes_a_run_that_opens_in_z_w_and_w_plus(tmp_path, capsys):
+    name = "sg2ada_64_map2_fp16"
+    s = _settings(name)
+    run = import_checkpoint(FIXTURES / f"{name}.pkl", tmp_path / "run", s["psi"], s["cutoff"])
+    assert "without executing" in capsys.readouterr().err  # loading says plainly how the pickle was read
+    card = (run / "README.md").read_text()
+    assert "SHA-256" in card and "licence" in card
+    g = load_generator(run)
+    z = torch.from_numpy(np.load(FIXTURES / name / "z.npy"))
+    with torch.no_grad():
+        img = g(z)
+        assert np.abs(img.numpy() - np.load(FIXTURES / name / "img.npy")).max() <= 1e-4
+        gw, gp = load_generator(f"{run}@w"), load_generator(f"{run}@w+")
+        assert gw.z_dim == 32 and gp.z_dim == 32 * g.net.n_ws
+        assert torch.allclose(gp(gp.prior(z)), img, atol=1e-5)  # W+ keeps the per-layer truncation cutoff
+        assert gw(gw.prior(z)).shape == img.shape
+        direct = load_generator(FIXTURES / f"{name}.pkl")  # the .pkl itself, ψ = 1
+        assert direct.content_hash != g.content_hash and direct(z).shape == img.shape
+
+
+def test_a_conditional_model_needs_its_class():
+    with pytest.raises(UserError, match="--class"):
+        load_nvidia(FIXTURES / "sg2ada_32_cond.pkl", quiet=True)
+    a, _ = load_nvidia(FIXTURES / "sg2ada_32_cond.pkl", class_index=0, quiet=True)
+    b, _ = load_nvidia(FIXTURES / "sg2ada_32_cond.pkl", class_index=3, quiet=True)
+    z = torch.randn(2, 16)
+    assert not torch.allclose(a(z), b(z))
+
+
+def _one_line(code, err, *words):
+    assert code == 2 and err.startswith("error:") and err.strip().count("\n") == 0, err
+    for w in words:
+        assert w in err, err
+
+
+def test_bad_files_and_settings_are_one_line_errors(tmp_path):
+    junk = tmp_path / "junk.pkl"
+    junk.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+    _one_line(*run_cli("import", str(junk), "--out", str(tmp_path / "a"))[::2], "not an NVIDIA StyleGAN2 snapshot")
+    cut = tmp_path / "cut.pkl"
+    cut.write_bytes((FIXTURES / "sg2_32_map8.pkl").read_bytes()[:5000])
+    _one_line(*run_cli("import", str(cut), "--out", str(tmp_path / "b"))[::2], "truncated")
+    _one_line(*run_cli("import", str(FIXTURES / "sg2ada_32_cond.pkl"), "--out", str(tmp_path / "c"))[::2], "--class")
+    _one_line(*run_cli("import", str(FIXTURES / "sg2_32_map8.pkl"), "--out", str(tmp_path / "d"),
+                       "--truncation", "2.5")[::2], "[0, 2]")
+    _one_line(*run_cli("sample", f"{FIXTURES / 'sg2_32_map8.pkl'}@psi=x", "--out", str(tmp_path / "e.png"))[::2],
+              "psi")
+    archive = tmp_path / "state.pkl"
+    torch.save({"w": torch.zeros(2)}, archive)
+    _one_line(*run_cli("import", str(archive), "--out", str(tmp_path / "f"))[::2], "torch.save archive")
+    assert not any((tmp_path / d).exists() for d in "abcdf")
+
+
+def test_stylegan3_is_refused_as_not_supported():
+    g = safe_load(FIXTURES / "sg2_32_map8.pkl")["G_ema"]
+    g.state["_modules"]["synthesis"].state["_modules"]["input"] = g.state["_modules"]["synthesis"]
+    path = Path(__import__("tempfile").mkdtemp()) / "sg3.pkl"
+    path.write_bytes(dumps({"G_ema": g}))
+    with pytest.raises(UserError, match="StyleGAN3"):
+        read_nvidia(path)
+
+
+class _Payload:
+    """An object whose unpickling would run a shell command (the classic pickle attack)."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_nothing_in_a_malicious_pickle_runs(tmp_path):
+    """module_src that writes a file, globals os.system / builtins.eval, a __reduce__ payload deep in a module's
+    state, a TF network with a malformed variables list: each read or refused without anything running."""
+    marker = tmp_path / "ran"
+    # 1. a valid snapshot whose stored source would write the marker when exec'd (as NVIDIA's loader does)
+    g = safe_load(FIXTURES / "sg2_32_map8.pkl")["G_ema"]
+    g.module_src = f"open({str(marker)!r}, 'w').write('pwned')\nimport os\nos.system('touch {marker}')\n"
+    evil_src = tmp_path / "src.pkl"
+    evil_src.write_bytes(dumps({"G_ema": g}))
+    net, _ = load_nvidia(evil_src, quiet=True)
+    assert net(torch.randn(1, 32)).shape == (1, 3, 32, 32) and not marker.exists()
+    # 2. globals a checkpoint never names
+    for module, name in (("os", "system"), ("posix", "system"), ("builtins", "eval"), ("subprocess", "call")):
+        p = tmp_path / f"{name}.pkl"
+        p.write_bytes(f"c{module}\n{name}\n(S'touch {marker}'\ntR.".encode())
+        with pytest.raises(UnsafeCheckpoint, match=f"{module}.{name}"):
+            safe_load(p)
+        code, _, err = run_cli("import", str(p), "--out", str(tmp_path / "x"))
+        _one_line(code, err, f"{module}.{name}", "refused")
+    # 3. a __reduce__ payload nested in a module's state
+    g = safe_load(FIXTURES / "sg2_32_map8.pkl")["G_ema"]
+    g.state["_modules"]["mapping"].state["payload"] = {"deep": [_Payload(marker)]}
+    nested = tmp_path / "nested.pkl"
+    nested.write_bytes(dumps({"G_ema": g}))
+    with pytest.raises(UnsafeCheckpoint, match="system"):
+        safe_load(nested)
+    # 4. a TensorFlow-era network whose variables list is malformed
+    tf = TFNetworkRecord()
+    tf.__setstate__({"version": 3, "name": "G", "variables": "not a list", "build_module_src": f"open('{marker}','w')"})
+    tf_path = tmp_path / "tf.pkl"
+    tf_path.write_bytes(pickle.dumps((tf, tf, tf), protocol=2).replace(b"tlgan.importers.unpickle\nTFNetworkRecord",
+                                                          b"tfutil\nNetwork"))
+    _one_line(*run_cli("import", str(tf_path), "--out", str(tmp_path / "y"))[::2], "TensorFlow")
+    assert not marker.exists() and not (tmp_path / "x").exists()
+    assert isinstance(safe_load(tf_path)[0], TFNetworkRecord)
+
+
+def test_a_persistent_record_needs_its_parts():
+    with pytest.raises(UnsafeCheckpoint):
+        PersistentRecord({"class_name": "Generator"})
+
+
+def test_tlgan_end_to_end_on_an_imported_snapshot(tmp_path):
+    """import -> axes sample (Z and W) -> axes fit -> edit -> the editor renders -> invert, with the shipped 32-px
+    extractor reading the imported generator's images."""
+    from fastapi.testclient import TestClient
+    from PIL import Image
+
+    from tlgan.pretrained import default_paths
+    from tlgan.serve.app import load_app
+    ext = str(default_paths()["extractor"])
+    run = tmp_path / "run"
+    steps = [("import", str(FIXTURES / "sg2_32_map8.pkl"), "--out", str(run), "--truncation", "0.7")]
+    for space in ("", "@w"):
+        cache, axes = tmp_path / f"cache{space}", tmp_path / f"axes{space}"
+        steps += [("axes", "sample", "--generator", f"{run}{space}", "--features", ext, "--n", "300",
+                   "--out", str(cache)),
+                  ("axes", "fit", str(cache), "--method", "glm", "--out", str(axes)),
+                  ("edit", "--generator", f"{run}{space}", "--axes", str(axes), "--set", "Smiling=1",
+                   "--out", str(tmp_path / f"edit{space}.png"))]
+    steps.append(("invert", "images", str(tmp_path / "edit.png"), "--generator", str(run), "--method", "opt",
+                  "--steps", "5", "--out", str(tmp_path / "inv")))
+    for args in steps:
+        code, _, err = run_cli(*args)
+        assert code == 0, (args[:2], err[-600:])
+    assert Image.open(tmp_path / "edit@w.png").size[0] > 0 and list((tmp_path / "inv").glob("*.npy"))
+    client = TestClient(load_app(str(run), str(tmp_path / "axes"), ext), base_url="http://127.0.0.1")
+    z = client.post("/api/latent", json={"seed": 1}).json()["z"]
+    png = client.post("/api/render", json={"z": z}).json()["image"].split(",", 1)[1]
+    assert Image.open(io.BytesIO(base64.b64decode(png))).size == (32, 32)
