@@ -1,10 +1,12 @@
-"""Open the generators people already own — NVIDIA's StyleGAN2 / StyleGAN2-ADA snapshots — without running them.
+"""Open the generators people already own — NVIDIA's StyleGAN2 / StyleGAN2-ADA snapshots and pg-GAN's TensorFlow
+pickles — without running them.
 
 ``read_nvidia(path)`` reads a ``.pkl`` through the allow-list unpickler (:mod:`tlgan.importers.unpickle`: nothing
 stored in the file runs; the source code it carries is kept as text and never executed, imported or written out)
-and returns the generator's init arguments and tensors; ``load_nvidia`` builds tlgan's exact port
-(:class:`tlgan.models.stylegan2_nv.NVStyleGAN2`) from them; ``import_checkpoint`` writes an ordinary run directory
-(``tlgan import``). StyleGAN3 (alias-free) snapshots are recognised and refused as not supported yet.
+and returns the generator's architecture, init arguments and tensors; ``load_nvidia`` builds tlgan's exact port
+(:class:`tlgan.models.stylegan2_nv.NVStyleGAN2` or :class:`tlgan.models.pggan_nv.NVPGGAN`) from them;
+``import_checkpoint`` writes an ordinary run directory (``tlgan import``). StyleGAN3 (alias-free) snapshots and the
+TensorFlow StyleGAN / StyleGAN2 releases are recognised and refused as not supported yet.
 """
 from __future__ import annotations
 
@@ -26,13 +28,15 @@ INIT_NAMES = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapp
 
 @dataclass
 class NVIDIACheckpoint:
-    """A generator read out of an NVIDIA pickle: ``kwargs`` for :class:`NVStyleGAN2`, its ``state`` (NVIDIA's
-    tensor names), ``source`` (which network: G_ema or G), the file's ``sha256`` and its ``licence`` if it has one."""
+    """A generator read out of an NVIDIA pickle: ``arch`` (``stylegan2_nv`` | ``pggan_nv``), ``kwargs`` (NVIDIA's
+    init arguments: StyleGAN2's ``__init__`` kwargs, pg-GAN's ``static_kwargs``), its ``state`` (NVIDIA's tensor
+    names), ``source`` (which network: G_ema, G or Gs), the file's ``sha256`` and its ``licence`` if it has one."""
     kwargs: dict
     state: dict[str, torch.Tensor]
     source: str
     sha256: str
     licence: str | None = None
+    arch: str = "stylegan2_nv"
 
 
 def _plain(v):
@@ -81,9 +85,8 @@ def read_nvidia(path) -> NVIDIACheckpoint:
     UserError (one line) for anything else: another structure, a StyleGAN3 or TensorFlow file, a refused global."""
     path = Path(path)
     obj = safe_load(path)
-    if isinstance(obj, TFNetworkRecord) or (isinstance(obj, tuple) and obj and isinstance(obj[0], TFNetworkRecord)):
-        raise UserError(f"{path}: a TensorFlow-era NVIDIA pickle (pg-GAN / StyleGAN / StyleGAN2-TF): read, but not "
-                        "supported yet — convert it with stylegan2-ada-pytorch's legacy.py and import the result")
+    if isinstance(obj, TFNetworkRecord) or (isinstance(obj, tuple) and obj and isinstance(obj[-1], TFNetworkRecord)):
+        return _read_tf(path, obj[-1] if isinstance(obj, tuple) else obj)
     if not isinstance(obj, dict) or not any(isinstance(obj.get(k), PersistentRecord) for k in ("G_ema", "G")):
         kind = f"a dict with keys {sorted(map(str, obj))[:6]}" if isinstance(obj, dict) else type(obj).__name__
         raise UserError(f"{path}: not an NVIDIA StyleGAN2 snapshot (expected a dict with G_ema or G; found {kind})")
@@ -105,10 +108,41 @@ def read_nvidia(path) -> NVIDIACheckpoint:
     return NVIDIACheckpoint(kwargs, _tensors(g), source, _file_sha256(path), licence)
 
 
+def _read_tf(path: Path, net: TFNetworkRecord) -> NVIDIACheckpoint:
+    """pg-GAN's ``Gs`` (the last network of the (G, D, Gs) tuple): its static kwargs and variables."""
+    st = net.state
+    func = st.get("build_func_name")
+    if func != "G_paper":
+        raise UserError(f"{path}: a TensorFlow NVIDIA network built by {func!r}: tlgan reads pg-GAN's G_paper; "
+                        "StyleGAN / StyleGAN2-TF are not supported yet (convert them with stylegan2-ada-pytorch's "
+                        "legacy.py and import the result)")
+    variables, static = st.get("variables"), st.get("static_kwargs")
+    pair = lambda v: isinstance(v, tuple | list) and len(v) == 2 and isinstance(v[0], str) and \
+        isinstance(v[1], np.ndarray | np.generic | float)  # noqa: E731
+    if not isinstance(variables, list) or not isinstance(static, dict) or not all(map(pair, variables)):
+        raise UserError(f"{path}: the pg-GAN network's variables are not a list of (name, array) pairs")
+    state = {name: torch.from_numpy(np.array(arr, dtype=np.float32)) for name, arr in variables}
+    if "4x4/Dense/weight" not in state:
+        raise UserError(f"{path}: no 4x4/Dense/weight among the pg-GAN variables")
+    kwargs = _plain(static)
+    kwargs["latent_size"] = int(state["4x4/Dense/weight"].shape[0]) - int(kwargs.get("label_size", 0))
+    return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), _file_sha256(path), None, "pggan_nv")
+
+
 def port_kwargs(ckpt: NVIDIACheckpoint, truncation: float = 1.0, truncation_cutoff: int | None = None,
                 class_index: int | None = None, noise_mode: str = "const") -> dict:
-    """The spec kwargs of tlgan's port for a checkpoint at these sampling settings."""
+    """The spec kwargs of tlgan's port for a checkpoint at these sampling settings (pg-GAN has no truncation or
+    noise: only ``class_index`` applies)."""
     k = ckpt.kwargs
+    if ckpt.arch == "pggan_nv":
+        if truncation != 1.0 or truncation_cutoff is not None:
+            raise UserError("pg-GAN has no truncation: drop --truncation")
+        return dict(z_dim=k["latent_size"], resolution=int(k.get("resolution", 32)),
+                    channels=int(k.get("num_channels", 1)), label_size=int(k.get("label_size", 0)),
+                    variables={n: list(t.shape) for n, t in ckpt.state.items()},
+                    fused_scale="8x8/Conv0_up/weight" in ckpt.state or "8x8/Conv0/weight" not in ckpt.state,
+                    **{f: bool(k[f]) for f in ("normalize_latents", "use_wscale", "use_pixelnorm", "use_leakyrelu")
+                       if f in k}, class_index=class_index)
     return dict(z_dim=k["z_dim"], c_dim=k["c_dim"], w_dim=k["w_dim"], resolution=k["img_resolution"],
                 channels=k["img_channels"], mapping=k.get("mapping_kwargs") or {},
                 synthesis=k.get("synthesis_kwargs") or {}, truncation=truncation, truncation_cutoff=truncation_cutoff,
@@ -118,11 +152,12 @@ def port_kwargs(ckpt: NVIDIACheckpoint, truncation: float = 1.0, truncation_cuto
 def load_nvidia(path, truncation: float = 1.0, truncation_cutoff: int | None = None, class_index: int | None = None,
                 noise_mode: str = "const", quiet: bool = False):
     """(tlgan's port with the checkpoint's weights, in eval mode; the :class:`NVIDIACheckpoint`)."""
-    from ..models.stylegan2_nv import NVStyleGAN2
+    from ..models.registry import build_network, spec
     ckpt = read_nvidia(path)
-    net = NVStyleGAN2(**port_kwargs(ckpt, truncation, truncation_cutoff, class_index, noise_mode))
+    net = build_network(spec(ckpt.arch, **port_kwargs(ckpt, truncation, truncation_cutoff, class_index, noise_mode)))
     try:
-        net.load_state_dict(ckpt.state, strict=True)
+        net.load_state_dict({("v." + k if ckpt.arch == "pggan_nv" else k): v for k, v in ckpt.state.items()},
+                            strict=True)
     except RuntimeError as e:
         raise UserError(f"{path}: the weights do not fit a StyleGAN2 generator of these settings "
                         f"({str(e).splitlines()[0]})") from None
@@ -145,15 +180,15 @@ def import_checkpoint(path, out, truncation: float = 1.0, truncation_cutoff: int
     ensure_dir(out)
     save_weights(net.state_dict(), out / "generator.safetensors")
     write_json(out / "config.json", {
-        "generator": spec("stylegan2_nv", **port_kwargs(ckpt, truncation, truncation_cutoff, class_index, noise_mode)),
+        "generator": spec(ckpt.arch, **port_kwargs(ckpt, truncation, truncation_cutoff, class_index, noise_mode)),
         "value_range": [-1.0, 1.0], "model": "imported",
         "imported": {"file": Path(path).name, "sha256": ckpt.sha256, "network": ckpt.source,
                      "licence": ckpt.licence, "init_kwargs": ckpt.kwargs}})
-    k = ckpt.kwargs
+    kind = "pg-GAN" if ckpt.arch == "pggan_nv" else "StyleGAN2"
     (out / "README.md").write_text(
-        f"# Imported StyleGAN2 generator\n\n- source file: `{Path(path).name}`\n- SHA-256: `{ckpt.sha256}`\n"
-        f"- network: `{ckpt.source}`, {k['img_resolution']}×{k['img_resolution']} px, z_dim {k['z_dim']}, "
-        f"w_dim {k['w_dim']}, {k['c_dim']} classes\n- sampling: truncation ψ {truncation} (cutoff "
+        f"# Imported {kind} generator\n\n- source file: `{Path(path).name}`\n- SHA-256: `{ckpt.sha256}`\n"
+        f"- network: `{ckpt.source}`, {net.resolution}×{net.resolution} px, z_dim {net.z_dim}\n"
+        f"- sampling: truncation ψ {truncation} (cutoff "
         f"{truncation_cutoff}), class {class_index}, noise {noise_mode}\n- licence: "
         f"{ckpt.licence or 'none recorded in the file: the weights keep the licence they were published under'}\n\n"
         f"The weights were {NOT_EXECUTED}; the source code stored in the pickle was not run or kept.\n")

@@ -1,11 +1,12 @@
 """Write NVIDIA-format pickles from what :func:`tlgan.importers.unpickle.safe_load` read (for test fixtures):
-the same structure and globals as stylegan2-ada-pytorch's snapshots, every ``module_src`` emptied."""
+the same structure and globals as stylegan2-ada-pytorch's snapshots (every ``module_src`` emptied) and pg-GAN's
+``tfutil.Network`` tuples."""
 from __future__ import annotations
 
 import io
 import pickle
 
-from .unpickle import EasyDictRecord, PersistentRecord
+from .unpickle import EasyDictRecord, PersistentRecord, TFNetworkRecord
 
 
 class _Global:
@@ -30,6 +31,8 @@ class _Writer(pickle._Pickler):
             meta = {"type": "class", "version": 6, "module_src": "", "class_name": obj.class_name,
                     "state": obj.state}
             return _Global("torch_utils.persistence", "_reconstruct_persistent_obj"), (meta,)
+        if isinstance(obj, TFNetworkRecord):  # pg-GAN's tfutil.Network: built empty, then its state set
+            return _Global("tfutil", "Network"), (), obj.state
         if isinstance(obj, EasyDictRecord):
             return _Global("dnnlib.util", "EasyDict"), (), None, None, iter(obj.items())
         return NotImplemented

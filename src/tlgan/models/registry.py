@@ -14,6 +14,7 @@ from .conv import ConvDiscriminator, ConvEncoder, ConvGenerator, GrownConvGenera
 from .joint import JointDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .pggan import PGDiscriminator, PGGenerator
+from .pggan_nv import NVPGGAN
 from .r3gan import R3Discriminator, R3Generator
 from .style import StyleGenerator
 from .stylegan2_nv import NVStyleGAN2
@@ -31,6 +32,7 @@ ARCHS: dict[str, type[nn.Module]] = {
     "conv_grown": GrownConvGenerator,  # z -> images: a DCGAN grown one level (2x resolution)
     "style": StyleGenerator,          # z -> images (StyleGAN-style: mapping, modulated convs)
     "stylegan2_nv": NVStyleGAN2,      # z -> images: NVIDIA's StyleGAN2(-ADA), imported (tlgan import)
+    "pggan_nv": NVPGGAN,              # z -> images: NVIDIA's pg-GAN (TensorFlow pickles), imported
     "pggan": PGGenerator,             # z -> images (progressive growing)
     "pggan_d": PGDiscriminator,
     "r3gan": R3Generator,             # z -> images (R3GAN's ResNet, no normalisation)
@@ -48,7 +50,7 @@ ARCHS: dict[str, type[nn.Module]] = {
     "latent_d": LatentDomainClassifier,       # code -> domain logits (UNIT/XGAN's domain-adversarial loss)
 }
 # the archs load_generator can open
-LATENT_GENERATORS = ("mlp", "conv", "conv_grown", "style", "stylegan2_nv", "pggan", "r3gan", "cond")
+LATENT_GENERATORS = ("mlp", "conv", "conv_grown", "style", "stylegan2_nv", "pggan_nv", "pggan", "r3gan", "cond")
 
 
 def spec(arch: str, **kwargs) -> dict:
