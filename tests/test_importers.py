@@ -215,7 +215,7 @@ def _np_forward(v: dict, z: np.ndarray, lod: float) -> np.ndarray:
     def conv(x, w, gain=np.sqrt(2)):  # SAME correlation, w [k, k, in, out]
         k, cin = w.shape[0], w.shape[2]
         w = w * gain / np.sqrt(k * k * cin)
-        p, (n, _, h, wd) = k // 2, x.shape
+        p, (_, _, h, wd) = k // 2, x.shape
         xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
         return sum(np.einsum("nchw,co->nohw", xp[:, :, a:a + h, b:b + wd], w[a, b]) for a in range(k) for b in range(k))
 
