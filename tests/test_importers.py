@@ -234,7 +234,8 @@ def _np_forward(v: dict, z: np.ndarray, lod: float) -> np.ndarray:
         return x.repeat(2, 2).repeat(2, 3)
 
     x = pn(z.astype(np.float64))
-    x = post((x @ (v["4x4/Dense/weight"] * (np.sqrt(2) / 4) / np.sqrt(16))).reshape(len(z), 16, 4, 4), v["4x4/Dense/bias"])
+    dense = v["4x4/Dense/weight"] * (np.sqrt(2) / 4) / np.sqrt(16)
+    x = post((x @ dense).reshape(len(z), 16, 4, 4), v["4x4/Dense/bias"])
     x = post(conv(x, v["4x4/Conv/weight"]), v["4x4/Conv/bias"])
     rgb = lambda x, lod_: conv(x, v[f"ToRGB_lod{lod_}/weight"], 1.0) + v[f"ToRGB_lod{lod_}/bias"].reshape(1, -1, 1, 1)  # noqa: E731
     images = rgb(x, 2)
