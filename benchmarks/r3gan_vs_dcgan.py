@@ -8,8 +8,11 @@ configs/r3gan_faces32.yaml. Trains whichever run is missing or unfinished (resum
 - the critic's logit gap, mean D(real) − D(fake), over each quarter of training (from the runs' TensorBoard logs);
 - images/s of training, from the runs' logs.
 
+A third recipe, configs/r3gan_faces32_gamma005.yaml, is R3GAN with a 10x smaller gamma (is its blur an
+over-regularised critic?). ``--recipes`` picks which to train and measure; the JSON keeps the others' entries.
+
     python benchmarks/r3gan_vs_dcgan.py [--runs runs/bench/r3gan_vs_dcgan] [--json docs/r3gan_vs_dcgan.json]
-                                        [--grid docs/r3gan_vs_dcgan.png]
+                                        [--grid docs/r3gan_vs_dcgan.png] [--recipes dcgan,r3gan,r3gan-gamma0.05]
 """
 import argparse
 import json
@@ -28,7 +31,8 @@ from tlgan.training import load_config, train
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_STEPS = 4000  # updates of 64 images, decided before the runs
-RECIPES = {"dcgan": ROOT / "configs/faces32.yaml", "r3gan": ROOT / "configs/r3gan_faces32.yaml"}
+RECIPES = {"dcgan": ROOT / "configs/faces32.yaml", "r3gan": ROOT / "configs/r3gan_faces32.yaml",
+           "r3gan-gamma0.05": ROOT / "configs/r3gan_faces32_gamma005.yaml"}
 
 
 def ensure_trained(name: str, run: Path) -> None:
@@ -56,8 +60,13 @@ def main() -> None:
     ap.add_argument("--runs", default="runs/bench/r3gan_vs_dcgan")
     ap.add_argument("--json", default=None)
     ap.add_argument("--grid", default=None, help="a PNG: 12 samples of each model (same latents), one row each")
+    ap.add_argument("--recipes", default=",".join(RECIPES), help="which to train and measure (comma-separated); "
+                    "the --json file keeps the entries of the others")
     args = ap.parse_args()
-    runs = {name: Path(args.runs) / name for name in RECIPES}
+    unknown = set(args.recipes.split(",")) - set(RECIPES)
+    if unknown:
+        raise SystemExit(f"unknown recipe(s) {sorted(unknown)}; known: {', '.join(RECIPES)}")
+    runs = {name: Path(args.runs) / name for name in args.recipes.split(",")}
     for name, run in runs.items():
         ensure_trained(name, run)
     data = load_data("faces", 32, 10_000)
@@ -75,7 +84,9 @@ def main() -> None:
         print(f"{name}: FD-faces@32 {r['fd']:.2f} (floor {floor:.2f}), {r['outside_25']} of {r['judged']} attributes "
               f"outside ±25%, logit gap by quarter {[round(v, 2) for v in r['logit_gap']['quarters']]}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"budget_updates": BUDGET_STEPS, "batch": 64, "models": results},
+        old = json.loads(Path(args.json).read_text())["models"] if Path(args.json).exists() else {}
+        models = {k: v for k, v in {**old, **results}.items() if k in RECIPES}
+        Path(args.json).write_text(json.dumps({"budget_updates": BUDGET_STEPS, "batch": 64, "models": models},
                                               indent=2))
         print(f"wrote {args.json}; the README's table: python scripts/readme_tables.py")
     if args.grid:

@@ -129,14 +129,15 @@ def test_deadline_stops_with_a_checkpoint(tmp_path):
 
 
 def test_gpu_script_end_to_end_tiny(tmp_path):
-    """scripts/gpu_faces.py at its tiny size on the CPU: probe, two variants, readers, scores, files to bring back."""
+    """scripts/gpu_faces.py at its tiny size (32 px) on the CPU: probe, two variants, readers, scores, the files to
+    bring back."""
     out = tmp_path / "out"
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_faces.py"), "--out", str(out), "--work",
                         str(tmp_path / "work"), "--tiny", "--device", "cpu", "--minutes", "0.05",
                         "--probe-seconds", "0.5"], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     r = json.loads((out / "results.json").read_text())
-    assert set(r["probe_img_per_s"]) == {"64", "32"} and all(v > 0 for v in r["probe_img_per_s"].values())
+    assert set(r["probe_img_per_s"]) == {"32"} and r["probe_img_per_s"]["32"] > 0
     assert r["chosen"] in r["variants"]
     chosen = r["variants"][r["chosen"]]
     assert chosen["images"] > 0 and chosen["fd"] >= 0 and len(chosen["rates"]) == 18
@@ -144,6 +145,6 @@ def test_gpu_script_end_to_end_tiny(tmp_path):
     with tarfile.open(out / f"{r['chosen']}.tar") as tar:
         tar.extractall(tmp_path / "back", filter="data")
     g = load_generator(tmp_path / "back" / "generator")
-    assert g.resolution == 64 and (out / f"{r['chosen']}_samples.png").stat().st_size > 0
+    assert g.resolution == 32 and (out / f"{r['chosen']}_samples.png").stat().st_size > 0
     with tarfile.open(out / "readers.tar") as tar:
         assert {"readers/fd/extractor.json", "readers/judge/extractor.json"} <= set(tar.getnames())

@@ -159,7 +159,7 @@ def test_a_persistent_record_needs_its_parts():
 
 
 def test_tlgan_end_to_end_on_an_imported_snapshot(tmp_path):
-    """import -> axes sample (Z and W) -> axes fit -> edit -> the editor renders -> invert, with the shipped 32-px
+    """import -> axes sample (W and W+) -> axes fit -> edit -> the editor renders -> invert, with the shipped 32-px
     extractor reading the imported generator's images."""
     from fastapi.testclient import TestClient
     from PIL import Image
@@ -169,20 +169,20 @@ def test_tlgan_end_to_end_on_an_imported_snapshot(tmp_path):
     ext = str(default_paths()["extractor"])
     run = tmp_path / "run"
     steps = [("import", str(FIXTURES / "sg2_32_map8.pkl"), "--out", str(run), "--truncation", "0.7")]
-    for space in ("", "@w"):
+    for space in ("@w", "@w+"):
         cache, axes = tmp_path / f"cache{space}", tmp_path / f"axes{space}"
         steps += [("axes", "sample", "--generator", f"{run}{space}", "--features", ext, "--n", "300",
                    "--out", str(cache)),
                   ("axes", "fit", str(cache), "--method", "glm", "--out", str(axes)),
                   ("edit", "--generator", f"{run}{space}", "--axes", str(axes), "--set", "Smiling=1",
                    "--out", str(tmp_path / f"edit{space}.png"))]
-    steps.append(("invert", "images", str(tmp_path / "edit.png"), "--generator", str(run), "--method", "opt",
+    steps.append(("invert", "images", str(tmp_path / "edit@w.png"), "--generator", str(run), "--method", "opt",
                   "--steps", "5", "--out", str(tmp_path / "inv")))
     for args in steps:
         code, _, err = run_cli(*args)
         assert code == 0, (args[:2], err[-600:])
-    assert Image.open(tmp_path / "edit@w.png").size[0] > 0 and list((tmp_path / "inv").glob("*.npy"))
-    client = TestClient(load_app(str(run), str(tmp_path / "axes"), ext), base_url="http://127.0.0.1")
+    assert Image.open(tmp_path / "edit@w+.png").size[0] > 0 and list((tmp_path / "inv").glob("*.npy"))
+    client = TestClient(load_app(f"{run}@w", str(tmp_path / "axes@w"), ext), base_url="http://127.0.0.1")
     z = client.post("/api/latent", json={"seed": 1}).json()["z"]
     png = client.post("/api/render", json={"z": z}).json()["image"].split(",", 1)[1]
     assert Image.open(io.BytesIO(base64.b64decode(png))).size == (32, 32)

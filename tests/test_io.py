@@ -1,6 +1,7 @@
 """Loading generators: run directories, TorchScript files with a descriptor, module:function factories."""
 import json
 import sys
+import warnings
 
 import pytest
 import torch
@@ -18,7 +19,9 @@ class Tiny(torch.nn.Module):
 
 def test_torchscript_generator_with_descriptor(tmp_path):
     path = tmp_path / "g.pt"
-    torch.jit.script(Tiny()).save(str(path))
+    with warnings.catch_warnings():  # TorchScript is deprecated by PyTorch: the legacy format a user may still bring
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.script(Tiny()).save(str(path))
     with pytest.raises(UserError, match="JSON descriptor"):
         load_generator(path, trust_code=True)  # no descriptor beside it
     (tmp_path / "g.json").write_text(json.dumps({"z_dim": 16, "resolution": 2, "channels": 3}))

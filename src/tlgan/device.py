@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .errors import UserError
+from .models.placement import follow, module_device  # noqa: F401  (re-exported: where a network runs)
 
 DEVICES = ("auto", "cpu", "cuda")
 DEVICE_HELP = "auto | cpu | cuda (auto: the GPU when PyTorch sees one)"
@@ -91,27 +92,6 @@ class Runtime:
 
 
 CPU = Runtime()
-
-
-def module_device(module: nn.Module) -> torch.device:
-    """Where ``module``'s first parameter or buffer lives (the CPU for one with neither)."""
-    t = next(module.parameters(), None)
-    if t is None:
-        t = next(module.buffers(), None)
-    return t.device if t is not None else torch.device("cpu")
-
-
-def follow(module: nn.Module, fn, x: torch.Tensor, amp: bool = False) -> torch.Tensor:
-    """``fn(x)`` run where ``module`` lives: on the CPU exactly ``fn(x)``; elsewhere ``x`` goes to the module's
-    device, ``fn`` runs there (under bf16 autocast with ``amp``) and the float32 result comes back to ``x``'s
-    device, so callers holding CPU tensors need not know where the network is. Differentiable in ``x``."""
-    dev = module_device(module)
-    if dev == x.device:
-        if not amp or dev.type != "cuda":
-            return fn(x)
-    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp and dev.type == "cuda"):
-        y = fn(x.to(dev))
-    return y.float().to(x.device)
 
 
 def to_device(name: str, *modules) -> torch.device:

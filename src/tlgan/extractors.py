@@ -181,7 +181,7 @@ def load_extractor(path, trust_code: bool | None = None) -> Classifier:
     load_weights(model, p / "extractor.safetensors")
     model.content_hash = file_hash(p / "extractor.safetensors")
     model.metrics = meta.get("metrics", {})
-    return model.float().eval()
+    return model.float().eval().requires_grad_(False)  # inference only: gradients flow to the images alone
 
 
 def wrap_extractor(module: torch.nn.Module, label_names, binary, resolution: int, channels: int = 3):

@@ -13,13 +13,13 @@ import importlib
 import logging
 import os
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from .device import follow
 from .errors import UserError
 from .io import (
     ensure_dir,
@@ -31,6 +31,7 @@ from .io import (
     save_weights,
     write_json,
 )
+from .models.placement import follow
 from .models.registry import LATENT_GENERATORS, build_network
 
 
@@ -49,7 +50,7 @@ class Generator(nn.Module):
         self.value_range, self.content_hash, self.name = tuple(value_range), content_hash, name
         self.prior_fn, self.prior_dim = prior, int(prior_dim or z_dim)
         self.space, self.n_ws = "z", 1  # "w" / "w+" (with n_ws per-layer styles) for a StyleGAN's W spaces
-        self.eval()
+        self.eval().requires_grad_(False)  # inference only: images carry a gradient only w.r.t. a latent that asks
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
@@ -188,7 +189,9 @@ def load_program(path: str | os.PathLike) -> nn.Module:
     try:
         if p.suffix == ".pt2":
             return _Program(torch.export.load(str(p)).module())
-        return _Program(torch.jit.load(str(p), map_location="cpu"))
+        with warnings.catch_warnings():  # the user chose a TorchScript file; PyTorch's advice to move on is for them
+            warnings.filterwarnings("ignore", "`torch.jit.load` is deprecated", DeprecationWarning)
+            return _Program(torch.jit.load(str(p), map_location="cpu"))
     except (RuntimeError, ValueError, OSError, KeyError, zipfile.BadZipFile, EOFError) as e:
         kind = "torch.export" if p.suffix == ".pt2" else "TorchScript"
         raise UserError(f"{p}: not a readable {kind} file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") \

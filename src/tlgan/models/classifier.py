@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..device import follow
+from .placement import follow
 
 
 class _Labeller(nn.Module):
