@@ -50,10 +50,15 @@ def nvidia_exactness(d: dict) -> str:
             "| max \\|Δ\\| image | max \\|Δ\\| ws |", "|---|---|---|---|---|---|---|---|"]
     for name, c in d["configs"].items():
         k, s = c["init_kwargs"], c["sampling"]
-        syn = k["synthesis_kwargs"]
-        rows.append(f"| `{name}` | {k['img_resolution']} | {k['mapping_kwargs']['num_layers']} | {k['c_dim']} | "
-                    f"{syn['num_fp16_res']}, {syn['conv_clamp']} | {s['psi']} ({s['cutoff']}) | "
-                    f"{c['max_abs_diff_img']:.1e} | {c['max_abs_diff_ws']:.1e} |")
+        if "static_kwargs" in k:  # a StyleGAN2-TF pickle, read through NVIDIA's converter for the reference
+            t = k["static_kwargs"]
+            shape = f"{t['resolution']} | {t['mapping_layers']} | {t['label_size']} | TensorFlow file"
+        else:
+            syn = k["synthesis_kwargs"]
+            shape = (f"{k['img_resolution']} | {k['mapping_kwargs']['num_layers']} | {k['c_dim']} | "
+                     f"{syn['num_fp16_res']}, {syn['conv_clamp']}")
+        rows.append(f"| `{name}` | {shape} | {s['psi']} ({s['cutoff']}) | {c['max_abs_diff_img']:.1e} | "
+                    f"{c['max_abs_diff_ws']:.1e} |")
     return "\n".join(rows)
 
 

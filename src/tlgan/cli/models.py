@@ -125,7 +125,8 @@ def export(run: Path = typer.Argument(...), out: Path = typer.Option(..., "--out
 
 
 @app.command("import")
-def import_cmd(pkl: Path = typer.Argument(..., help="an NVIDIA StyleGAN2 / StyleGAN2-ADA network-snapshot-*.pkl"),
+def import_cmd(pkl: Path = typer.Argument(..., help="an NVIDIA StyleGAN2 / StyleGAN2-ADA network-snapshot-*.pkl, "
+                                                    "or a StyleGAN2 / pg-GAN TensorFlow pickle"),
                out: Path = typer.Option(..., "--out", help="the run directory to write"),
                truncation: float = typer.Option(1.0, "--truncation", help="truncation psi in [0, 2] (1: none)"),
                cutoff: int | None = typer.Option(None, "--truncation-cutoff", help="truncate only the first K layers"),

@@ -109,13 +109,20 @@ def read_nvidia(path) -> NVIDIACheckpoint:
 
 
 def _read_tf(path: Path, net: TFNetworkRecord) -> NVIDIACheckpoint:
-    """pg-GAN's ``Gs`` (the last network of the (G, D, Gs) tuple): its static kwargs and variables."""
+    """``Gs`` (the last network of the (G, D, Gs) tuple) of pg-GAN (``G_paper``: its static kwargs and variables)
+    or of StyleGAN2-TF (``G_main``: translated to the PyTorch generator's names and layouts)."""
     st = net.state
     func = st.get("build_func_name")
+    if func == "G_main":
+        from .stylegan2_tf import convert
+        try:
+            kwargs, state = convert(net)
+        except UserError as e:
+            raise UserError(f"{path}: {e}") from None
+        return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), _file_sha256(path), None, "stylegan2_nv")
     if func != "G_paper":
-        raise UserError(f"{path}: a TensorFlow NVIDIA network built by {func!r}: tlgan reads pg-GAN's G_paper; "
-                        "StyleGAN / StyleGAN2-TF are not supported yet (convert them with stylegan2-ada-pytorch's "
-                        "legacy.py and import the result)")
+        raise UserError(f"{path}: a TensorFlow NVIDIA network built by {func!r}: tlgan reads pg-GAN (G_paper) and "
+                        "StyleGAN2 (G_main); the first StyleGAN (G_style) is not supported yet")
     variables, static = st.get("variables"), st.get("static_kwargs")
     pair = lambda v: isinstance(v, tuple | list) and len(v) == 2 and isinstance(v[0], str) and \
         isinstance(v[1], np.ndarray | np.generic | float)  # noqa: E731
@@ -155,9 +162,10 @@ def load_nvidia(path, truncation: float = 1.0, truncation_cutoff: int | None = N
     from ..models.registry import build_network, spec
     ckpt = read_nvidia(path)
     net = build_network(spec(ckpt.arch, **port_kwargs(ckpt, truncation, truncation_cutoff, class_index, noise_mode)))
+    state = {("v." + k if ckpt.arch == "pggan_nv" else k): v for k, v in ckpt.state.items()}
+    own = {k: v for k, v in net.state_dict().items() if k.endswith("resample_filter")}  # fixed [1,3,3,1] filters
     try:
-        net.load_state_dict({("v." + k if ckpt.arch == "pggan_nv" else k): v for k, v in ckpt.state.items()},
-                            strict=True)
+        net.load_state_dict({**own, **state}, strict=True)
     except RuntimeError as e:
         raise UserError(f"{path}: the weights do not fit a StyleGAN2 generator of these settings "
                         f"({str(e).splitlines()[0]})") from None

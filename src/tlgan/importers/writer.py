@@ -31,8 +31,9 @@ class _Writer(pickle._Pickler):
             meta = {"type": "class", "version": 6, "module_src": "", "class_name": obj.class_name,
                     "state": obj.state}
             return _Global("torch_utils.persistence", "_reconstruct_persistent_obj"), (meta,)
-        if isinstance(obj, TFNetworkRecord):  # pg-GAN's tfutil.Network: built empty, then its state set
-            return _Global("tfutil", "Network"), (), obj.state
+        if isinstance(obj, TFNetworkRecord):  # built empty, then its state set: pg-GAN's tfutil (version 2) or
+            module = "tfutil" if obj.state.get("version", 2) <= 2 else "dnnlib.tflib.network"  # StyleGAN2's dnnlib
+            return _Global(module, "Network"), (), obj.state
         if isinstance(obj, EasyDictRecord):
             return _Global("dnnlib.util", "EasyDict"), (), None, None, iter(obj.items())
         return NotImplemented
