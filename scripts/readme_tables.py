@@ -82,11 +82,30 @@ def gpu_probe(d: dict) -> str:
     return "\n".join(rows)
 
 
+def edit_success(d: dict) -> str:
+    """docs/edit_success.json (scripts/edit_success.py) -> how often each documented edit works."""
+    rows = ["| edit (shipped faces model) | works on | requested attribute reached | locks kept | "
+            "faces that already had it |", "|---|---|---|---|---|"]
+    for name, r in d["edits"].items():
+        rows.append(f"| {name} | **{r['success_rate']:.0%}** | {r['requested_reached']:.0%} | {r['locks_kept']:.0%} | "
+                    f"{r['already_had']:.0%} |")
+    rows.append(f"\nSeeds 0–{d['n'] - 1}, read by {d['judge']}: an edit works when every requested attribute ends on "
+                "the requested side and every locked one stays on its side. Seeds 0–7 before and after: "
+                "[docs/edit_success.png](docs/edit_success.png).")
+    minority = [name for name, r in d["edits"].items() if r["success_rate"] < 0.5]
+    if minority:
+        rows.append(f"**On a minority of faces** the edit works as asked: {'; '.join(minority)}. The readers' "
+                    "attributes move on most faces, but often not across the judge's line, and a lock does not hold "
+                    "every face still.")
+    return "\n".join(rows)
+
+
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
           "import_forward": ("docs/import_forward.json", import_forward),
-          "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe)}
+          "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe),
+          "edit_success": ("docs/edit_success.json", edit_success)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 

@@ -114,9 +114,13 @@ def test_upload_an_image_then_edit_it(page, tmp_path):
     Image.fromarray(face).save(tmp_path / "me.png")
     page.click("#reset")
     _settle(page)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.set_input_files("#upload", str(tmp_path / "me.png"))
     page.wait_for_function("document.getElementById('status').textContent.startsWith('inverted')")
     assert page.is_visible("#input") and page.get_attribute("#input", "src").startswith("data:image/png")
+    assert "dB PSNR" in page.text_content("#inputcap") and not page.is_visible("#uploadwarn")  # a face: no warning
+    assert page.get_attribute("#seed", "placeholder") == "uploaded image" and not errors, errors
     _settle(page)
     before_img, before = page.get_attribute("#edited", "src"), _attr(page, "Smiling")
     toward = -2.5 if before > 0.5 else 2.5  # toward the other class
@@ -125,6 +129,22 @@ def test_upload_an_image_then_edit_it(page, tmp_path):
     assert (_attr(page, "Smiling") - before) * toward > 0.2 * 2.5, (before, _attr(page, "Smiling"))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "editor_upload.png"), full_page=True)
+
+
+def test_an_upload_unlike_a_face_is_flagged(page, tmp_path):
+    """A landscape-like picture (sky over ground, noise) is inverted into some face: the page says so."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    sky = np.linspace([40, 90, 200], [200, 220, 255], 40)[:, None, :].repeat(64, 1)
+    ground = np.linspace([60, 120, 30], [20, 60, 10], 24)[:, None, :].repeat(64, 1)
+    img = np.concatenate([sky, ground]) + rng.normal(0, 12, (64, 64, 3))
+    Image.fromarray(img.clip(0, 255).astype(np.uint8)).save(tmp_path / "landscape.png")
+    page.set_input_files("#upload", str(tmp_path / "landscape.png"))
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('inverted landscape')")
+    assert page.is_visible("#uploadwarn") and "far from what the model draws" in page.text_content("#uploadwarn")
+    _seed(page, 3)  # back to a drawn face: the warning goes
+    assert not page.is_visible("#uploadwarn") and page.get_attribute("#seed", "placeholder") == ""
 
 
 @pytest.mark.parametrize("width", [1400, 700])

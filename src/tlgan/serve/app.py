@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from ..data.images import to_uint8
 from ..errors import UserError
 from ..extractors import predict_labels
+from ..io import read_json
 from ..latent.axes import Axes
 from ..latent.edit import MAX_LAMBDA, edit_latents
 
@@ -141,12 +142,15 @@ def with_directions(axes: Axes, directions: Axes | None) -> tuple[Axes, dict[str
 
 
 def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor", default_lock=(),
-               allowed_hosts=LOCAL_HOSTS, encoder=None, directions: Axes | None = None) -> FastAPI:
+               allowed_hosts=LOCAL_HOSTS, encoder=None, directions: Axes | None = None,
+               upload_threshold_db: float | None = None) -> FastAPI:
     """Build the editor app. ``generator``: tlgan.generator.Generator; ``axes``: Axes; ``extractor``: optional.
 
     ``allowed_hosts``: the ``Host`` header values accepted (None: any, for a server deliberately exposed).
     ``encoder``: the inversion encoder uploads are inverted with (hybrid); without one, 300 optimisation steps.
-    ``directions``: unsupervised directions (GANSpace / SeFa) shown as a second slider panel."""
+    ``directions``: unsupervised directions (GANSpace / SeFa) shown as a second slider panel.
+    ``upload_threshold_db``: an upload reconstructed below this PSNR gets a warning (it is unlike what the model
+    draws; scripts/upload_check.py measures it for the shipped model)."""
     axes.check_latent(generator.z_dim)
     if directions is not None:
         directions.check_latent(generator.z_dim)
@@ -249,6 +253,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         One inversion at a time (another gets 429 with Retry-After); it runs on its own copy of the networks, so
         renders never wait for it."""
         from ..latent.invert import OptSettings, invert
+        from ..metrics import psnr
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype not in IMAGE_TYPES:
             raise HTTPException(415, f"send the image file itself with Content-Type one of {', '.join(IMAGE_TYPES)}")
@@ -263,8 +268,15 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         finally:
             invert_lock.release()
         z = res.z.clamp(-MAX_ABS_Z, MAX_ABS_Z)
+        quality = float(psnr(x, res.recon)[0])
+        warning = None
+        if upload_threshold_db is not None and quality < upload_threshold_db:
+            warning = (f"this image is far from what the model draws: reconstructed at {quality:.1f} dB PSNR, below "
+                       f"the {upload_threshold_db:.1f} dB that 95% of held-out faces reach; edits will act on the "
+                       "reconstruction, not on your image")
         return {"z": z[0].tolist(), "input": _png_data_url(to_uint8(x)[0]),
-                "image": _png_data_url(to_uint8(res.recon)[0]), "seconds": round(res.seconds, 3)}
+                "image": _png_data_url(to_uint8(res.recon)[0]), "seconds": round(res.seconds, 3),
+                "psnr": round(quality, 2), "warning": warning}
 
     return app
 
@@ -288,10 +300,12 @@ def load_app(generator_path=None, axes_path=None, features_path=None, allowed_ho
     enc = paths["encoder"]
     directions_path = directions_path or (paths["directions"] if paths["directions"].exists() else None)
     # the faces model's raw Smiling axis leaks into Male (ratio ~2.9, docs/axes_eval.md): open with Male locked
+    check = enc / "upload_check.json"
     return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — shipped {model} model",
                       ("Male",) if model == "faces" else (), allowed_hosts,
                       load_encoder(enc, m.generator) if enc.exists() else None,
-                      Axes.load(directions_path) if directions_path else None)
+                      Axes.load(directions_path) if directions_path else None,
+                      read_json(check)["threshold_db"] if check.exists() else None)
 
 
 def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0):

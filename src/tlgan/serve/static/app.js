@@ -95,7 +95,9 @@ function syncControls() {
     $("lock-" + ax.name).checked = locked;
     document.querySelector(`.axis[data-axis="${CSS.escape(ax.name)}"]`).classList.toggle("locked", locked);
   }
-  $("seed").value = state.seed;
+  const uploaded = state.seed === "upload";  // the number box cannot show a word: say it as a placeholder
+  $("seed").value = uploaded ? "" : state.seed;
+  $("seed").placeholder = uploaded ? "uploaded image" : "";
   $("keepnorm").checked = state.keep_norm;
 }
 
@@ -167,7 +169,10 @@ async function uploadImage(file) {
     await showOriginal();
     syncControls(); pushHistory();
     clearInterval(timer);
-    status(`inverted ${file.name} in ${out.seconds.toFixed(2)} s`);
+    status(`inverted ${file.name} in ${out.seconds.toFixed(2)} s; reconstruction ${out.psnr.toFixed(1)} dB PSNR`);
+    $("inputcap").textContent = `your image · reconstructed at ${out.psnr.toFixed(1)} dB PSNR`;
+    $("uploadwarn").hidden = !out.warning;
+    $("uploadwarn").textContent = out.warning ? "⚠ " + out.warning : "";
     await request();
   } catch (e) {
     clearInterval(timer);
@@ -179,6 +184,7 @@ async function loadSeed(seed, keepEdits = true) {
   seed = Math.max(0, Math.min(2147483647, Math.floor(Number(seed) || 0)));
   state.seed = seed;
   showInput(null);
+  $("uploadwarn").hidden = true;
   state.z = (await api("/api/latent", { seed })).z;
   if (!keepEdits) { state.edits = {}; syncControls(); }
   await showOriginal();
