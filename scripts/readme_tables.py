@@ -100,12 +100,27 @@ def edit_success(d: dict) -> str:
     return "\n".join(rows)
 
 
+def generate_rates(d: dict) -> str:
+    """docs/generate_rates.json (scripts/generate_rates.py) -> `tlgan generate` graded by extractor and judge."""
+    want = ",".join(f"{k}={v:g}" for k, v in d["want"].items())
+    rows = ["| `tlgan generate --want " + want + f" --n {d['n']}` | edited samples meeting it (extractor) | written set "
+            "meeting it (judge) | unedited samples (judge) | men: written vs unedited (judge) |",
+            "|---|---|---|---|---|"]
+    for r in d["runs"].values():
+        male = r["other_attribute_rates"]["Male"]
+        lock = f"`--lock {','.join(r['lock'])}`" if r["lock"] else "no lock"
+        rows.append(f"| {lock} | {r['accepted']}/{r['tried']} ({r['rate']:.0%}) | {r['judge_rate']:.0%} | "
+                    f"{r['judge_base_rate']:.1%} | {male['written']:.0%} vs {male['unedited']:.0%} |")
+    return "\n".join(rows)
+
+
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
           "import_forward": ("docs/import_forward.json", import_forward),
           "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe),
-          "edit_success": ("docs/edit_success.json", edit_success)}
+          "edit_success": ("docs/edit_success.json", edit_success),
+          "generate_rates": ("docs/generate_rates.json", generate_rates)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
