@@ -103,8 +103,8 @@ def edit_success(d: dict) -> str:
 def generate_rates(d: dict) -> str:
     """docs/generate_rates.json (scripts/generate_rates.py) -> `tlgan generate` graded by extractor and judge."""
     want = ",".join(f"{k}={v:g}" for k, v in d["want"].items())
-    rows = ["| `tlgan generate --want " + want + f" --n {d['n']}` | edited samples meeting it (extractor) | written set "
-            "meeting it (judge) | unedited samples (judge) | men: written vs unedited (judge) |",
+    rows = ["| `tlgan generate --want " + want + f" --n {d['n']}` | edited samples meeting it (extractor) | "
+            "written set meeting it (judge) | unedited samples (judge) | men: written vs unedited (judge) |",
             "|---|---|---|---|---|"]
     for r in d["runs"].values():
         male = r["other_attribute_rates"]["Male"]
