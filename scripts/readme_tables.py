@@ -114,13 +114,105 @@ def generate_rates(d: dict) -> str:
     return "\n".join(rows)
 
 
+FACES = ROOT / "src" / "tlgan" / "pretrained" / "faces"
+STRONG_AUC, STRONG_R2 = 0.95, 0.9  # the second judge is quoted only where it reads the attribute well
+
+
+def _quality(metrics: dict, name: str) -> tuple[str, bool]:
+    m = metrics[name]
+    if "auc" in m:
+        return f"{m['auc']:.3f}", m["auc"] >= STRONG_AUC
+    return f"R² {m['r2']:.3f}", m["r2"] >= STRONG_R2
+
+
+def _ci(entry: dict, key: str, fmt: str, ref: str | None = None) -> str:
+    value = entry[key] if ref is None else entry[key][ref]
+    lo, hi = entry["ci"][key] if ref is None else entry["ci"][key][ref]
+    return f"{value:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
+
+
+def axes_eval(ev: dict) -> str:
+    """docs/axes_eval.json + docs/axes_eval_mlp_judge.json (`tlgan evaluate axes`, by the CNN judge and by the pixel
+    MLP judge) and the shipped model's files -> the per-attribute table. Leakage into the reference is given by both
+    judges with 95% intervals, and flagged where they differ by more than 2× once disentangled."""
+    mlp = json.loads((ROOT / "docs" / "axes_eval_mlp_judge.json").read_text())
+    ref = ev["references"][0]
+    read = lambda p: json.loads((FACES / p).read_text())  # noqa: E731
+    ext, judge, judge_mlp = (read(f"{n}/extractor.json")["metrics"] for n in ("extractor", "judge", "judge_mlp"))
+    axes = read("axes/axes.json")
+    rows = ["| attribute | extractor AUC / R² | judge AUC / R² | axis held-out AUC / R² | controllability raw → dis. "
+            f"| flip @±2 raw → dis. | leakage ratio → {ref} raw → dis. (CNN judge) | 2nd judge (MLP): AUC, leakage "
+            f"→ {ref} raw → dis. |", "|---|---|---|---|---|---|---|---|"]
+    for name in axes["names"]:
+        q = axes["quality"][name]
+        fit = f"{q['auc']:.3f}" if "auc" in q else f"R² {q['r2']:.3f}"
+        raw, dis = ev["raw"][name], ev["disentangled"].get(name)
+        mlp_text, strong = _quality(judge_mlp, name)
+        if name == ref:
+            cells = [f"{_ci(raw, 'controllability', '+.3f')} (reference)", _ci(raw, "flip_rate", ".2f"), "–",
+                     mlp_text]
+        else:
+            leak = f"{_ci(raw, 'leakage_ratio', '.2f', ref)} → {_ci(dis, 'leakage_ratio', '.2f', ref)}"
+            if strong:
+                m_raw, m_dis = mlp["raw"][name], mlp["disentangled"][name]
+                flag = " **judges differ > 2×**" if _disagree(dis["leakage_ratio"][ref],
+                                                              m_dis["leakage_ratio"][ref]) else ""
+                mlp_cell = (f"{mlp_text}: {_ci(m_raw, 'leakage_ratio', '.2f', ref)} → "
+                            f"{_ci(m_dis, 'leakage_ratio', '.2f', ref)}{flag}")
+            else:
+                mlp_cell = f"{mlp_text}: weak, not used"
+            cells = [f"{raw['controllability']:+.3f} → {dis['controllability']:+.3f}",
+                     f"{_ci(raw, 'flip_rate', '.2f')} → {_ci(dis, 'flip_rate', '.2f')}", leak, mlp_cell]
+        rows.append("| " + " | ".join([name, _quality(ext, name)[0], _quality(judge, name)[0], fit, *cells]) + " |")
+    differ = [n for n in axes["names"] if n != ref and _quality(judge_mlp, n)[1]
+              and _disagree(ev["disentangled"][n]["leakage_ratio"][ref], mlp["disentangled"][n]["leakage_ratio"][ref])]
+    if differ:
+        rows.append(f"\nThe two judges differ by more than 2× on the disentangled leakage into {ref} of "
+                    f"{len(differ)} of the {len(axes['names']) - 1} axes ({', '.join(differ)}): a leakage figure "
+                    "read by one judge alone is not to be trusted.")
+    return "\n".join(rows)
+
+
+def _disagree(a: float, b: float) -> bool:
+    """Two readings differ by more than 2× (both under 0.1: agreement that there is next to no leakage)."""
+    return max(a, b) > 2 * min(a, b) and max(a, b) > 0.1
+
+
+def locked_leakage(ev: dict) -> str:
+    """docs/axes_eval.json + docs/axes_eval_mlp_judge.json -> the documented locks (No_Beard, Smiling with Male
+    locked) by both judges: leakage into Male raw → locked and the share of the raw flip rate kept."""
+    mlp = json.loads((ROOT / "docs" / "axes_eval_mlp_judge.json").read_text())
+    ref = ev["references"][0]
+    rows = [f"| axis, {ref} locked | judge | leakage ratio → {ref}: raw → locked | cut | flip rate @±2: raw → "
+            "locked (share kept) |", "|---|---|---|---|---|"]
+    mlp_metrics = json.loads((FACES / "judge_mlp" / "extractor.json").read_text())["metrics"]
+    for name in ("No_Beard", "Smiling"):
+        text, strong = _quality(mlp_metrics, name)
+        readings = {"CNN": ev, f"pixel MLP{'' if strong else f' (AUC {text} on {name}: a weak reader)'}": mlp}
+        for judge, d in readings.items():
+            raw, dis = d["raw"][name], d["disentangled"][name]
+            cut = 1 - dis["leakage_ratio"][ref] / raw["leakage_ratio"][ref]
+            kept = dis["flip_rate"] / raw["flip_rate"]
+            rows.append(f"| {name} | {judge} | {_ci(raw, 'leakage_ratio', '.2f', ref)} → "
+                        f"{_ci(dis, 'leakage_ratio', '.2f', ref)} | {cut:.0%} | {_ci(raw, 'flip_rate', '.2f')} → "
+                        f"{_ci(dis, 'flip_rate', '.2f')} ({kept:.2f}) |")
+        a, b = (readings[j]["disentangled"][name]["leakage_ratio"][ref] for j in readings)
+        if _disagree(a, b):
+            rows.append(f"| {name} | | **the judges differ by more than 2× on the locked leakage** | | |")
+    rows.append(f"\n{ev['n']:,} latents (seed {ev['seed']}), 95% bootstrap intervals; `tlgan evaluate axes` with the "
+                "shipped judge and with `--judge src/tlgan/pretrained/faces/judge_mlp`.")
+    return "\n".join(rows)
+
+
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
           "import_forward": ("docs/import_forward.json", import_forward),
           "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe),
           "edit_success": ("docs/edit_success.json", edit_success),
-          "generate_rates": ("docs/generate_rates.json", generate_rates)}
+          "generate_rates": ("docs/generate_rates.json", generate_rates),
+          "axes_eval": ("docs/axes_eval.json", axes_eval),
+          "locked_leakage": ("docs/axes_eval.json", locked_leakage)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
