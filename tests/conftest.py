@@ -24,3 +24,22 @@ def run_cli(*args: str):
     p = subprocess.run([sys.executable, "-m", "tlgan", *args], capture_output=True, text=True,
                        env={**os.environ, "PYTHONWARNINGS": "ignore"})
     return p.returncode, p.stdout, p.stderr
+
+
+def cli_in_process(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the tlgan CLI in this process (no interpreter start-up: for the many one-line-error checks); returns
+    (exit code, stdout, stderr) like :func:`run_cli`."""
+    import sys
+
+    from tlgan.cli import main
+    old = sys.argv
+    sys.argv = ["tlgan", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    return code, out.out, out.err

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import cli_in_process
 from test_families import FAMILY_CONFIGS, _state
 
 from tlgan.device import Runtime, follow, resolve
@@ -27,17 +28,8 @@ QUIET = dict(progress=False, log=lambda *_: None)
 
 def _cli(capsys, *args) -> tuple[int, str]:
     """The tlgan CLI in this process: (exit code, stderr)."""
-    from tlgan.cli import main
-    old = sys.argv
-    sys.argv = ["tlgan", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    finally:
-        sys.argv = old
-    return code, capsys.readouterr().err
+    code, _, err = cli_in_process(capsys, *args)
+    return code, err
 
 
 def test_resolve_names_the_device():
