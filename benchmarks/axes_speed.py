@@ -4,7 +4,7 @@ Prints wall times (aim: <= 60 s for sample + label + GLM fit on 2 cores), the ba
 time over the same latents in the same run and the pipeline's ratio to it (aim <= 1.10x), and GLM vs SVM fit time
 and axis quality side by side (GLM: held-out AUC / R²; SVM: validation accuracy on the extremes; cosine GLM·SVM).
 
-    python benchmarks/axes_speed.py [--n 20000] [--generator RUN --features DIR]
+    python benchmarks/axes_speed.py [--n 20000] [--generator RUN --features DIR] [--json docs/speed_axes.json]
 """
 import argparse
 import tempfile
@@ -24,6 +24,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--n", type=int, default=20_000)
 ap.add_argument("--generator", help="a run directory (default: the shipped generator)")
 ap.add_argument("--features", help="an extractor directory (default: the shipped extractor)")
+ap.add_argument("--json", help="write the figures here")
 args = ap.parse_args()
 p = default_paths()
 g, ext = load_generator(args.generator or p["generator"]), load_extractor(args.features or p["extractor"])
@@ -66,3 +67,8 @@ for name in glm.names:
           f"{float(glm.vector(name) @ svm.vector(name)):12.3f}")
 print(f"\nmean: GLM {np.nanmean([glm.quality[n].get('auc', glm.quality[n]['r2']) for n in glm.names]):.3f}  "
       f"SVM {np.mean([svm.quality[n]['val_accuracy'] for n in svm.names]):.3f}")
+if args.json:
+    from tlgan.io import write_json
+    write_json(args.json, {"n": args.n, "resolution": g.resolution, "extractor_resolution": ext.resolution,
+                           "sample_label_s": t_sample, "bare_s": t_bare, "glm_s": t_glm, "svm_s": t_svm,
+                           "attributes": len(glm.names), "threads": torch.get_num_threads()})

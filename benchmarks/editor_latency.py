@@ -3,6 +3,7 @@
     python benchmarks/editor_latency.py                 # starts the shipped demo itself on a free port
     python benchmarks/editor_latency.py --url http://127.0.0.1:8000
     python benchmarks/editor_latency.py --generator RUN --axes DIR [--features DIR]   # another model
+    python benchmarks/editor_latency.py --json docs/speed_editor.json                  # also write the figures
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def main() -> None:
     ap.add_argument("--axes")
     ap.add_argument("--features", help="the extractor for the attribute read-outs (default: the shipped one)")
     ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
     if args.url:
         url, server = args.url, None
@@ -44,6 +46,13 @@ def main() -> None:
     print(f"{args.n} edit requests at {info['resolution']}x{info['resolution']} ({len(names)} axes) against {url}")
     print(f"p50 {np.percentile(t, 50):.1f} ms")
     print(f"p95 {np.percentile(t, 95):.1f} ms")
+    if args.json:
+        import torch
+
+        from tlgan.io import write_json
+        write_json(args.json, {"n": args.n, "resolution": info["resolution"], "axes": len(names),
+                               "p50_ms": float(np.percentile(t, 50)), "p95_ms": float(np.percentile(t, 95)),
+                               "threads": torch.get_num_threads()})
     if server:
         server.should_exit = True
 

@@ -18,6 +18,7 @@ from tlgan.training import family, make_config, train
 ap = argparse.ArgumentParser()
 ap.add_argument("--steps", type=int, default=60)
 ap.add_argument("--repeats", type=int, default=2)
+ap.add_argument("--json", help="write the figures here")
 args = ap.parse_args()
 data = load_data("faces", 64, 2000)
 cfg = make_config(dict(model="dcgan", width=32, steps=args.steps, sample_every=args.steps, ckpt_every=args.steps,
@@ -62,3 +63,7 @@ b, lo = max(rb), max(rl)
 print(f"bare PyTorch loop: {b:7.1f} img/s")
 print(f"tlgan.train loop:  {lo:7.1f} img/s")
 print(f"ratio (loop / bare): {lo / b:.3f}")
+if args.json:
+    from tlgan.io import write_json
+    write_json(args.json, {"bare_img_per_s": b, "loop_img_per_s": lo, "ratio": lo / b, "steps": args.steps,
+                           "threads": torch.get_num_threads()})

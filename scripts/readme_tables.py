@@ -204,6 +204,33 @@ def locked_leakage(ev: dict) -> str:
     return "\n".join(rows)
 
 
+def speed(render: dict) -> str:
+    """docs/speed_*.json (benchmarks/render_speed.py, train_overhead.py, axes_speed.py, editor_latency.py, each with
+    --json) -> the speed and cost table."""
+    read = lambda name: json.loads((ROOT / "docs" / f"speed_{name}.json").read_text())  # noqa: E731
+    loop, axes, editor = read("train_overhead"), read("axes"), read("editor")
+    r = render["img_per_s"]
+    total = axes["sample_label_s"] + axes["glm_s"]
+    rows = ["| benchmark (command, with `--json docs/speed_NAME.json`) | figure | target |", "|---|---|---|",
+            f"| faces renderer (`python benchmarks/render_speed.py`) | {r['32']:,.0f} img/s at 32 px, **{r['64']:,.0f} "
+            f"img/s at 64 px**, {r['128']:,.0f} img/s at 128 px | ≥ 1,000/s at 64 px |",
+            f"| training-loop overhead (`python benchmarks/train_overhead.py`) | loop {loop['loop_img_per_s']:.1f} img/s "
+            f"vs bare PyTorch {loop['bare_img_per_s']:.1f} img/s: **ratio {loop['ratio']:.2f}** (same DCGAN, 64 px, "
+            "width 32) | ≥ 0.90 |",
+            f"| TL-GAN axis pipeline (`python benchmarks/axes_speed.py`) | {axes['resolution']}×{axes['resolution']} "
+            f"generator, extractor at {axes['extractor_resolution']} px: sample + label {axes['n']:,} latents "
+            f"{axes['sample_label_s']:.1f} s, GLM fit of {axes['attributes']} attributes {axes['glm_s']:.1f} s: "
+            f"**{total:.1f} s**; the bare G + F forward over the same latents {axes['bare_s']:.1f} s: **pipeline / "
+            f"bare {axes['sample_label_s'] / axes['bare_s']:.2f}×**; SVM fit {axes['svm_s']:.1f} s | ≤ 60 s; ≤ 1.10× |",
+            f"| editor latency (`python benchmarks/editor_latency.py`) | {editor['n']} edit requests over HTTP at "
+            f"{editor['resolution']}×{editor['resolution']}: p50 {editor['p50_ms']:.1f} ms, **p95 "
+            f"{editor['p95_ms']:.1f} ms** | p95 ≤ 50 ms |"]
+    threads = {d["threads"] for d in (render, loop, axes, editor)}
+    rows.append(f"\nMeasured with {'/'.join(map(str, sorted(threads)))} PyTorch thread(s) on this project's 2-core "
+                "machine, which other jobs may share: figures are of one run each.")
+    return "\n".join(rows)
+
+
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
@@ -212,7 +239,8 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "edit_success": ("docs/edit_success.json", edit_success),
           "generate_rates": ("docs/generate_rates.json", generate_rates),
           "axes_eval": ("docs/axes_eval.json", axes_eval),
-          "locked_leakage": ("docs/axes_eval.json", locked_leakage)}
+          "locked_leakage": ("docs/axes_eval.json", locked_leakage),
+          "speed": ("docs/speed_render.json", speed)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
