@@ -214,9 +214,9 @@ def speed(render: dict) -> str:
     rows = ["| benchmark (command, with `--json docs/speed_NAME.json`) | figure | target |", "|---|---|---|",
             f"| faces renderer (`python benchmarks/render_speed.py`) | {r['32']:,.0f} img/s at 32 px, **{r['64']:,.0f} "
             f"img/s at 64 px**, {r['128']:,.0f} img/s at 128 px | ≥ 1,000/s at 64 px |",
-            f"| training-loop overhead (`python benchmarks/train_overhead.py`) | loop {loop['loop_img_per_s']:.1f} img/s "
-            f"vs bare PyTorch {loop['bare_img_per_s']:.1f} img/s: **ratio {loop['ratio']:.2f}** (same DCGAN, 64 px, "
-            "width 32) | ≥ 0.90 |",
+            f"| training-loop overhead (`python benchmarks/train_overhead.py`) | loop {loop['loop_img_per_s']:.1f} "
+            f"img/s vs bare PyTorch {loop['bare_img_per_s']:.1f} img/s: **ratio {loop['ratio']:.2f}** (same DCGAN, "
+            "64 px, width 32) | ≥ 0.90 |",
             f"| TL-GAN axis pipeline (`python benchmarks/axes_speed.py`) | {axes['resolution']}×{axes['resolution']} "
             f"generator, extractor at {axes['extractor_resolution']} px: sample + label {axes['n']:,} latents "
             f"{axes['sample_label_s']:.1f} s, GLM fit of {axes['attributes']} attributes {axes['glm_s']:.1f} s: "
