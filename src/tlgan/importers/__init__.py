@@ -160,12 +160,15 @@ def load_nvidia(path, truncation: float = 1.0, truncation_cutoff: int | None = N
                 noise_mode: str = "const", quiet: bool = False):
     """(tlgan's port with the checkpoint's weights, in eval mode; the :class:`NVIDIACheckpoint`)."""
     from ..models.registry import build_network, spec
+    from ..models.stylegan2_nv import lowpass_filter
     ckpt = read_nvidia(path)
-    net = build_network(spec(ckpt.arch, **port_kwargs(ckpt, truncation, truncation_cutoff, class_index, noise_mode)))
+    with torch.device("meta"):  # no weights of its own: the file's tensors become the network's (one copy)
+        net = build_network(spec(ckpt.arch, **port_kwargs(ckpt, truncation, truncation_cutoff, class_index,
+                                                          noise_mode)))
     state = {("v." + k if ckpt.arch == "pggan_nv" else k): v for k, v in ckpt.state.items()}
-    own = {k: v for k, v in net.state_dict().items() if k.endswith("resample_filter")}  # fixed [1,3,3,1] filters
+    own = {k: lowpass_filter() for k in net.state_dict() if k.endswith("resample_filter")}  # the fixed filters
     try:
-        net.load_state_dict({**own, **state}, strict=True)
+        net.load_state_dict({**own, **state}, strict=True, assign=True)
     except RuntimeError as e:
         raise UserError(f"{path}: the weights do not fit a StyleGAN2 generator of these settings "
                         f"({str(e).splitlines()[0]})") from None
