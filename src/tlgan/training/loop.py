@@ -174,8 +174,14 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log, deadline: float | No
             out = trainer.update()
             s, stopping = trainer.step_no, stop.requested
             timed_out = deadline is not None and distributed.broadcast_object(time.time() > deadline)  # rank 0 decides
-            vals = torch.stack(list(out.values()))
-            if not torch.isfinite(vals).all() or vals.abs().max() > MAX_LOSS:
+            last = s == cfg.steps or timed_out
+            due_sample = trainer.data.is_image and (s % cfg.sample_every == 0 or last)
+            due_ckpt = s % cfg.ckpt_every == 0 or last or stopping
+            # the NaN check reads the losses back: every step on the CPU, on a GPU (where that read stalls the queue
+            # of kernels) at every log step and before anything is written
+            check = not trainer.rt.cuda or due_sample or due_ckpt or s % cfg.log_every == 0
+            vals = torch.stack(list(out.values())) if check else None
+            if check and (not torch.isfinite(vals).all() or vals.abs().max() > MAX_LOSS):
                 kept = (f"the last good checkpoint in {run} is kept: lower the learning rate or resume from it"
                         if (run / "state").exists() else "no checkpoint had been written, so the run directory "
                         "is removed: lower the learning rate and start again")
@@ -186,9 +192,6 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log, deadline: float | No
                 for k, v in out.items():
                     writer.add_scalar(k, float(v), s)
                 bar.set_postfix_str(_fmt(out))
-            last = s == cfg.steps or timed_out
-            due_sample = trainer.data.is_image and (s % cfg.sample_every == 0 or last)
-            due_ckpt = s % cfg.ckpt_every == 0 or last or stopping
             if trainer.ema is not None and (due_sample or due_ckpt):
                 trainer.recalibrate_ema()  # once, before grids, the metric and the checkpoint use the EMA
             if due_sample and main:
