@@ -231,6 +231,22 @@ def speed(render: dict) -> str:
     return "\n".join(rows)
 
 
+def attribute_rates(d: dict) -> str:
+    """docs/faces64_rates.json (scripts/attribute_rates.py --json) -> the shipped model's attribute rates."""
+    rows = ["| attribute | data (exact) | data (judge) | samples (judge) | relative |", "|---|---|---|---|---|"]
+    outside = judged = 0
+    for r in d["rows"]:
+        within = r.get("within", r.get("within_25"))
+        judged += within is not None
+        outside += within is False
+        mark = " ✗" if within is False else ""
+        rows.append(f"| {r['attribute']} | {r['data_exact']:.3f} | {r['data_judge']:.3f} | {r['samples_judge']:.3f} | "
+                    f"{r['relative']:+.0%}{mark} |")
+    rows.append(f"\n**{outside} of {judged}** attributes with a data rate of at least 5% fall outside ±25% of it "
+                f"(✗); {d['n']:,} held-out real faces and {d['n']:,} samples, both read by the independent judge.")
+    return "\n".join(rows)
+
+
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
@@ -240,7 +256,8 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "generate_rates": ("docs/generate_rates.json", generate_rates),
           "axes_eval": ("docs/axes_eval.json", axes_eval),
           "locked_leakage": ("docs/axes_eval.json", locked_leakage),
-          "speed": ("docs/speed_render.json", speed)}
+          "speed": ("docs/speed_render.json", speed),
+          "attribute_rates": ("docs/faces64_rates.json", attribute_rates)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
