@@ -19,7 +19,6 @@ from .errors import UserError
 from .models.placement import follow, module_device  # noqa: F401  (re-exported: where a network runs)
 
 DEVICES = ("auto", "cpu", "cuda")
-DEVICE_HELP = "auto | cpu | cuda (auto: the GPU when PyTorch sees one)"
 
 
 def resolve(name: str | torch.device | None = "auto") -> torch.device:
