@@ -1,7 +1,7 @@
 """Train the faces generator on one GPU in minutes: R3GAN at 128x128 on the renderer's faces, measured.
 
-    python scripts/gpu_faces.py --out OUT              # on a GPU machine: ~9.5 minutes in all
-    python scripts/gpu_faces.py --out OUT --tiny       # the same steps at 32 px on the CPU, in under a minute
+    python scripts/gpu_faces.py --out OUT              # on a GPU machine: --minutes of training, probe and scores
+    python scripts/gpu_faces.py --out OUT --tiny       # the same steps at 32 px on the CPU (the script's own test)
 
 What it does, in order (every figure also lands in OUT/results.json):
  1. checks the device (name, memory, PyTorch) and renders the training faces on it (no CPU bottleneck);
