@@ -111,27 +111,23 @@ def read_nvidia(path) -> NVIDIACheckpoint:
 def _read_tf(path: Path, net: TFNetworkRecord) -> NVIDIACheckpoint:
     """``Gs`` (the last network of the (G, D, Gs) tuple) of pg-GAN (``G_paper``: its static kwargs and variables)
     or of StyleGAN2-TF (``G_main``: translated to the PyTorch generator's names and layouts)."""
+    from .tf_networks import collect, convert
     st = net.state
     func = st.get("build_func_name")
-    if func == "G_main":
-        from .stylegan2_tf import convert
-        try:
-            kwargs, state = convert(net)
-        except UserError as e:
-            raise UserError(f"{path}: {e}") from None
-        return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), _file_sha256(path), None, "stylegan2_nv")
-    if func != "G_paper":
+    if func not in ("G_main", "G_paper"):
         raise UserError(f"{path}: a TensorFlow NVIDIA network built by {func!r}: tlgan reads pg-GAN (G_paper) and "
                         "StyleGAN2 (G_main); the first StyleGAN (G_style) is not supported yet")
-    variables, static = st.get("variables"), st.get("static_kwargs")
-    pair = lambda v: isinstance(v, tuple | list) and len(v) == 2 and isinstance(v[0], str) and \
-        isinstance(v[1], np.ndarray | np.generic | float)  # noqa: E731
-    if not isinstance(variables, list) or not isinstance(static, dict) or not all(map(pair, variables)):
-        raise UserError(f"{path}: the pg-GAN network's variables are not a list of (name, array) pairs")
-    state = {name: torch.from_numpy(np.array(arr, dtype=np.float32)) for name, arr in variables}
-    if "4x4/Dense/weight" not in state:
-        raise UserError(f"{path}: no 4x4/Dense/weight among the pg-GAN variables")
-    kwargs = _plain(static)
+    try:
+        if func == "G_main":
+            kwargs, state = convert(net)
+            return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), _file_sha256(path), None,
+                                    "stylegan2_nv")
+        state = {name: torch.from_numpy(v) for name, v in collect(net).items()}
+    except UserError as e:
+        raise UserError(f"{path}: {e}") from None
+    if "4x4/Dense/weight" not in state or not isinstance(st.get("static_kwargs"), dict):
+        raise UserError(f"{path}: no 4x4/Dense/weight or static kwargs in the pg-GAN network")
+    kwargs = _plain(st["static_kwargs"])
     kwargs["latent_size"] = int(state["4x4/Dense/weight"].shape[0]) - int(kwargs.get("label_size", 0))
     return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), _file_sha256(path), None, "pggan_nv")
 
@@ -170,7 +166,7 @@ def load_nvidia(path, truncation: float = 1.0, truncation_cutoff: int | None = N
     try:
         net.load_state_dict({**own, **state}, strict=True, assign=True)
     except RuntimeError as e:
-        raise UserError(f"{path}: the weights do not fit a StyleGAN2 generator of these settings "
+        raise UserError(f"{path}: the weights do not fit a {ckpt.arch} generator of these settings "
                         f"({str(e).splitlines()[0]})") from None
     if not quiet:
         print(f"{path}: {ckpt.source} {NOT_EXECUTED}", file=sys.stderr)

@@ -1,5 +1,6 @@
-"""StyleGAN2's TensorFlow release (``dnnlib.tflib.network.Network`` built by ``G_main``) -> the tensors and init
-arguments of tlgan's StyleGAN2 port, with no TensorFlow: variable names, layouts and conventions translated.
+"""NVIDIA's TensorFlow networks, read without TensorFlow: ``collect`` gathers a network's variables (pg-GAN's and
+StyleGAN2's alike); ``convert`` translates StyleGAN2's TensorFlow release (``dnnlib.tflib.network.Network`` built by
+``G_main``) to the init arguments and tensor names of tlgan's StyleGAN2 port.
 
 TensorFlow stores dense weights [in, out], convolutions [k, k, in, out] (the up-sampling convolution's kernel
 mirrored), the affine (style) biases without their initial 1, the 4×4 constant and the noise maps with leading unit
