@@ -71,4 +71,8 @@ if args.json:
     from tlgan.io import write_json
     write_json(args.json, {"n": args.n, "resolution": g.resolution, "extractor_resolution": ext.resolution,
                            "sample_label_s": t_sample, "bare_s": t_bare, "glm_s": t_glm, "svm_s": t_svm,
-                           "attributes": len(glm.names), "threads": torch.get_num_threads()})
+                           "attributes": len(glm.names), "threads": torch.get_num_threads(),
+                           "glm_mean_quality": float(np.nanmean([glm.quality[n].get("auc", glm.quality[n]["r2"])
+                                                                 for n in glm.names])),
+                           "svm_mean_val_accuracy": float(np.mean([svm.quality[n]["val_accuracy"] for n in svm.names])),
+                           "cos_glm_svm": {n: float(glm.vector(n) @ svm.vector(n)) for n in glm.names}})

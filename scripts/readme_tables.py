@@ -225,6 +225,13 @@ def speed(render: dict) -> str:
             f"| editor latency (`python benchmarks/editor_latency.py`) | {editor['n']} edit requests over HTTP at "
             f"{editor['resolution']}×{editor['resolution']}: p50 {editor['p50_ms']:.1f} ms, **p95 "
             f"{editor['p95_ms']:.1f} ms** | p95 ≤ 50 ms |"]
+    if "cos_glm_svm" in axes:
+        cos = axes["cos_glm_svm"]
+        lo, hi = min(cos, key=cos.get), max(cos, key=cos.get)
+        rows.append(f"\nGLM vs SVM axes (same run): mean held-out AUC/R² of the GLM {axes['glm_mean_quality']:.3f} "
+                    f"(over all samples), mean validation accuracy of the SVM {axes['svm_mean_val_accuracy']:.3f} (on "
+                    f"the top/bottom 2% only, an easier task), cos(GLM, SVM) from {cos[lo]:.2f} ({lo}) to "
+                    f"{cos[hi]:.2f} ({hi}).")
     threads = {d["threads"] for d in (render, loop, axes, editor)}
     rows.append(f"\nMeasured with {'/'.join(map(str, sorted(threads)))} PyTorch thread(s) on this project's 2-core "
                 "machine, which other jobs may share: figures are of one run each.")
