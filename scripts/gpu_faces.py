@@ -114,7 +114,8 @@ def train_one(args) -> None:
     from tlgan.generator import export_generator
     rt = Runtime.of(args.device, fast=not args.full_precision)
     out, work = Path(args.out), Path(args.work)
-    cfg = make_config(model_config(args, args.variant, args.steps))
+    values = model_config(args, args.variant, args.steps)
+    cfg = make_config(values)
     run = work / args.variant
 
     def export(run_dir: Path, step: int) -> None:
@@ -131,8 +132,7 @@ def train_one(args) -> None:
     state = torch.load(run / "state" / "trainer.pt", weights_only=True, map_location="cpu")
     seconds = time.time() - t0
     write_json(work / f"{args.variant}.json", {"steps": int(state["step"]), "images": int(state["step"]) *
-                                               cfg.batch_size, "seconds": seconds, "config": model_config(
-                                                   args, args.variant, args.steps)})
+                                               cfg.batch_size, "seconds": seconds, "config": values})
 
 
 def train_readers(args) -> None:

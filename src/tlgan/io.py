@@ -96,13 +96,13 @@ def load_weights(module: nn.Module, path) -> nn.Module:
     return module
 
 
-def file_hash(path) -> str:
-    """Short SHA-256 of a file's bytes (identifies a model's weights)."""
+def file_hash(path, length: int | None = 16) -> str:
+    """SHA-256 of a file's bytes, shortened to ``length`` hex digits (identifies a model's weights; None: whole)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()[:16]
+    return h.hexdigest()[:length]
 
 
 def module_hash(module: nn.Module, extra: str = "") -> str:

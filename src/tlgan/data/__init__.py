@@ -64,8 +64,8 @@ def ring8(n: int, seed: int = 0, radius: float = 2.0, std: float = 0.05) -> np.n
 def load_data(spec: str, resolution: int | None = None, n: int | None = None, split: str = "train",
               seed: int = 0, device=None) -> ImageData:
     """Load a dataset by name. ``resolution`` None means the dataset's native size; ``n`` caps/sets the count.
-    ``device``: where the images end up; plain ``faces`` are then rendered there (a GPU draws them in seconds,
-    without the on-disk cache), other datasets are loaded and moved.
+    ``device``: where the images end up; plain ``faces`` are then rendered there (no CPU in the way; the on-disk
+    cache is not used), other datasets are loaded and moved.
 
     ``NAME#LABEL`` keeps the images whose binary label LABEL is 1 (``NAME#LABEL=0``: is 0), e.g. ``fashion#Sneaker``
     or ``faces#Blond_Hair``: the domains of image-to-image translation. ``n`` applies before the filter.

@@ -143,7 +143,7 @@ def _box(x, y, cx, cy, hw, hh):
 
 def render(attrs: dict[str, np.ndarray], resolution: int = 64, device=None) -> torch.Tensor:
     """Draw faces. In: a dict from ``sample_attributes`` (N rows). Out: float tensor (N, 3, R, R) in [0, 1], drawn
-    on ``device`` (default the CPU; a GPU draws tens of thousands of faces a second)."""
+    on ``device`` (default the CPU)."""
     if resolution not in RESOLUTIONS:
         from ..errors import UserError
         raise UserError(f"faces resolution must be one of {RESOLUTIONS}, got {resolution}")

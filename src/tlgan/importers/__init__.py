@@ -10,7 +10,6 @@ TensorFlow StyleGAN / StyleGAN2 releases are recognised and refused as not suppo
 """
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import torch
 
 from ..errors import UserError
+from ..io import file_hash
 from .unpickle import PersistentRecord, TFNetworkRecord, UnsafeCheckpoint, safe_load
 
 __all__ = ["NVIDIACheckpoint", "UnsafeCheckpoint", "import_checkpoint", "load_nvidia", "read_nvidia", "safe_load"]
@@ -72,14 +72,6 @@ def _tensors(rec: PersistentRecord, prefix: str = "") -> dict[str, torch.Tensor]
     return out
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def read_nvidia(path) -> NVIDIACheckpoint:
     """The generator of a stylegan2-ada-pytorch snapshot (``G_ema``, else ``G``): init kwargs and tensors.
     UserError (one line) for anything else: another structure, a StyleGAN3 or TensorFlow file, a refused global."""
@@ -105,7 +97,7 @@ def read_nvidia(path) -> NVIDIACheckpoint:
         raise UserError(f"{path}: the generator's init arguments lack {', '.join(missing)}")
     kwargs = _plain(kwargs)
     licence = next((str(obj[k]) for k in ("license", "licence", "LICENSE") if k in obj), None)
-    return NVIDIACheckpoint(kwargs, _tensors(g), source, _file_sha256(path), licence)
+    return NVIDIACheckpoint(kwargs, _tensors(g), source, file_hash(path, None), licence)
 
 
 def _read_tf(path: Path, net: TFNetworkRecord) -> NVIDIACheckpoint:
@@ -120,7 +112,7 @@ def _read_tf(path: Path, net: TFNetworkRecord) -> NVIDIACheckpoint:
     try:
         if func == "G_main":
             kwargs, state = convert(net)
-            return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), _file_sha256(path), None,
+            return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), file_hash(path, None), None,
                                     "stylegan2_nv")
         state = {name: torch.from_numpy(v) for name, v in collect(net).items()}
     except UserError as e:
@@ -129,7 +121,7 @@ def _read_tf(path: Path, net: TFNetworkRecord) -> NVIDIACheckpoint:
         raise UserError(f"{path}: no 4x4/Dense/weight or static kwargs in the pg-GAN network")
     kwargs = _plain(st["static_kwargs"])
     kwargs["latent_size"] = int(state["4x4/Dense/weight"].shape[0]) - int(kwargs.get("label_size", 0))
-    return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), _file_sha256(path), None, "pggan_nv")
+    return NVIDIACheckpoint(kwargs, state, str(st.get("name", "Gs")), file_hash(path, None), None, "pggan_nv")
 
 
 def port_kwargs(ckpt: NVIDIACheckpoint, truncation: float = 1.0, truncation_cutoff: int | None = None,
