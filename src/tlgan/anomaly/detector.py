@@ -1,7 +1,8 @@
 """GAN anomaly detection with one API: train a detector on normal images, score new images.
 
-Protocol: **one-class** — the named class is *normal*, every other class is an anomaly (the GANomaly and
-EGBAD papers use the reverse: one class anomalous, the rest normal). A higher score means more anomalous.
+Protocols on a labelled dataset: **one-class** (``normal_class``: that class is normal, every other class is an
+anomaly) or **reverse** (``anomalous_class``: that class is the anomaly, the other nine are normal — the GANomaly and
+EGBAD papers' protocol). A higher score means more anomalous.
 
 Run directory::
 
@@ -12,7 +13,9 @@ Run directory::
 Scores (all reduced per image, never over a batch):
 
 - ``anogan``   latent search on z: (1 − w)·mean|x − G(z)| + w·mean|f(x) − f(G(z))|, f = D's last feature layer.
-- ``egbad``    the same form with z = E(x) and f = the joint discriminator's features of (x, E(x)).
+- ``egbad``    AnoGAN's form with z = E(x); f(x) = the cycle discriminator's features of (x, x) and f(G(z)) those
+               of (x, G(E(x))) (ALAD's recipe, the default), or the joint discriminator's features of (x, E(x)) and
+               (G(E(x)), E(x)) (the plain BiGAN, ``egbad_cycle: false``).
 - ``ganomaly`` mean((E(x) − E2(G(E(x))))²).
 - ``fanogan``  mean((x − G(E(x)))²) + κ · mean((f(x) − f(G(E(x))))²), f = the WGAN-GP critic's features.
 """
@@ -44,7 +47,8 @@ LABELLED = ("fashion", "digits")
 class AnomalyConfig:
     method: str = "ganomaly"              # anogan | egbad | ganomaly | fanogan
     data: str = "fashion"                 # fashion | digits | folder:PATH (a folder holds only normal images)
-    normal_class: int | None = None       # the normal class (None: class 0 of fashion/digits; all of a folder)
+    normal_class: int | None = None       # one-class protocol: the normal class (None: class 0 of fashion/digits)
+    anomalous_class: int | None = None    # reverse protocol: the anomalous class (the other nine are normal)
     resolution: int | None = None         # None: the dataset's native size
     steps: int = 3000                     # adversarial training updates
     encoder_steps: int = 2000             # f-AnoGAN: izif encoder updates after the WGAN-GP
@@ -55,6 +59,7 @@ class AnomalyConfig:
     w_adv: float = 1.0                    # GANomaly loss weights
     w_con: float = 50.0
     w_lat: float = 1.0
+    egbad_cycle: bool = True              # EGBAD: ALAD's cycle discriminators + spectral norm (False: plain BiGAN)
     kappa: float = 1.0                    # f-AnoGAN feature-residual weight (izif)
     feature_weight: float = 0.1           # AnoGAN / EGBAD: weight w of the discriminator-feature term
     search_steps: int = 200               # AnoGAN: gradient steps of the latent search per image
@@ -67,15 +72,18 @@ class AnomalyConfig:
 def anomaly_config(**values) -> AnomalyConfig:
     """Build and validate an AnomalyConfig; unknown keys and bad values are UserErrors."""
     c = build(AnomalyConfig, values)
-    if c.normal_class is None and c.data in LABELLED:
+    if c.normal_class is not None and c.anomalous_class is not None:
+        raise UserError("give a normal class (one-class protocol) or an anomalous class (reverse protocol), not both")
+    if c.normal_class is None and c.anomalous_class is None and c.data in LABELLED:
         c.normal_class = 0
     if c.method not in METHODS:
         raise UserError(f"unknown anomaly method {c.method!r}; expected one of {', '.join(METHODS)}")
-    if c.normal_class is not None and c.data not in LABELLED:
-        raise UserError(f"--normal-class needs a labelled dataset ({', '.join(LABELLED)}); "
+    k = c.normal_class if c.anomalous_class is None else c.anomalous_class
+    if k is not None and c.data not in LABELLED:
+        raise UserError(f"--normal-class and --anomalous-class need a labelled dataset ({', '.join(LABELLED)}); "
                         f"a folder of normal images takes no class")
-    if c.normal_class is not None and not 0 <= c.normal_class <= 9:
-        raise UserError(f"normal class must be 0..9, got {c.normal_class}")
+    if k is not None and not 0 <= k <= 9:
+        raise UserError(f"a class must be 0..9, got {k}")
     if not 0 < c.holdout < 0.5 or not 0 < c.threshold_quantile < 1:
         raise UserError("holdout must be in (0, 0.5) and threshold_quantile in (0, 1)")
     if min(c.steps, c.encoder_steps, c.search_steps, c.calibration_n) < 1:
@@ -84,10 +92,20 @@ def anomaly_config(**values) -> AnomalyConfig:
 
 
 def protocol(acfg: AnomalyConfig) -> str:
-    """One line naming what is normal, printed with every result."""
+    """One line naming the protocol and what is normal, printed with every result."""
+    if acfg.anomalous_class is not None:
+        return (f"reverse: {acfg.data} class {acfg.anomalous_class} is the anomaly, the other nine classes are "
+                "normal")
     if acfg.normal_class is None:
         return f"one-class: the images of {acfg.data} are normal"
     return f"one-class: {acfg.data} class {acfg.normal_class} is normal, every other class is an anomaly"
+
+
+def is_normal(acfg: AnomalyConfig, classes: np.ndarray) -> np.ndarray:
+    """Boolean (N,): which of these integer class labels are normal under ``acfg``'s protocol."""
+    if acfg.anomalous_class is not None:
+        return classes != acfg.anomalous_class
+    return classes == acfg.normal_class
 
 
 def class_of(data: ImageData) -> np.ndarray:
@@ -105,7 +123,7 @@ def subset(data: ImageData, idx) -> ImageData:
 def normal_split(acfg: AnomalyConfig) -> tuple[ImageData, ImageData]:
     """(train, held-out) normal training images: a fixed permutation by seed, ``holdout`` share held out."""
     data = load_data(acfg.data, acfg.resolution, split="train")
-    idx = np.arange(len(data)) if acfg.normal_class is None else np.flatnonzero(class_of(data) == acfg.normal_class)
+    idx = np.arange(len(data)) if acfg.data not in LABELLED else np.flatnonzero(is_normal(acfg, class_of(data)))
     idx = np.random.default_rng(acfg.seed).permutation(idx)
     n_hold = max(1, round(len(idx) * acfg.holdout))
     if len(idx) - n_hold < acfg.batch_size:
@@ -122,7 +140,7 @@ def _gan_config(acfg: AnomalyConfig, steps: int) -> TrainConfig:
 
 def _factory(acfg: AnomalyConfig):
     if acfg.method == "egbad":
-        return EGBADTrainer
+        return lambda cfg, data, runtime=None: EGBADTrainer(cfg, data, acfg.egbad_cycle, runtime)
     if acfg.method == "ganomaly":
         return lambda cfg, data, runtime=None: GANomalyTrainer(cfg, data, (acfg.w_adv, acfg.w_con, acfg.w_lat),
                                                                runtime)
@@ -180,12 +198,12 @@ def _stage(cfg, run: Path, data, make, resume, progress, log, runtime=None) -> N
     train(cfg, run, data=data, progress=progress, log=log, make_trainer=make, runtime=runtime)
 
 
-def _load_nets(run: Path):
-    """(G, critic/discriminator, encoder or None, second encoder or None) of a detector run, in eval mode."""
+def _load_nets(run: Path) -> dict:
+    """The networks of a detector run by name (g, d and, by method, e, e2, dxx, dzz), in eval mode."""
     nets = load_networks(run / "gan")
     if (run / "encoder" / "state").exists():  # f-AnoGAN's izif stage
         nets["e"] = load_network(run / "encoder", "e")
-    return nets["g"], nets["d"], nets.get("e"), nets.get("e2")
+    return nets
 
 
 class Detector:
@@ -209,7 +227,8 @@ class Detector:
             raise UserError(f"{self.run}: training did not finish; continue it with `tlgan anomaly train --resume`")
         self.method, self.protocol, self.calibration = meta["method"], meta["protocol"], meta.get("calibration")
         self.cfg = anomaly_config(**meta["config"])
-        self.g, self.d, self.e, self.e2 = _load_nets(self.run)
+        self.nets = _load_nets(self.run)
+        self.g, self.d, self.e, self.e2 = (self.nets.get(k) for k in ("g", "d", "e", "e2"))
         self.shape = tuple(meta["data_shape"])
 
     def check(self, x: torch.Tensor) -> None:
@@ -239,7 +258,10 @@ class Detector:
             z = self.e(x)
             xr = self.g(z)
             if self.method == "egbad":
-                fx, fr = self.d.features(x, z), self.d.features(xr, z)
+                if "dxx" in self.nets:  # ALAD's recipe: the cycle discriminator's features of (x, x) vs (x, G(E(x)))
+                    fx, fr = self.nets["dxx"].features(x, x), self.nets["dxx"].features(x, xr)
+                else:
+                    fx, fr = self.d.features(x, z), self.d.features(xr, z)
                 score = (1 - c.feature_weight) * per_image((x - xr).abs()) + \
                     c.feature_weight * per_image((fx - fr).abs())
             elif self.method == "ganomaly":

@@ -47,27 +47,55 @@ class _Reconstructing(Trainer):
 
 
 class EGBADTrainer(_Reconstructing):
-    """EGBAD (BiGAN): D(x, z) tells (x, E(x)) from (G(z), z); G and E are trained together to fool it."""
+    """EGBAD (BiGAN): D(x, z) tells (x, E(x)) from (G(z), z); G and E are trained together to fool it.
+
+    ``cycle=True`` is ALAD's recipe (Zenati et al. 2018), the fix for the plain BiGAN's instability: two more
+    discriminators, D_xx on (x, x) vs (x, G(E(x))) and D_zz on (z, z) vs (z, E(G(z))), make E and G invert each other,
+    and all three discriminators are spectrally normalised (no BatchNorm). ``cycle=False`` is the plain BiGAN.
+    """
+
+    def __init__(self, cfg, data, cycle: bool = True, runtime=None):
+        self.cycle = cycle
+        super().__init__(cfg, data, runtime)
 
     def build(self) -> Built:
         cfg = self.cfg
+        c, r = self.data.shape[0], self.data.shape[-1]
         g = self._conv("g", "conv", z_dim=cfg.z_dim)
         e = self._conv("e", "conv_encoder", z_dim=cfg.z_dim)
-        d = self._conv("d", "joint_d", z_dim=cfg.z_dim)
-        return Built({"g": g, "d": d, "e": e},
-                     {"g": (self.optimizer(itertools.chain(g.parameters(), e.parameters()), cfg.lr_g), cfg.lr_g),
-                      "d": (self.optimizer(d.parameters(), cfg.lr_d), cfg.lr_d)})
+        if not self.cycle:
+            d = self._conv("d", "joint_d", z_dim=cfg.z_dim)
+            nets = {"g": g, "d": d, "e": e}
+        else:  # spectrally normalised discriminators keep PyTorch's initialisation (SN rescales the weights)
+            nets = {"g": g, "e": e,
+                    "d": self.network("d", "joint_d", z_dim=cfg.z_dim, resolution=r, channels=c, width=cfg.width,
+                                      spectral_norm=True),
+                    "dxx": self.network("dxx", "pair_d", resolution=r, channels=c, width=cfg.width),
+                    "dzz": self.network("dzz", "latent_pair_d", z_dim=cfg.z_dim)}
+        d_params = itertools.chain(*(nets[k].parameters() for k in nets if k.startswith("d")))
+        return Built(nets, {"g": (self.optimizer(itertools.chain(g.parameters(), e.parameters()), cfg.lr_g), cfg.lr_g),
+                            "d": (self.optimizer(d_params, cfg.lr_d), cfg.lr_d)})
+
+    def _pairs(self, real, z, ez, gz, detach: bool):
+        """[(D on the 'real' pair, D on the 'fake' pair)] for each discriminator; G/E inputs detached for D's step."""
+        cut = (lambda t: t.detach()) if detach else (lambda t: t)
+        out = [(self.d(real, cut(ez)), self.d(cut(gz), z))]
+        if self.cycle:
+            out += [(self.dxx(real, real), self.dxx(real, cut(self.g(ez)))),
+                    (self.dzz(z, z), self.dzz(z, cut(self.e(gz))))]
+        return out
 
     def step(self):
         self.decay_lr()
         self.train_mode()
         real, z = self._real_batch(), self.rows(torch.randn(self.cfg.batch_size, self.cfg.z_dim))
         ez, gz = self.e(real), self.g(z)
-        loss_d = losses.d_bce(self.d(real, ez.detach()), self.d(gz.detach(), z))
+        loss_d = sum(losses.d_bce(a, b) for a, b in self._pairs(real, z, ez, gz, detach=True))
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
-        loss_ge = losses.d_bce(self.d(gz, z), self.d(real, ez))  # the labels swapped: fool D both ways
+        # the labels swapped: G and E fool every discriminator both ways
+        loss_ge = sum(losses.d_bce(b, a) for a, b in self._pairs(real, z, ez, gz, detach=False))
         self.opt_g.zero_grad(set_to_none=True)
         loss_ge.backward()
         self.opt_g.step()

@@ -22,7 +22,10 @@ def _anomaly_config(config: Path | None, **overrides):
 @anomaly_app.command("train")
 def anomaly_train(method: str = typer.Argument(..., help="anogan | egbad | ganomaly | fanogan"),
                   data: str = typer.Option("fashion", help="fashion | digits | folder:PATH (normal images only)"),
-                  normal_class: int | None = typer.Option(None, help="the normal class (fashion/digits)"),
+                  normal_class: int | None = typer.Option(None, help="one-class protocol: the normal class "
+                                                                     "(fashion/digits; default 0)"),
+                  anomalous_class: int | None = typer.Option(None, help="reverse protocol: the anomalous class; "
+                                                                        "the other nine are normal"),
                   steps: int | None = typer.Option(None, help="adversarial updates (default 3000)"),
                   encoder_steps: int | None = typer.Option(None, help="f-AnoGAN encoder updates (default 2000)"),
                   resolution: int | None = typer.Option(None), seed: int | None = typer.Option(None),
@@ -31,7 +34,8 @@ def anomaly_train(method: str = typer.Argument(..., help="anogan | egbad | ganom
     """Train a detector on normal images, then calibrate its threshold on held-out normal training images."""
     from ..anomaly.detector import train_detector
     from ..device import Runtime
-    acfg = _anomaly_config(config, method=method, data=data, normal_class=normal_class, steps=steps,
+    acfg = _anomaly_config(config, method=method, data=data, normal_class=normal_class,
+                           anomalous_class=anomalous_class, steps=steps,
                            encoder_steps=encoder_steps, resolution=resolution, seed=seed)
     train_detector(acfg, out, resume=resume, runtime=Runtime.of(device))
 
@@ -58,24 +62,35 @@ def anomaly_score(run: Path = typer.Argument(..., help="a run of `tlgan anomaly 
 
 
 @anomaly_app.command("bench")
-def anomaly_bench(data: str = typer.Option("fashion", help="fashion | digits"),
+def anomaly_bench(data: str | None = typer.Option(None, help="fashion | digits (default: the preset's, fashion)"),
                   methods: str = typer.Option("ganomaly,fanogan,egbad,anogan", help="comma-separated"),
                   classes: str = typer.Option("0-9", help="e.g. 0-9 or 0,3,7"),
-                  steps: int | None = typer.Option(None, help="adversarial updates per detector"),
+                  protocol: str = typer.Option("one-class", help="one-class (class k normal) | reverse (class k "
+                                                                  "anomalous, the other nine normal)"),
+                  quick: bool = typer.Option(False, "--quick", help="the small preset: a check in minutes"),
+                  jobs: int = typer.Option(1, help="detectors trained at once, each in its own process"),
+                  steps: int | None = typer.Option(None, help="adversarial updates, every method (default: preset)"),
                   encoder_steps: int | None = typer.Option(None), search_steps: int | None = typer.Option(None),
-                  test_n: int | None = typer.Option(None, help="test images (default: the whole test set)"),
-                  anogan_test_n: int = typer.Option(1000, help="AnoGAN scores at most this many test images"),
-                  config: Path | None = typer.Option(None, help="YAML file overriding AnomalyConfig defaults"),
+                  test_n: int | None = typer.Option(None, help="test images (default: the preset's)"),
+                  anogan_test_n: int | None = typer.Option(None, help="AnoGAN scores this many of the test images"),
+                  config: Path | None = typer.Option(None, help="YAML overriding the preset: AnomalyConfig keys, "
+                                                                "per_method: {method: {key: value}}, test_n"),
                   out: Path = typer.Option(Path("runs/anomaly-bench"))):
-    """One-class benchmark: each class in turn normal; per-class and mean AUROC, AP, F1 and images/s."""
-    from ..anomaly.bench import run_bench
+    """Every class in turn, every method, budgets fixed in advance; per-class and mean AUROC, AP, F1, speed."""
+    from ..anomaly.bench import budgets, run_bench
+    from ..config import merged_values
     try:
         ks = [int(k) for part in classes.split(",") for k in
               (range(int(part.split("-")[0]), int(part.split("-")[1]) + 1) if "-" in part else [part])]
     except ValueError:
         raise UserError(f"--classes must look like 0-9 or 0,3,7 (got {classes!r})") from None
-    base = _anomaly_config(config, data=data, normal_class=ks[0] if ks else None, steps=steps,
-                           encoder_steps=encoder_steps, search_steps=search_steps)
-    res = run_bench(base, [m.strip() for m in methods.split(",") if m.strip()], ks, out, test_n, anogan_test_n)
+    if not ks:
+        raise UserError("--classes names no class")
+    names = [m.strip() for m in methods.split(",") if m.strip()]
+    preset = "quick" if quick else "full"
+    values, bench = budgets(preset, merged_values(config, {}),
+                            dict(data=data, steps=steps, encoder_steps=encoder_steps, search_steps=search_steps,
+                                 test_n=test_n, anogan_test_n=anogan_test_n), names)
+    res = run_bench(values, ks, out, protocol, bench["test_n"], bench["anogan_test_n"], jobs, preset=preset)
     typer.echo((out / "results.md").read_text())
-    typer.echo(f"wrote {out / 'results.json'} ({len(res['runs'])} classes)")
+    typer.echo(f"wrote {out / 'results.json'} ({len(res['runs'])} classes, {res['wall_s'] / 60:.1f} min)")

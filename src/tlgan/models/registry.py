@@ -11,7 +11,7 @@ from torch import nn
 from ..errors import UserError
 from .conditional import CondDiscriminator, CondGenerator
 from .conv import ConvDiscriminator, ConvEncoder, ConvGenerator, GrownConvGenerator
-from .joint import JointDiscriminator
+from .joint import ImagePairDiscriminator, JointDiscriminator, LatentPairDiscriminator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .pggan import PGDiscriminator, PGGenerator
 from .pggan_nv import NVPGGAN
@@ -43,6 +43,8 @@ ARCHS: dict[str, type[nn.Module]] = {
     "conv_d": ConvDiscriminator,
     "conv_encoder": ConvEncoder,      # images -> latents (VAE, EGBAD, GANomaly, f-AnoGAN)
     "joint_d": JointDiscriminator,    # BiGAN's D(x, z)
+    "pair_d": ImagePairDiscriminator,  # ALAD's D(x, x')
+    "latent_pair_d": LatentPairDiscriminator,  # ALAD's D(z, z')
     "resnet": ResnetGenerator,        # images -> images (CycleGAN, StarGAN)
     "unet": UNetGenerator,            # images -> images with skips (pix2pix)
     "patch_d": PatchDiscriminator,
