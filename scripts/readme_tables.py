@@ -114,6 +114,74 @@ def generate_rates(d: dict) -> str:
     return "\n".join(rows)
 
 
+def anomaly_bench(d: dict) -> str:
+    """docs/anomaly_fashion*.json (`tlgan anomaly bench`) -> per-class AUROC, means, speed, budgets, published."""
+    from tlgan.anomaly.bench import markdown
+    return markdown(d).rstrip("\n")
+
+
+def anomaly_summary(d: dict) -> str:
+    """docs/anomaly_fashion.json -> the README's one-line-per-method summary and the targets met or missed."""
+    from tlgan.anomaly.bench import PUBLISHED
+    rows = ["| detector | mean AUROC | lowest class | ms per image | speed vs AnoGAN |", "|---|---:|---:|---:|---:|"]
+    for m, r in sorted(d["mean"].items(), key=lambda kv: -kv[1]["auroc"]):
+        rows.append(f"| {m} | {100 * r['auroc']:.1f} | {100 * r['min_auroc']:.1f} | {1e3 * r['s_per_image']:.3g} | "
+                    f"{r['speed_vs_anogan']:,.0f}× |")
+    best, top = max(d["mean"].items(), key=lambda kv: kv[1]["auroc"])
+    anchor = max(PUBLISHED[d["data"]], key=lambda p: p[1])
+    gap = 100 * top["auroc"] - anchor[1]
+    rows.append(f"\n{d['protocol_text'].capitalize()}; {d['data']}, budgets fixed in advance, "
+                f"{d['wall_s'] / 60:.0f} min on {d['machine']['cpus']} CPU cores.")
+    rows.append(f"Best detector: {best}, {100 * top['auroc']:.1f} mean AUROC, "
+                + (f"{gap:.1f} points above" if gap >= 0 else f"**{-gap:.1f} points short of**")
+                + f" the best published figure we quote ({anchor[0].split(' (')[0]} {anchor[1]}).")
+    if "egbad" in d["mean"]:
+        low = 100 * d["mean"]["egbad"]["min_auroc"]
+        rows.append(f"EGBAD's lowest class: {low:.1f} (target ≥ 80 on every class: "
+                    + ("met)." if low >= 80 else f"**missed by {80 - low:.1f}**)."))
+    encoders = [m for m in d["mean"] if m != "anogan"]
+    if "anogan" in d["mean"] and encoders:
+        slow = min(encoders, key=lambda m: d["mean"][m]["speed_vs_anogan"])
+        ratio = d["mean"][slow]["speed_vs_anogan"]
+        rows.append(f"The slowest encoder detector ({slow}) scores {ratio:,.0f}× faster than AnoGAN's "
+                    f"{d['budgets']['anogan']['search_steps']}-step search on the same images (target ≥ 300×: "
+                    + ("met)." if ratio >= 300 else "**missed**)."))
+    return "\n".join(rows)
+
+
+def egbad_score_dev(d: dict) -> str:
+    """docs/egbad_score_dev.json (scripts/egbad_score_dev.py) -> AUROC of EGBAD's candidate scores on digits."""
+    sets = list(d["auroc"])
+    rows = ["| score | " + " | ".join(sets) + " |", "|---|" + "---:|" * len(sets)]
+    for score in d["auroc"][sets[0]]:
+        rows.append(f"| {score} | " + " | ".join(f"{d['auroc'][s][score]:.3f}" for s in sets) + " |")
+    return "\n".join(rows)
+
+
+def _budget(b: dict, m: str) -> str:
+    return f"{b['steps']} updates" + (f" + {b['encoder_steps']} encoder" if m == "fanogan" else "") + \
+        (f", {b['search_steps']} search steps" if m == "anogan" else "")
+
+
+def anomaly_passes(d: dict) -> str:
+    """docs/anomaly_fashion.json + docs/anomaly_fashion_first_pass.json -> mean and lowest AUROC, first pass vs now."""
+    first = json.loads((ROOT / "docs" / "anomaly_fashion_first_pass.json").read_text())
+    old_runs = first["runs"]
+
+    def lowest(m):
+        return min(r[m]["auroc"] for r in old_runs.values())
+    rows = ["| detector | first pass: budget | mean AUROC | lowest class | second pass: budget | mean AUROC | "
+            "lowest class |", "|---|---|---:|---:|---|---:|---:|"]
+    b0 = first["budget"]
+    for m, r in d["mean"].items():
+        new = d["budgets"][m]
+        old, new_text = _budget(b0, m), _budget(new, m) + (", ALAD recipe" if m == "egbad" and new["egbad_cycle"]
+                                                           else "")
+        rows.append(f"| {m} | {old} | {100 * first['mean'][m]['auroc']:.1f} | {100 * lowest(m):.1f} | {new_text} | "
+                    f"{100 * r['auroc']:.1f} | {100 * r['min_auroc']:.1f} |")
+    return "\n".join(rows)
+
+
 FACES = ROOT / "src" / "tlgan" / "pretrained" / "faces"
 STRONG_AUC, STRONG_R2 = 0.95, 0.9  # the second judge is quoted only where it reads the attribute well
 
@@ -264,7 +332,12 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "axes_eval": ("docs/axes_eval.json", axes_eval),
           "locked_leakage": ("docs/axes_eval.json", locked_leakage),
           "speed": ("docs/speed_render.json", speed),
-          "attribute_rates": ("docs/faces64_rates.json", attribute_rates)}
+          "attribute_rates": ("docs/faces64_rates.json", attribute_rates),
+          "anomaly_fashion": ("docs/anomaly_fashion.json", anomaly_bench),
+          "anomaly_fashion_quick": ("docs/anomaly_fashion_quick.json", anomaly_bench),
+          "anomaly_summary": ("docs/anomaly_fashion.json", anomaly_summary),
+          "anomaly_passes": ("docs/anomaly_fashion.json", anomaly_passes),
+          "egbad_score_dev": ("docs/egbad_score_dev.json", egbad_score_dev)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
