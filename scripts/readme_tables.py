@@ -196,6 +196,44 @@ def inversion_eval(d: dict) -> str:
     return "\n".join(rows)
 
 
+DIRECTIONS_SHOWN = ("Male", "Smiling", "Eyeglasses", "Black_Hair", "Blond_Hair", "No_Beard", "Pale_Skin")
+
+
+def directions_eval(d: dict) -> str:
+    """docs/directions_eval.json (`tlgan evaluate directions`) -> supervised vs unsupervised directions: a few
+    attributes, the mean over all, DCI per set and the space's separability (every attribute: directions_eval.md)."""
+    sets = d["sets"]
+    names = {"glm": "GLM", "svm": "SVM", "ganspace": "GANSpace (matched PC)", "sefa": "SeFa (matched)"}
+
+    def cell(r, lab):
+        head = f"{r['direction']}: " if lab in ("ganspace", "sefa") else ""
+        mad = "–" if r["mean_ad"] is None else f"{r['mean_ad']:.2f}"
+        return (f"{head}{r['corr_exact']:+.2f}, {r['delta_target']:+.2f} / {r['delta_off_target']:.3f}, {mad}, "
+                f"{r['flip_rate']:.2f}").replace("-", "−")
+    rows = ["| attribute | " + " | ".join(("GLM: corr exact, Δ / off, mean-AD, flip" if lab == "glm" else names[lab])
+                                         for lab in sets) + " |", "|---|" + "---|" * len(sets)]
+    for a in DIRECTIONS_SHOWN:
+        rows.append(f"| {a} | " + " | ".join(cell(sets[lab]["attributes"][a], lab) for lab in sets) + " |")
+    means = []
+    for lab, s in sets.items():
+        att = list(s["attributes"].values())
+        corr = sum(abs(r["corr_exact"]) for r in att) / len(att)
+        ratio = sum(abs(r["delta_target"]) / r["delta_off_target"] for r in att) / len(att)
+        flip = sum(r["flip_rate"] for r in att) / len(att)
+        means.append(f"\\|corr\\| {corr:.2f}, Δ/off {ratio:.1f}, flip {flip:.2f}" if lab == "glm"
+                      else f"{corr:.2f}, {ratio:.1f}, {flip:.2f}")
+    n = len(next(iter(sets.values()))["attributes"])
+    rows.append(f"| **mean over {n}** | " + " | ".join(means) + " |")
+    rows += ["", "| set | DCI vs exact attributes (D / C / I) | DCI vs extractor labels (D / C / I) |", "|---|---|---|"]
+    dci = lambda x: f"{x['disentanglement']:.2f} / {x['completeness']:.2f} / {x['informativeness']:.2f}"  # noqa: E731
+    for lab, s in sets.items():
+        rows.append(f"| {names[lab].split(' (')[0]} | {dci(s['dci_exact'])} | {dci(s['dci_extractor'])} |")
+    sep = d["separability"]
+    rows.append(f"\nLinear separability of this generator's Z (StyleGAN's definition, 2^ΣH over the "
+                f"{len(sep['entropy'])} binary attributes): {sep['separability']:.1f}.")
+    return "\n".join(rows)
+
+
 def _budget(b: dict, m: str) -> str:
     return f"{b['steps']} updates" + (f" + {b['encoder_steps']} encoder" if m == "fanogan" else "") + \
         (f", {b['search_steps']} search steps" if m == "anogan" else "")
@@ -377,7 +415,8 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "anomaly_passes": ("docs/anomaly_fashion.json", anomaly_passes),
           "egbad_score_dev": ("docs/egbad_score_dev.json", egbad_score_dev),
           "generators_fd": ("docs/generators_fd.json", generators_fd),
-          "inversion_eval": ("docs/inversion_eval.json", inversion_eval)}
+          "inversion_eval": ("docs/inversion_eval.json", inversion_eval),
+          "directions_eval": ("docs/directions_eval.json", directions_eval)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
