@@ -234,6 +234,46 @@ def directions_eval(d: dict) -> str:
     return "\n".join(rows)
 
 
+def translation_faces(d: dict) -> str:
+    """docs/translation_faces.json (benchmarks/translation_table.py) -> the four translators side by side."""
+    rows = ["| model | black → blond accepted | blond → black accepted | kept (→ blond / → black) | cycle error "
+            "(→ blond / → black) |", "|---|---|---|---|---|"]
+    for r in d["rows"]:
+        a, b = r["a2b"], r["b2a"]
+        rows.append(f"| {r['model']} | {a['accepted']:.1%} | {b['accepted']:.1%} | {a['kept']:.1%} / {b['kept']:.1%} | "
+                    f"{a['cycle_error']:.3f} / {b['cycle_error']:.3f} |")
+    return "\n".join(rows)
+
+
+def conditional_vs_axes(d: dict) -> str:
+    """docs/conditional_vs_axes.json (benchmarks/conditional_vs_axes.py) -> success per attribute and model, then
+    each model's means, FD of its edits and the cost of one more attribute."""
+    res = d["results"]
+    models = list(res)
+    attrs = list(res[models[0]])
+    mean = {m: {k: sum(res[m][a][k] for a in attrs) / len(attrs) for k in ("success", "leakage", "pixel")}
+            for m in models}
+    rows = ["| success | " + " | ".join(models) + " |", "|---|" + "---:|" * len(models)]
+    rows += [f"| {a} | " + " | ".join(f"{res[m][a]['success']:.2f}" for m in models) + " |" for a in attrs]
+    rows.append("| **mean** | " + " | ".join(f"**{mean[m]['success']:.2f}**" for m in models) + " |")
+    rows += ["", f"| model | mean success | mean leakage | pixel Δ | FD-faces of the edits (floor {d['floor']:.1f}) "
+             "| one more attribute (Young) |", "|---|---:|---:|---:|---:|---|"]
+    for m in models:
+        if m in d["retrain"]:
+            per, steps = d["retrain"][m]
+            cost = f"retrain: {steps:,} updates × {per:.2f} s = {per * steps / 60:.0f} min"
+        else:
+            cost = f"one axis on 20,000 cached latents: {d['new_axis'][m]['fit_s']:.1f} s"
+        rows.append(f"| {m} | {mean[m]['success']:.2f} | {mean[m]['leakage']:.3f} | {mean[m]['pixel']:.3f} | "
+                    f"{d['fd'][m]:.1f} | {cost} |")
+    tl, cg = d["new_axis"]["TL-GAN"], d["new_axis"]["cGAN + axis"]
+    rows.append(f"\nYoung, which none was conditioned on, by axes (sample + label 20,000 latents once per generator, "
+                f"{min(tl['cache_s'], cg['cache_s']):.0f}–{max(tl['cache_s'], cg['cache_s']):.0f} s, then one GLM "
+                f"fit): on the shipped generator success {tl['success']:.2f}, leakage {tl['leakage']:.3f}; on the "
+                f"cGAN itself (its z at fixed labels) success {cg['success']:.2f}, leakage {cg['leakage']:.3f}.")
+    return "\n".join(rows)
+
+
 def _budget(b: dict, m: str) -> str:
     return f"{b['steps']} updates" + (f" + {b['encoder_steps']} encoder" if m == "fanogan" else "") + \
         (f", {b['search_steps']} search steps" if m == "anogan" else "")
@@ -416,7 +456,9 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "egbad_score_dev": ("docs/egbad_score_dev.json", egbad_score_dev),
           "generators_fd": ("docs/generators_fd.json", generators_fd),
           "inversion_eval": ("docs/inversion_eval.json", inversion_eval),
-          "directions_eval": ("docs/directions_eval.json", directions_eval)}
+          "directions_eval": ("docs/directions_eval.json", directions_eval),
+          "translation_faces": ("docs/translation_faces.json", translation_faces),
+          "conditional_vs_axes": ("docs/conditional_vs_axes.json", conditional_vs_axes)}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
