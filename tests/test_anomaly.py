@@ -133,13 +133,14 @@ def test_score_cli_bad_input(detectors, tmp_path):
 
 
 def test_bench_cli_prints_the_table_and_reuses_finished_detectors(tmp_path):
-    args = ["anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "3", "--steps", "10",
-            "--out", str(tmp_path / "b")]
+    args = ["anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "3,5", "--steps", "10",
+            "--jobs", "2", "--out", str(tmp_path / "b")]
     code, out, err = run_cli(*args)
     assert code == 0, err
     assert "mean AUROC" in out and "one-class" in out
     res = json.loads((tmp_path / "b" / "results.json").read_text())
-    assert set(res["runs"]) == {"3"} and 0 <= res["mean"]["ganomaly"]["auroc"] <= 1
+    assert set(res["runs"]) == {"3", "5"} and 0 <= res["mean"]["ganomaly"]["auroc"] <= 1 and res["jobs"] == 2
+    assert res["runs"]["5"]["ganomaly"]["protocol"].endswith("class 5 is normal, every other class is an anomaly")
     stamp = (tmp_path / "b" / "class3" / "ganomaly" / "anomaly.json").stat().st_mtime_ns
     assert run_cli(*args)[0] == 0
     assert (tmp_path / "b" / "class3" / "ganomaly" / "anomaly.json").stat().st_mtime_ns == stamp

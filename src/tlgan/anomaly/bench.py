@@ -6,8 +6,8 @@ Protocols: ``one-class`` (class k normal, trained on its training images; the ot
 
 Budgets are fixed in advance per method (:data:`PRESETS`, a YAML file's ``per_method``): nothing is tuned on the
 test set. Finished detectors are reused, so a stopped benchmark resumes where it stopped. ``jobs`` detectors train
-at once in separate processes (one thread each on a 2-core machine: these small networks gain little from a second
-thread, and a second process doubles the throughput).
+at once in separate processes (one thread each on a 2-core machine: these small networks keep a second thread
+poorly busy, a second process keeps the second core busy).
 """
 from __future__ import annotations
 
