@@ -56,8 +56,11 @@ def test_resampling_is_the_121_lowpass_and_blocks_start_as_identity():
     assert up.shape == (1, 1, 8, 8)
     assert torch.equal(up[..., ::2, ::2], x)  # even pixels copy the input
     assert torch.allclose(up[0, 0, 0, 1], (x[0, 0, 0, 0] + x[0, 0, 0, 1]) / 2)  # odd ones average neighbours
-    down = Downsample(1, 1)(torch.ones(1, 1, 8, 8))
-    assert down.shape == (1, 1, 4, 4) and torch.allclose(down[..., 1:, 1:], torch.ones(3, 3))
+    assert torch.equal(up[..., -1, ::2], x[..., -1, :])  # the border replicates: the last row is not halved
+    flat = torch.full((1, 1, 8, 8), 0.7)
+    down = Downsample(1, 1)(flat)
+    assert down.shape == (1, 1, 4, 4) and torch.allclose(down, torch.full((4, 4), 0.7))  # nor the first darkened
+    assert torch.allclose(Upsample(1, 1)(flat), torch.full((16, 16), 0.7))
     g = R3Generator(z_dim=8, resolution=16, channels=3, widths=[8, 8, 4])
     for stage in g.stages:  # the last conv of every residual block is zero: each block starts as the identity
         block = stage[-1][0]

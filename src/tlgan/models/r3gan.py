@@ -95,7 +95,8 @@ def _lowpass(channels: int, gain: float) -> torch.Tensor:
 
 class Upsample(nn.Module):
     """(N, C_in, H, W) -> (N, C_out, 2H, 2W): a 1×1 conv if the width changes, then zero-insertion 2× upsampling
-    low-passed by [1, 2, 1] (even pixels copy the input, odd ones average their two neighbours)."""
+    low-passed by [1, 2, 1] (even pixels copy the input, odd ones average their two neighbours; the last row and
+    column average with a replicated border, so a constant image stays constant)."""
 
     def __init__(self, c_in: int, c_out: int):
         super().__init__()
@@ -103,13 +104,14 @@ class Upsample(nn.Module):
         self.register_buffer("kernel", _lowpass(c_out, 4.0), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.linear(x)
-        return F.conv_transpose2d(x, self.kernel, stride=2, padding=1, output_padding=1, groups=x.shape[1])
+        x = F.pad(self.linear(x), (0, 1, 0, 1), mode="replicate")
+        h, w = 2 * x.shape[-2] - 2, 2 * x.shape[-1] - 2
+        return F.conv_transpose2d(x, self.kernel, stride=2, padding=1, groups=x.shape[1])[..., :h, :w]
 
 
 class Downsample(nn.Module):
-    """(N, C_in, H, W) -> (N, C_out, H/2, W/2): [1, 2, 1] low-pass at stride 2, then a 1×1 conv if the width
-    changes."""
+    """(N, C_in, H, W) -> (N, C_out, H/2, W/2): [1, 2, 1] low-pass at stride 2 (the first row and column read a
+    replicated border, so a constant image stays constant), then a 1×1 conv if the width changes."""
 
     def __init__(self, c_in: int, c_out: int):
         super().__init__()
@@ -117,7 +119,8 @@ class Downsample(nn.Module):
         self.linear = _conv(c_in, c_out) if c_in != c_out else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(F.conv2d(x, self.kernel, stride=2, padding=1, groups=x.shape[1]))
+        x = F.pad(x, (1, 0, 1, 0), mode="replicate")
+        return self.linear(F.conv2d(x, self.kernel, stride=2, groups=x.shape[1]))
 
 
 class GenerativeBasis(nn.Module):
