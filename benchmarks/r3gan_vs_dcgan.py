@@ -9,7 +9,9 @@ configs/r3gan_faces32.yaml. Trains whichever run is missing or unfinished (resum
 - images/s of training, from the runs' logs.
 
 A third recipe, configs/r3gan_faces32_gamma005.yaml, is R3GAN with a 10x smaller gamma (is its blur an
-over-regularised critic?). ``--recipes`` picks which to train and measure; the JSON keeps the others' entries.
+over-regularised critic?). A fourth, r3gan-gamma0.05-border, is that recipe trained again after the resampling
+border fix (models/r3gan.py: replicated borders), the fix alone changed. ``--recipes`` picks which to train and
+measure; the JSON keeps the others' entries.
 
     python benchmarks/r3gan_vs_dcgan.py [--runs runs/bench/r3gan_vs_dcgan] [--json docs/r3gan_vs_dcgan.json]
                                         [--grid docs/r3gan_vs_dcgan.png] [--recipes dcgan,r3gan,r3gan-gamma0.05]
@@ -32,7 +34,8 @@ from tlgan.training import load_config, train
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_STEPS = 4000  # updates of 64 images, decided before the runs
 RECIPES = {"dcgan": ROOT / "configs/faces32.yaml", "r3gan": ROOT / "configs/r3gan_faces32.yaml",
-           "r3gan-gamma0.05": ROOT / "configs/r3gan_faces32_gamma005.yaml"}
+           "r3gan-gamma0.05": ROOT / "configs/r3gan_faces32_gamma005.yaml",
+           "r3gan-gamma0.05-border": ROOT / "configs/r3gan_faces32_gamma005.yaml"}
 
 
 def ensure_trained(name: str, run: Path) -> None:
