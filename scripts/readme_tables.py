@@ -274,6 +274,16 @@ def conditional_vs_axes(d: dict) -> str:
     return "\n".join(rows)
 
 
+def anomaly_validation(d: dict) -> str:
+    """docs/anomaly_validation.json (scripts/anomaly_validation.py) -> AUROC on the training split's validation set
+    of each encoder detector and each ensemble, per class and mean."""
+    names = list(d["mean"])
+    rows = ["| class | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    rows += [f"| {k} | " + " | ".join(f"{100 * c[n]:.1f}" for n in names) + " |" for k, c in d["classes"].items()]
+    rows.append("| **mean** | " + " | ".join(f"**{100 * d['mean'][n]:.1f}**" for n in names) + " |")
+    return "\n".join(rows)
+
+
 def _budget(b: dict, m: str) -> str:
     return f"{b['steps']} updates" + (f" + {b['encoder_steps']} encoder" if m == "fanogan" else "") + \
         (f", {b['search_steps']} search steps" if m == "anogan" else "")
@@ -290,6 +300,8 @@ def anomaly_passes(d: dict) -> str:
             "lowest class |", "|---|---|---:|---:|---|---:|---:|"]
     b0 = first["budget"]
     for m, r in d["mean"].items():
+        if m not in first["mean"]:
+            continue
         new = d["budgets"][m]
         old, new_text = _budget(b0, m), _budget(new, m) + (", ALAD recipe" if m == "egbad" and new["egbad_cycle"]
                                                            else "")
@@ -454,6 +466,7 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "anomaly_summary": ("docs/anomaly_fashion.json", anomaly_summary),
           "anomaly_passes": ("docs/anomaly_fashion.json", anomaly_passes),
           "egbad_score_dev": ("docs/egbad_score_dev.json", egbad_score_dev),
+          "anomaly_validation": ("docs/anomaly_validation.json", anomaly_validation),
           "generators_fd": ("docs/generators_fd.json", generators_fd),
           "inversion_eval": ("docs/inversion_eval.json", inversion_eval),
           "directions_eval": ("docs/directions_eval.json", directions_eval),
