@@ -59,9 +59,9 @@ def main() -> None:
         x = torch.cat([held, train.batch(torch.from_numpy(pick))])
         y = np.repeat([False, True], [len(held), len(pick)])
         z = {m: d.score(x)["normalised"].numpy() for m, d in dets.items()}
-        z.update(ganomaly_alternatives(dets["ganomaly"], x))
         for subset in SUBSETS:
             z[" + ".join(subset)] = np.mean([z[m] for m in subset], axis=0)
+        z.update(ganomaly_alternatives(dets["ganomaly"], x))
         out["classes"][k] = {m: detection_metrics(v, y)["auroc"] for m, v in z.items()}
         print(k, {m: round(v, 3) for m, v in out["classes"][k].items()})
     out["mean"] = {m: float(np.mean([c[m] for c in out["classes"].values()])) for m in out["classes"][k]}
