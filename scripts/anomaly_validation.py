@@ -1,8 +1,8 @@
 """Should the benchmark add an ensemble of the encoder detectors? Decided on Fashion-MNIST's *training* split, never
 its test split: for each class k of a finished `tlgan anomaly bench` (one-class protocol), the held-out normal
 training images of class k (never trained on) against 2,000 training images of the other classes, scored by each
-encoder detector and by every ensemble of two or three of them (the mean of their z-scores against held-out
-normals). Writes the AUROCs to
+encoder detector, by every ensemble of two or three of them (the mean of their z-scores against held-out
+normals), and by other scores GANomaly's and EGBAD's networks could give. Writes the AUROCs to
 docs/anomaly_validation.json.
 
     python scripts/anomaly_validation.py --runs runs/anomaly-fashion [--json docs/anomaly_validation.json]
@@ -35,6 +35,17 @@ def ganomaly_alternatives(det: Detector, x: torch.Tensor) -> dict[str, np.ndarra
                 "ganomaly, D features instead": per_image((det.d.features(x) - det.d.features(xr)).pow(2)).numpy()}
 
 
+def egbad_alternatives(det: Detector, x: torch.Tensor) -> dict[str, np.ndarray]:
+    """Other scores an EGBAD (ALAD) detector could give images x: D_xx's features alone (ALAD's own score), D_xx's
+    logit, the pixel residual alone (the default mixes 0.9 of the pixel term with 0.1 of the feature term)."""
+    with torch.no_grad():
+        xr = det.g(det.e(x))
+        dxx = det.nets["dxx"]
+        return {"egbad, D_xx features only": per_image((dxx.features(x, x) - dxx.features(x, xr)).abs()).numpy(),
+                "egbad, D_xx logit": (-dxx(x, xr)).numpy(),
+                "egbad, pixel L1 only": per_image((x - xr).abs()).numpy()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", default="runs/anomaly-fashion")
@@ -62,6 +73,7 @@ def main() -> None:
         for subset in SUBSETS:
             z[" + ".join(subset)] = np.mean([z[m] for m in subset], axis=0)
         z.update(ganomaly_alternatives(dets["ganomaly"], x))
+        z.update(egbad_alternatives(dets["egbad"], x))
         out["classes"][k] = {m: detection_metrics(v, y)["auroc"] for m, v in z.items()}
         print(k, {m: round(v, 3) for m, v in out["classes"][k].items()})
     out["mean"] = {m: float(np.mean([c[m] for c in out["classes"].values()])) for m in out["classes"][k]}

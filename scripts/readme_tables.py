@@ -280,12 +280,14 @@ def conditional_vs_axes(d: dict) -> str:
 
 
 def anomaly_validation(d: dict) -> str:
-    """docs/anomaly_validation.json (scripts/anomaly_validation.py) -> AUROC on the training split's validation set
-    of each encoder detector and each ensemble, per class and mean."""
-    names = list(d["mean"])
-    rows = ["| class | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-    rows += [f"| {k} | " + " | ".join(f"{100 * c[n]:.1f}" for n in names) + " |" for k, c in d["classes"].items()]
-    rows.append("| **mean** | " + " | ".join(f"**{100 * d['mean'][n]:.1f}**" for n in names) + " |")
+    """docs/anomaly_validation.json (scripts/anomaly_validation.py) -> validation AUROC (%) of each detector, each
+    ensemble and each alternative score (rows), per class and mean (columns)."""
+    classes = list(d["classes"])
+    rows = ["| score | " + " | ".join(f"class {k}" for k in classes) + " | **mean** |",
+            "|---|" + "---:|" * (len(classes) + 1)]
+    for name in d["mean"]:
+        rows.append(f"| {name} | " + " | ".join(f"{100 * d['classes'][k][name]:.1f}" for k in classes)
+                    + f" | **{100 * d['mean'][name]:.1f}** |")
     return "\n".join(rows)
 
 
