@@ -157,8 +157,8 @@ def test_reverse_protocol_flips_which_class_is_normal(tmp_path):
     with pytest.raises(UserError, match="not both"):
         anomaly_config(method="ganomaly", data="digits", normal_class=1, anomalous_class=3)
     (tmp_path / "b.yaml").write_text("per_method:\n  ganomaly: {steps: 6, width: 8}\n")
-    code, out, err = run_cli("anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "3",
-                             "--protocol", "reverse", "--config", str(tmp_path / "b.yaml"), "--out", str(tmp_path / "r"))
+    code, _, err = run_cli("anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "3",
+                           "--protocol", "reverse", "--config", str(tmp_path / "b.yaml"), "--out", str(tmp_path / "r"))
     assert code == 0, err
     res = json.loads((tmp_path / "r" / "results.json").read_text())
     test = load_data("digits", split="test")
@@ -168,6 +168,16 @@ def test_reverse_protocol_flips_which_class_is_normal(tmp_path):
     run = tmp_path / "r" / "anomalous-class3" / "ganomaly"
     cfg = json.loads((run / "anomaly.json").read_text())["config"]
     assert cfg["steps"] == 6 and cfg["width"] == 8 == res["budgets"]["ganomaly"]["width"]  # the budget is the file's
+
+
+def test_bench_bad_input_is_one_line_before_anything_trains(tmp_path):
+    base = ["anomaly", "bench", "--data", "digits", "--out", str(tmp_path / "b")]
+    for args, msg in [(["--protocol", "both"], "unknown protocol"), (["--jobs", "0"], "--jobs must be >= 1"),
+                      (["--methods", "ganomaly,vae"], "unknown anomaly method"), (["--classes", "0-x"], "--classes"),
+                      (["--steps", "0"], "steps")]:
+        code, _, err = run_cli(*base, *args)
+        assert code == 2 and msg in err and err.count("\n") == 1, (args, err)
+    assert not (tmp_path / "b").exists()
 
 
 def test_budgets_are_fixed_by_preset_then_file_then_command_line():
