@@ -50,9 +50,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", default="runs/anomaly-fashion")
     ap.add_argument("--n-anomalies", type=int, default=2000)
+    ap.add_argument("--members", default=",".join(MEMBERS), help="the detectors to read (comma-separated)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    members = list(MEMBERS)
+    members = args.members.split(",")
     done = sorted(int(p.name[5:]) for p in Path(args.runs).glob("class*")
                   if all((p / m / "anomaly.json").exists() and read_json(p / m / "anomaly.json")["complete"]
                          for m in members))
@@ -71,9 +72,12 @@ def main() -> None:
         y = np.repeat([False, True], [len(held), len(pick)])
         z = {m: d.score(x)["normalised"].numpy() for m, d in dets.items()}
         for subset in SUBSETS:
-            z[" + ".join(subset)] = np.mean([z[m] for m in subset], axis=0)
-        z.update(ganomaly_alternatives(dets["ganomaly"], x))
-        z.update(egbad_alternatives(dets["egbad"], x))
+            if set(subset) <= set(members):
+                z[" + ".join(subset)] = np.mean([z[m] for m in subset], axis=0)
+        if "ganomaly" in dets:
+            z.update(ganomaly_alternatives(dets["ganomaly"], x))
+        if "egbad" in dets:
+            z.update(egbad_alternatives(dets["egbad"], x))
         out["classes"][k] = {m: detection_metrics(v, y)["auroc"] for m, v in z.items()}
         print(k, {m: round(v, 3) for m, v in out["classes"][k].items()})
     out["mean"] = {m: float(np.mean([c[m] for c in out["classes"].values()])) for m in out["classes"][k]}

@@ -291,6 +291,28 @@ def anomaly_validation(d: dict) -> str:
     return "\n".join(rows)
 
 
+def anomaly_probe(d: dict) -> str:
+    """docs/anomaly_probe_validation.json + docs/anomaly_probe.json (a bench on the hardest classes with other
+    budgets) beside docs/anomaly_validation.json + docs/anomaly_fashion.json (the full preset): validation and test
+    AUROC (%) per class."""
+    docs = ROOT / "docs"
+    val, test = json.loads((docs / "anomaly_validation.json").read_text()), \
+        json.loads((docs / "anomaly_fashion.json").read_text())
+    probe_test = json.loads((docs / "anomaly_probe.json").read_text())
+    budget = {m: _budget(b, m) + (f", width {b['width']}" if m == "ganomaly" else "")
+              for m, b in probe_test["budgets"].items()}
+    full = {m: _budget(test["budgets"][m], m) + (f", width {test['budgets'][m]['width']}" if m == "ganomaly" else "")
+            for m in budget}
+    rows = ["| class | " + " | ".join(f"{m}: {full[m]} → {budget[m]}" for m in budget) + " |",
+            "|---|" + "---|" * len(budget)]
+    for k in d["classes"]:
+        cells = [f"val {100 * val['classes'][k][m]:.1f} → {100 * d['classes'][k][m]:.1f}; test "
+                 f"{100 * test['runs'][k][m]['auroc']:.1f} → {100 * probe_test['runs'][k][m]['auroc']:.1f}"
+                 for m in budget]
+        rows.append(f"| {k} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def _budget(b: dict, m: str) -> str:
     return f"{b['steps']} updates" + (f" + {b['encoder_steps']} encoder" if m == "fanogan" else "") + \
         (f", {b['search_steps']} search steps" if m == "anogan" else "")
@@ -475,6 +497,7 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "anomaly_passes": ("docs/anomaly_fashion.json", anomaly_passes),
           "egbad_score_dev": ("docs/egbad_score_dev.json", egbad_score_dev),
           "anomaly_validation": ("docs/anomaly_validation.json", anomaly_validation),
+          "anomaly_probe": ("docs/anomaly_probe_validation.json", anomaly_probe),
           "generators_fd": ("docs/generators_fd.json", generators_fd),
           "inversion_eval": ("docs/inversion_eval.json", inversion_eval),
           "directions_eval": ("docs/directions_eval.json", directions_eval),
