@@ -179,26 +179,8 @@ def generators_fd(d: dict) -> str:
 
 def inversion_eval(d: dict) -> str:
     """docs/inversion_eval.json (`tlgan evaluate inversion`) -> reconstruction per method and counterfactual edits."""
-    rows = ["| method | PSNR (dB) | SSIM | judge agreement | s / image | latent cos (G's samples) |",
-            "|---|---|---|---|---|---|"]
-    for m, r in d["reconstruction"].items():
-        rows.append(f"| {m} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['judge_agreement']:.3f} | "
-                    f"{r['seconds_per_image']:.4f} | {r['latent_cos_median']:.2f} |")
-    c = d["counterfactual"]
-    rows += ["", f"Counterfactual edits ({c['method']} inversion, λ = ±{c['lambda']:g}, n = {c['n']} per attribute; "
-             f"locked = {c['reference']} locked):", "",
-             "| attribute | flip rate raw | flip rate locked | sampled faces | L1 to counterfactual | L1 to input | "
-             "leakage |", "|---|---|---|---|---|---|---|"]
-    for name, a in c["attributes"].items():
-        raw = a["raw"]
-        rows.append(f"| {name} | {raw['flip_rate']:.2f} | {a['locked']['flip_rate']:.2f} | "
-                    f"{raw['sampled_flip_rate']:.2f} | {raw['l1_to_counterfactual']:.3f} | {raw['l1_to_input']:.3f} | "
-                    f"{raw['leakage']:.3f} |")
-    s = d["summary"]
-    rows.append(f"\nMean flip rate: inverted real faces {s['mean_flip_rate_raw']:.2f} (locked "
-                f"{s['mean_flip_rate_locked']:.2f}), sampled faces {s['mean_sampled_flip_rate']:.2f}: ratio "
-                f"{s['inverted_vs_sampled_flip_ratio']:.2f}.")
-    return "\n".join(rows)
+    from tlgan.latent.inversion_eval import report
+    return report(d)
 
 
 DIRECTIONS_SHOWN = ("Male", "Smiling", "Eyeglasses", "Black_Hair", "Blond_Hair", "No_Beard", "Pale_Skin")
