@@ -277,13 +277,15 @@ def anomaly_probe(d: dict) -> str:
     """docs/anomaly_probe_validation.json + docs/anomaly_probe.json (a bench on the hardest classes with other
     budgets) beside docs/anomaly_validation.json + docs/anomaly_fashion.json (the full preset): validation and test
     AUROC (%) per class."""
+    from tlgan.anomaly.bench import budget_text
     docs = ROOT / "docs"
     val, test = json.loads((docs / "anomaly_validation.json").read_text()), \
         json.loads((docs / "anomaly_fashion.json").read_text())
     probe_test = json.loads((docs / "anomaly_probe.json").read_text())
-    budget = {m: _budget(b, m) + (f", width {b['width']}" if m == "ganomaly" else "")
+    budget = {m: budget_text(b) + (f", width {b['width']}" if m == "ganomaly" else "")
               for m, b in probe_test["budgets"].items()}
-    full = {m: _budget(test["budgets"][m], m) + (f", width {test['budgets'][m]['width']}" if m == "ganomaly" else "")
+    full = {m: budget_text(test["budgets"][m]) + (f", width {test['budgets'][m]['width']}" if m == "ganomaly"
+                                                 else "")
             for m in budget}
     rows = ["| class | " + " | ".join(f"{m}: {full[m]} → {budget[m]}" for m in budget) + " |",
             "|---|" + "---|" * len(budget)]
@@ -295,13 +297,9 @@ def anomaly_probe(d: dict) -> str:
     return "\n".join(rows)
 
 
-def _budget(b: dict, m: str) -> str:
-    return f"{b['steps']} updates" + (f" + {b['encoder_steps']} encoder" if m == "fanogan" else "") + \
-        (f", {b['search_steps']} search steps" if m == "anogan" else "")
-
-
 def anomaly_passes(d: dict) -> str:
     """docs/anomaly_fashion.json + docs/anomaly_fashion_first_pass.json -> mean and lowest AUROC, first pass vs now."""
+    from tlgan.anomaly.bench import budget_text
     first = json.loads((ROOT / "docs" / "anomaly_fashion_first_pass.json").read_text())
     old_runs = first["runs"]
 
@@ -314,8 +312,7 @@ def anomaly_passes(d: dict) -> str:
         if m not in first["mean"]:
             continue
         new = d["budgets"][m]
-        old, new_text = _budget(b0, m), _budget(new, m) + (", ALAD recipe" if m == "egbad" and new["egbad_cycle"]
-                                                           else "")
+        old, new_text = budget_text({**b0, "method": m}), budget_text(new)
         rows.append(f"| {m} | {old} | {100 * first['mean'][m]['auroc']:.1f} | {100 * lowest(m):.1f} | {new_text} | "
                     f"{100 * r['auroc']:.1f} | {100 * r['min_auroc']:.1f} |")
     return "\n".join(rows)

@@ -221,7 +221,7 @@ def markdown(results: dict) -> str:
     rows += "| ms per image | " + " | ".join(f"{1e3 * mean[m]['s_per_image']:.3g}" for m in methods) + " |\n"
     if "speed_vs_anogan" in mean[methods[0]]:
         rows += "| speed vs AnoGAN | " + " | ".join(f"{mean[m]['speed_vs_anogan']:,.0f}×" for m in methods) + " |\n"
-    budget = "; ".join(f"{m} {_budget_text(results['budgets'][m])}" for m in methods)
+    budget = "; ".join(f"{m} {budget_text(results['budgets'][m])}" for m in methods)
     text = (f"Protocol: {results['protocol_text']} ({results['data']}, {results['test_n']:,} test images; AnoGAN "
             f"scores the first {results['anogan_test_n']:,} of them and every method's time per image is measured on "
             f"those same images). Budgets: {budget}. Wall time {results['wall_s'] / 60:.0f} min on "
@@ -232,12 +232,13 @@ def markdown(results: dict) -> str:
     return text
 
 
-def _budget_text(b: dict) -> str:
+def budget_text(b: dict) -> str:
+    """A detector's budget (an AnomalyConfig as a dict) in words, e.g. "400 updates + 1000 encoder updates"."""
     text = f"{b['steps']} updates"
     if b["method"] == "fanogan":
         text += f" + {b['encoder_steps']} encoder updates"
     if b["method"] == "anogan":
         text += f", {b['search_steps']} search steps per image"
     if b["method"] == "egbad":
-        text += " (ALAD recipe)" if b["egbad_cycle"] else " (plain BiGAN)"
+        text += " (ALAD recipe)" if b.get("egbad_cycle") else " (plain BiGAN)"  # files from before ALAD lack the key
     return text
