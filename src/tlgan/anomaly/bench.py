@@ -12,6 +12,7 @@ poorly busy, a second process keeps the second core busy).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import multiprocessing
 import os
 import platform
@@ -108,6 +109,12 @@ def _seconds_per_image(det: Detector, x: torch.Tensor, repeats: int = 3) -> floa
     return best
 
 
+@functools.lru_cache(maxsize=2)
+def _test_set(data: str, resolution: int | None):
+    """The test split, loaded once per process (every job of a worker reads the same one)."""
+    return load_data(data, resolution, split="test")
+
+
 def _job(acfg: AnomalyConfig, run: Path, proto: str, k: int, test_idx: np.ndarray, speed_n: int, threads: int,
          progress: bool) -> dict:
     """Train (or reuse) one detector and test it; returns its results row. Runs in a worker process."""
@@ -120,7 +127,7 @@ def _job(acfg: AnomalyConfig, run: Path, proto: str, k: int, test_idx: np.ndarra
         t0 = time.time()
         train_detector(acfg, run, resume=run.exists(), progress=progress, log=print if progress else lambda *_: None)
         write_json(run / "train_time.json", {"seconds": time.time() - t0, "threads": torch.get_num_threads()})
-    test = load_data(acfg.data, acfg.resolution, split="test")
+    test = _test_set(acfg.data, acfg.resolution)
     classes = class_of(test)
     det = Detector(run)
     n = len(test_idx) if acfg.method != "anogan" else min(len(test_idx), speed_n)
@@ -150,7 +157,7 @@ def run_bench(values: dict[str, dict], classes, out: str | Path, proto: str = "o
     methods = list(values)
     out = Path(out)
     data = next(iter(values.values()))["data"]
-    n_test = len(load_data(data, next(iter(values.values())).get("resolution"), split="test"))
+    n_test = len(_test_set(data, next(iter(values.values())).get("resolution")))
     order = np.random.default_rng(next(iter(values.values())).get("seed", 0)).permutation(n_test)
     test_idx = order[:test_n or n_test]
     speed_n = min(anogan_test_n, len(test_idx))
