@@ -127,6 +127,15 @@ def test_bad_r3gan_configs_are_one_line_errors(values, message):
         make_config(dict(model="r3gan", data="faces", **values))
 
 
+@pytest.mark.parametrize("values,message", [
+    (dict(d_loss="relativistic"), "relativistic together"),
+    (dict(d_loss="relativistic", g_loss="relativistic", d_norm="batch"), "BatchNorm"),
+])
+def test_r3gans_objective_in_the_gan_family_needs_both_losses_and_no_batchnorm(values, message):
+    with pytest.raises(UserError, match=message):
+        make_config(dict(model="dcgan", data="faces", **values))
+
+
 def test_a_bad_r3gan_resolution_on_the_command_line_is_one_line_and_creates_nothing(tmp_path):
     from conftest import run_cli
     code, _, err = run_cli("train", "r3gan", "--resolution", "48", "--out", str(tmp_path / "run"))

@@ -42,8 +42,8 @@ class TrainConfig:
                                           # (downsampled -> original), beside the adversarial loss
     grow_gan: float = 1.0                 # dcgan with grow_from: weight of the adversarial loss (0: the new level
                                           # is an upscaler learnt from real faces by L1 alone; D is not trained)
-    d_loss: str | None = None             # bce | wasserstein | lsgan | hinge
-    g_loss: str | None = None             # nonsaturating | wasserstein | lsgan | hinge
+    d_loss: str | None = None             # bce | wasserstein | lsgan | hinge | relativistic (R3GAN's objective:
+    g_loss: str | None = None             # nonsaturating | wasserstein | lsgan | hinge | relativistic  both, + R1/R2)
     optimizer: str | None = None          # adam | rmsprop
     lr_g: float | None = None
     lr_d: float | None = None
@@ -68,7 +68,8 @@ class TrainConfig:
     blocks: int = 1                       # r3gan: residual blocks per stage
     expansion: int = 2                    # r3gan: a block's 1x1 conv widens its channels by this factor
     cardinality: int = 1                  # r3gan: groups of a block's 3x3 conv
-    gamma: float = 1.0                    # r3gan: weight of R1 + R2 (gamma/2 (R1 + R2)) at the start ...
+    gamma: float = 1.0                    # r3gan: weight of R1 + R2 (gamma/2 (R1 + R2)) at the start ... (the GAN
+                                          # family with the relativistic losses: the constant weight)
     gamma_end: float = 0.1                # ... and at the end of its cosine schedule
     lr_end: float = 0.25                  # r3gan: lr at the end of its cosine schedule, a fraction of lr_g / lr_d
     beta2_end: float = 0.99               # r3gan: Adam's beta2 at the end of its cosine schedule (from betas[1])
@@ -104,6 +105,8 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
     from .losses import D_LOSSES, G_LOSSES
     checks = [(cfg.d_loss in (None, *D_LOSSES), f"d_loss must be one of {sorted(D_LOSSES)}"),
               (cfg.g_loss in (None, *G_LOSSES), f"g_loss must be one of {sorted(G_LOSSES)}"),
+              ((cfg.d_loss == "relativistic") == (cfg.g_loss == "relativistic"),
+               "d_loss and g_loss are relativistic together (R3GAN's objective) or not at all"),
               (cfg.optimizer in (None, "adam", "rmsprop"), "optimizer must be adam or rmsprop"),
               (cfg.optimizer != "adam" or cfg.betas is not None, "adam needs betas"),
               (cfg.steps >= 1 and 2 <= cfg.batch_size <= 65_536, "steps must be >= 1 and batch_size in 2..65536"),
@@ -126,6 +129,9 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
               (cfg.n_critic is None or cfg.n_critic >= 1, "n_critic must be >= 1"),
               (cfg.d_mbstd >= 0 and (cfg.d_mbstd == 0 or cfg.batch_size % cfg.d_mbstd == 0),
                "d_mbstd must be >= 0 and divide batch_size"),
+              (not (cfg.d_loss == "relativistic" and cfg.d_norm == "batch"),
+               "the relativistic losses' R1/R2 penalties are per image: BatchNorm in the critic breaks them; use "
+               "d_norm layer or none"),
               (not (cfg.gp_lambda and cfg.d_norm == "batch"),
                "a gradient penalty is per sample: BatchNorm in the critic breaks it; use d_norm layer or none"),
               (cfg.ema is None or 0.0 <= cfg.ema < 1.0, "ema must be in [0, 1)"),

@@ -88,5 +88,7 @@ def zero_centred_penalty(critic, x: torch.Tensor) -> tuple[torch.Tensor, torch.T
     return logits, grad.pow(2).flatten(1).sum(1)
 
 
-D_LOSSES = {"bce": d_bce, "wasserstein": d_wasserstein, "lsgan": d_lsgan, "hinge": d_hinge}
-G_LOSSES = {"nonsaturating": g_nonsaturating, "wasserstein": g_wasserstein, "lsgan": g_lsgan, "hinge": g_hinge}
+D_LOSSES = {"bce": d_bce, "wasserstein": d_wasserstein, "lsgan": d_lsgan, "hinge": d_hinge,
+            "relativistic": d_relativistic}
+G_LOSSES = {"nonsaturating": g_nonsaturating, "wasserstein": g_wasserstein, "lsgan": g_lsgan, "hinge": g_hinge,
+            "relativistic": g_relativistic}  # the relativistic G loss also takes D's logits on a real batch

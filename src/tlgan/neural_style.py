@@ -99,6 +99,22 @@ def total_variation(x: torch.Tensor) -> torch.Tensor:
     return (x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()
 
 
+def load_pair(content, style, size: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
+    """Read the content and style images (paths), centre-cropped and resized to ``size``: two (1, C, size, size)
+    tensors in [-1, 1] with the same C (UserError for a size outside [8, 1024] or RGB beside greyscale)."""
+    import numpy as np
+
+    from .data.images import center_crop_resize, read_image, to_model_range
+    if not 8 <= size <= 1024:
+        raise UserError("--size must be between 8 and 1024")
+    arrs = [read_image(p, channels=0) for p in (content, style)]
+    if arrs[0].shape[2] != arrs[1].shape[2]:
+        raise UserError(f"{content} has {arrs[0].shape[2]} channel(s) and {style} {arrs[1].shape[2]}: give two "
+                        "RGB or two greyscale images")
+    return tuple(to_model_range(torch.from_numpy(np.ascontiguousarray(center_crop_resize(a, size)))
+                                .permute(2, 0, 1)[None]) for a in arrs)
+
+
 @dataclass
 class StyleLoss:
     """The three terms for one (content, style) pair on one feature network; call with the image being made."""

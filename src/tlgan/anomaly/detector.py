@@ -40,6 +40,11 @@ from .trainers import EGBADTrainer, GANomalyTrainer, IZIFEncoderTrainer
 
 METHODS = ("anogan", "egbad", "ganomaly", "fanogan")
 GAN_MODEL = {"anogan": "dcgan", "egbad": "dcgan", "ganomaly": "dcgan", "fanogan": "wgan-gp"}
+# R3GAN's objective for the plain GAN inside AnoGAN and f-AnoGAN, fixed before any run: Adam beta1 = 0, one critic
+# step per G step, a critic without BatchNorm (the penalties are per image), gamma 0.1 (R3GAN's 64 px preset
+# scaled by the resolution squared to 28 px lies between 0.4 and 0.04).
+R3GAN_OBJECTIVE = dict(model="dcgan", d_loss="relativistic", g_loss="relativistic", d_norm="layer", gamma=0.1,
+                       betas=[0.0, 0.99], n_critic=1, lr_g=2e-4, lr_d=2e-4)
 LABELLED = ("fashion", "digits")
 
 
@@ -60,6 +65,8 @@ class AnomalyConfig:
     w_con: float = 50.0
     w_lat: float = 1.0
     egbad_cycle: bool = True              # EGBAD: ALAD's cycle discriminators + spectral norm (False: plain BiGAN)
+    gan_objective: str = "default"        # anogan, fanogan: default (DCGAN's BCE / WGAN-GP) | r3gan (R3GAN's
+                                          # relativistic loss + R1/R2 on the same DCGAN networks, see R3GAN_OBJECTIVE)
     kappa: float = 1.0                    # f-AnoGAN feature-residual weight (izif)
     feature_weight: float = 0.1           # AnoGAN / EGBAD: weight w of the discriminator-feature term
     search_steps: int = 200               # AnoGAN: gradient steps of the latent search per image
@@ -86,6 +93,11 @@ def anomaly_config(**values) -> AnomalyConfig:
         raise UserError(f"a class must be 0..9, got {k}")
     if not 0 < c.holdout < 0.5 or not 0 < c.threshold_quantile < 1:
         raise UserError("holdout must be in (0, 0.5) and threshold_quantile in (0, 1)")
+    if c.gan_objective not in ("default", "r3gan"):
+        raise UserError(f"gan_objective must be default or r3gan, got {c.gan_objective!r}")
+    if c.gan_objective == "r3gan" and c.method not in ("anogan", "fanogan"):
+        raise UserError("gan_objective r3gan applies to the plain GAN inside anogan and fanogan; "
+                        f"{c.method} trains its own networks")
     if min(c.steps, c.encoder_steps, c.search_steps, c.calibration_n) < 1:
         raise UserError("steps, encoder_steps, search_steps and calibration_n must be >= 1")
     return c
@@ -133,9 +145,10 @@ def normal_split(acfg: AnomalyConfig) -> tuple[ImageData, ImageData]:
 
 def _gan_config(acfg: AnomalyConfig, steps: int) -> TrainConfig:
     every = max(1, steps // 5)
-    return make_config(dict(model=GAN_MODEL[acfg.method], data=acfg.data, resolution=acfg.resolution,
-                          steps=steps, batch_size=acfg.batch_size, z_dim=acfg.z_dim, width=acfg.width,
-                          seed=acfg.seed, sample_every=every, ckpt_every=every, log_every=min(50, every)))
+    objective = R3GAN_OBJECTIVE if acfg.gan_objective == "r3gan" else {"model": _gan_model(acfg)}
+    return make_config(dict(data=acfg.data, resolution=acfg.resolution, steps=steps, batch_size=acfg.batch_size,
+                            z_dim=acfg.z_dim, width=acfg.width, seed=acfg.seed, sample_every=every,
+                            ckpt_every=every, log_every=min(50, every), **objective))
 
 
 def _factory(acfg: AnomalyConfig):
@@ -144,7 +157,12 @@ def _factory(acfg: AnomalyConfig):
     if acfg.method == "ganomaly":
         return lambda cfg, data, runtime=None: GANomalyTrainer(cfg, data, (acfg.w_adv, acfg.w_con, acfg.w_lat),
                                                                runtime)
-    return family(GAN_MODEL[acfg.method])
+    return family(_gan_model(acfg))
+
+
+def _gan_model(acfg: AnomalyConfig) -> str:
+    """The training family of the detector's GAN stage."""
+    return R3GAN_OBJECTIVE["model"] if acfg.gan_objective == "r3gan" else GAN_MODEL[acfg.method]
 
 
 def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, progress: bool = True,

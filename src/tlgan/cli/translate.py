@@ -63,19 +63,11 @@ def style_transfer_cmd(content: Path = typer.Option(..., help="the image whose l
                        grid: Path | None = typer.Option(None, help="also write content | style | result here")):
     """Neural style transfer: optimise the pixels for the content image's deep features and the style image's
     Gram matrices (+ total variation); prints the loss terms before and after."""
-    import numpy as np
     import torch
 
-    from ..data.images import center_crop_resize, read_image, save_grid, save_pngs, to_model_range
-    from ..neural_style import StyleLoss, feature_net, transfer
-    if not 8 <= size <= 1024:
-        raise UserError("--size must be between 8 and 1024")
-    arrs = [read_image(p, channels=0) for p in (content, style)]
-    if arrs[0].shape[2] != arrs[1].shape[2]:
-        raise UserError(f"{content} has {arrs[0].shape[2]} channel(s) and {style} {arrs[1].shape[2]}: give two "
-                        "RGB or two greyscale images")
-    c, s = (to_model_range(torch.from_numpy(np.ascontiguousarray(center_crop_resize(a, size))).permute(2, 0, 1)[None])
-            for a in arrs)
+    from ..data.images import save_grid, save_pngs
+    from ..neural_style import StyleLoss, feature_net, load_pair, transfer
+    c, s = load_pair(content, style, size)
     loss = StyleLoss(feature_net(net, c.shape[1]), c, s, content_layer,
                      tuple(x.strip() for x in style_layers.split(",")), content_weight, style_weight, tv_weight)
     x, trace = transfer(loss, steps, optimizer, lr)

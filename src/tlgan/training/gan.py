@@ -18,7 +18,7 @@ from .trainer import Built, Trainer
 
 GAN_KEYS = frozenset({"z_dim", "width", "d_norm", "d_mbstd", "grow_from", "grow_l1", "grow_gan", "mlp_hidden_g",
                       "mlp_hidden_d", "mlp_batchnorm", "d_loss", "g_loss", "n_critic", "clip", "gp_lambda", "ema",
-                      "metric", "metric_samples", "fd_extractor_steps"})
+                      "gamma", "metric", "metric_samples", "fd_extractor_steps"})
 
 
 class GANTrainer(Trainer):
@@ -52,6 +52,7 @@ class GANTrainer(Trainer):
         if cfg.ema > 0:
             nets["ema"] = self.ema_of("g", g)
         self.d_loss_fn, self.g_loss_fn = losses.D_LOSSES[cfg.d_loss], losses.G_LOSSES[cfg.g_loss]
+        self.relativistic = cfg.d_loss == "relativistic"
         return Built(nets, self.g_and_d_optimizers(g, d))
 
     def upscale_l1(self, real: torch.Tensor) -> torch.Tensor:
@@ -99,9 +100,16 @@ class GANTrainer(Trainer):
         for _ in range(cfg.n_critic):
             real = self.data.batch(self.batch_indices())
             fake = self.g(self.rows(torch.randn(bs, cfg.z_dim)))
-            d_real, d_fake = self.d(real), self.d(fake.detach())
+            if self.relativistic:  # R3GAN's objective: zero-centred R1 on reals and R2 on fakes, gamma/2 each
+                (d_real, r1), (d_fake, r2) = (losses.zero_centred_penalty(self.d, x) for x in (real, fake))
+                penalty = cfg.gamma / 2 * (r1 + r2).mean()
+                self.penalties = {"r1": r1.mean().detach(), "r2": r2.mean().detach()}
+            else:
+                d_real, d_fake, penalty = self.d(real), self.d(fake.detach()), 0.0
             loss_d = self.d_loss_fn(d_real, d_fake)
-            out = {"d_loss": loss_d.detach(), "gap": (d_real - d_fake).mean().detach()}  # the critic's logit gap
+            out = {"d_loss": loss_d.detach(), "gap": (d_real - d_fake).mean().detach(),  # the critic's logit gap
+                   **(self.penalties if self.relativistic else {})}
+            loss_d = loss_d + penalty
             if cfg.gp_lambda > 0:
                 gp, norms = losses.gradient_penalty(self.d, real, fake.detach(), self.rows(torch.rand(bs)))
                 loss_d = loss_d + cfg.gp_lambda * gp
@@ -114,7 +122,12 @@ class GANTrainer(Trainer):
                     for p in self.d.parameters():
                         p.clamp_(-cfg.clip, cfg.clip)
         # G update on the last critic iteration's fake (the canonical DCGAN order)
-        loss_g = self.g_loss_fn(self.d(fake))
+        if self.relativistic:  # paired with the updated D's logits on the last real batch
+            with torch.no_grad():
+                d_real = self.d(real)
+            loss_g = self.g_loss_fn(self.d(fake), d_real)
+        else:
+            loss_g = self.g_loss_fn(self.d(fake))
         if cfg.grow_from:  # the new level also learns to upscale real faces
             l1 = self.upscale_l1(real)
             loss_g = cfg.grow_gan * loss_g + cfg.grow_l1 * l1
