@@ -6,13 +6,15 @@ binary attributes). Prints a table (median and worst attribute, over ``--repeats
 
     tlgan axes sample --n 100000 --seed 0 --out runs/faces32-cache100k \\
         --generator src/tlgan/pretrained/faces/generator --features src/tlgan/pretrained/faces/extractor
-    python benchmarks/sample_efficiency.py runs/faces32-cache100k --plot docs/sample_efficiency.png
+    python benchmarks/sample_efficiency.py runs/faces32-cache100k --plot docs/sample_efficiency.png \
+        --json docs/sample_efficiency.json
 """
 import argparse
 import time
 
 import numpy as np
 
+from tlgan.io import write_json
 from tlgan.latent.cache import open_cache
 from tlgan.latent.directions import fit_glm, fit_svm
 
@@ -21,6 +23,7 @@ ap.add_argument("cache")
 ap.add_argument("--sizes", default="100,300,1000,3000,10000")
 ap.add_argument("--repeats", type=int, default=3)
 ap.add_argument("--plot", default=None)
+ap.add_argument("--json", default=None, help="write the table (median and worst attribute per n and method) here")
 args = ap.parse_args()
 
 c = open_cache(args.cache)
@@ -53,6 +56,13 @@ k = sizes.index(1000) if 1000 in sizes else None
 if k is not None:
     med = float(np.median(res["GLM"][k].mean(0)))
     print(f"target: GLM cosine at n = 1k >= 0.9 -> {med:.3f} ({'met' if med >= 0.9 else 'MISSED'})")
+if args.json:
+    write_json(args.json, {"cache_n": len(z), "generator_hash": c.meta["generator_hash"], "repeats": args.repeats,
+                           "attributes": names, "sizes": sizes,
+                           "methods": {m: {"median": np.median(res[m].mean(1), 1).tolist(),
+                                           "worst": res[m].mean(1).min(1).tolist(),
+                                           "worst_attribute": [names[int(a)] for a in res[m].mean(1).argmin(1)]}
+                                       for m in methods}})
 if args.plot:
     import matplotlib
     matplotlib.use("Agg")

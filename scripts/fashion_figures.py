@@ -5,15 +5,22 @@
    change the garment's class: wide things are bags, short ones sandals).
 2. docs/fashion_real_edits.png — real *test* garments (never seen by G): input | hybrid inversion | wider | longer |
    darker (λ = ±4, class axes locked), with the extractor's and the independent judge's read-out of each edited
-   statistic, before -> after.
+   statistic, before -> after;
+3. the reconstruction of 64 real test garments by each inversion method (PSNR, SSIM, time per image).
+
+The read-outs and reconstructions go to docs/fashion_figures.json, from which scripts/readme_tables.py writes the
+guide's tables.
 
     python scripts/fashion_figures.py
 """
+import os
+
 import torch
 
 from tlgan.data import load_data
 from tlgan.data.images import save_grid
 from tlgan.extractors import load_extractor, predict_labels
+from tlgan.io import write_json
 from tlgan.latent.edit import edit_latents
 from tlgan.latent.encoder import load_encoder
 from tlgan.latent.invert import invert
@@ -46,11 +53,14 @@ with torch.no_grad():
     edited = {k: signed(edit_latents(res.z, ax, e, classes)) for k, e in edits.items()}
 save_grid(torch.stack([x, res.recon, *edited.values()], 1).flatten(0, 1), "docs/fashion_real_edits.png", nrow=5,
           col_labels=["test image", "inverted", *edits], title="real test garments, edited (classes locked)")
+readouts = {}
 for k, e in edits.items():
-    name = next(iter(e))
+    name, lam = next(iter(e.items()))
+    readouts[k] = {"statistic": name, "lambda": lam, "garments": len(pick)}
     for who, net in (("extractor", ext), ("judge", judge)):
         i = net.label_names.index(name)
         before, after = (predict_labels(net, t)[:, i].mean().item() for t in (res.recon, edited[k]))
+        readouts[k][who] = [before, after]
         print(f"{k:7} {who:9} {name} {before:.3f} -> {after:.3f}")
 print("wrote docs/fashion_sweeps.png, docs/fashion_real_edits.png")
 
@@ -58,6 +68,12 @@ from tlgan.metrics import psnr, ssim  # noqa: E402
 
 x64 = test.batch(torch.arange(64))
 print("method   PSNR dB  SSIM   s/image  (64 real test garments)")
+recon = {}
 for method in ("opt", "encoder", "hybrid"):
     r = invert(g, x64, method, encoder=enc, extractor=ext)
-    print(f"{method:8} {psnr(x64, r.recon).mean():7.2f}  {ssim(x64, r.recon).mean():.3f}  {r.seconds / 64:.4f}")
+    recon[method] = {"psnr": psnr(x64, r.recon).mean().item(), "ssim": ssim(x64, r.recon).mean().item(),
+                     "seconds_per_image": r.seconds / 64}
+    print(f"{method:8} {recon[method]['psnr']:7.2f}  {recon[method]['ssim']:.3f}  {r.seconds / 64:.4f}")
+write_json("docs/fashion_figures.json", {"readouts": readouts, "reconstruction": {"garments": 64, "methods": recon},
+                                         "threads": torch.get_num_threads(), "cpus": os.cpu_count()})
+print("wrote docs/fashion_figures.json")

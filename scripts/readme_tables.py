@@ -9,6 +9,7 @@ which the test suite runs, so a figure in the README is always the one its JSON 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -273,15 +274,15 @@ def anomaly_validation(d: dict) -> str:
     return "\n".join(rows)
 
 
-def anomaly_probe(d: dict) -> str:
-    """docs/anomaly_probe_validation.json + docs/anomaly_probe.json (a bench on the hardest classes with other
-    budgets) beside docs/anomaly_validation.json + docs/anomaly_fashion.json (the full preset): validation and test
-    AUROC (%) per class."""
+def anomaly_probe(d: dict, test_file: str = "anomaly_probe.json") -> str:
+    """docs/anomaly_*_validation.json + docs/``test_file`` (a bench with other budgets: scripts/anomaly_validation.py
+    and tlgan anomaly bench's results.json) beside docs/anomaly_validation.json + docs/anomaly_fashion.json (the
+    full preset): validation and test AUROC (%) per class."""
     from tlgan.anomaly.bench import budget_text
     docs = ROOT / "docs"
     val, test = json.loads((docs / "anomaly_validation.json").read_text()), \
         json.loads((docs / "anomaly_fashion.json").read_text())
-    probe_test = json.loads((docs / "anomaly_probe.json").read_text())
+    probe_test = json.loads((docs / test_file).read_text())
     budget = {m: budget_text(b) + (f", width {b['width']}" if m == "ganomaly" else "")
               for m, b in probe_test["budgets"].items()}
     full = {m: budget_text(test["budgets"][m]) + (f", width {test['budgets'][m]['width']}" if m == "ganomaly"
@@ -294,6 +295,10 @@ def anomaly_probe(d: dict) -> str:
                  f"{100 * test['runs'][k][m]['auroc']:.1f} → {100 * probe_test['runs'][k][m]['auroc']:.1f}"
                  for m in budget]
         rows.append(f"| {k} | " + " | ".join(cells) + " |")
+    if len(d["classes"]) == 10:
+        cells = [f"val {100 * val['mean'][m]:.1f} → {100 * d['mean'][m]:.1f}; test "
+                 f"{100 * test['mean'][m]['auroc']:.1f} → {100 * probe_test['mean'][m]['auroc']:.1f}" for m in budget]
+        rows.append("| **mean** | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -458,6 +463,141 @@ def attribute_rates(d: dict) -> str:
     return "\n".join(rows)
 
 
+def inversion_targets(d: dict) -> str:
+    """docs/inversion_eval.json (tlgan evaluate inversion --json) -> the inversion targets, met or missed."""
+    o, e, h = (d["reconstruction"][m] for m in ("opt", "encoder", "hybrid"))
+    share, gap = h["seconds_per_image"] / o["seconds_per_image"], h["psnr"] - o["psnr"]
+    ratio = d["summary"]["inverted_vs_sampled_flip_ratio"]
+    verdict = lambda ok: "met" if ok else "**missed**"  # noqa: E731
+    rows = ["| target | measured | |", "|---|---|---|",
+            f"| hybrid within 1 dB of opt at ≤ 5% of its time | {gap:+.2f} dB at {share:.1%} | "
+            f"{verdict(gap >= -1 and share <= 0.05)} |",
+            f"| encoder < 10 ms/image | {1000 * e['seconds_per_image']:.1f} ms | "
+            f"{verdict(e['seconds_per_image'] < 0.01)} |",
+            f"| hybrid < 1 s/image | {h['seconds_per_image']:.2f} s | {verdict(h['seconds_per_image'] < 1)} |",
+            f"| flip rate of inverted real faces ≥ 0.8 × that of sampled faces | {ratio:.2f} × | "
+            f"{verdict(ratio >= 0.8)} |"]
+    own = ", ".join(f"{m} {r['own_samples_psnr']:.1f} dB" for m, r in d["reconstruction"].items()
+                    if "own_samples_psnr" in r)
+    rows.append(f"\nOn G's own samples (where a perfect inversion exists) the reconstructions reach: {own}; "
+                f"{d['n']} faces per figure, opt {d['opt_steps']:,} steps.")
+    return "\n".join(rows)
+
+
+def fashion_figures(d: dict) -> str:
+    """docs/fashion_figures.json (scripts/fashion_figures.py) -> the real-garment edits' read-outs and the
+    reconstruction of real test garments."""
+    rows = ["| edit | statistic | extractor | judge |", "|---|---|---|---|"]
+    for k, r in d["readouts"].items():
+        rows.append(f"| {k} (λ = {r['lambda']:+g}) | {r['statistic']} | {r['extractor'][0]:.3f} → "
+                    f"{r['extractor'][1]:.3f} | {r['judge'][0]:.3f} → {r['judge'][1]:.3f} |")
+    rec = d["reconstruction"]
+    rows += ["", f"Reconstruction of {rec['garments']} real test garments ({d['threads']} thread(s)):", "",
+             "| method | PSNR (dB) | SSIM | s / image |", "|---|---|---|---|"]
+    for m, r in rec["methods"].items():
+        rows.append(f"| {m} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['seconds_per_image']:.3f} |")
+    gap = rec["methods"]["hybrid"]["psnr"] - rec["methods"]["opt"]["psnr"]
+    rows.append(f"\nThe hybrid ends {gap:+.1f} dB from the optimisation on garments.")
+    return "\n".join(rows)
+
+
+def directions_summary(d: dict) -> str:
+    """docs/directions_eval.json -> which attributes the unsupervised directions find (flip >= 0.4) and miss
+    (flip <= 0.1), Male's attribute dependency and the DCI ratio, for the prose under the table."""
+    sets = d["sets"]
+    lines = []
+    for name, label in (("sefa", "SeFa"), ("ganspace", "GANSpace")):
+        at = sets[name]["attributes"]
+        found = [a for a, v in at.items() if v["flip_rate"] >= 0.4]
+        missed = [a for a, v in at.items() if v["flip_rate"] <= 0.1]
+        lines.append(f"- {label}: {len(found)} of {len(at)} attributes get a matched direction that flips ≥ 0.4 of "
+                     f"faces ({', '.join(found)}); {len(missed)} get one that flips ≤ 0.1 ({', '.join(missed)}).")
+    ad = {k: sets[k]["attributes"]["Male"]["mean_ad"] for k in ("glm", "sefa", "ganspace")}
+    lines.append(f"- Male's mean attribute dependency: GLM {ad['glm']:.2f}, SeFa {ad['sefa']:.2f}, GANSpace "
+                 f"{ad['ganspace']:.2f}.")
+    dis = {k: sets[k]["dci_exact"]["disentanglement"] for k in sets}
+    lines.append(f"- DCI disentanglement against the exact attributes: supervised (GLM) "
+                 f"{dis['glm'] / dis['sefa']:.1f}× SeFa's and {dis['glm'] / dis['ganspace']:.1f}× GANSpace's.")
+    lines.append(f"\n`tlgan evaluate directions` took {d['seconds']:.0f} s for this table.")
+    return "\n".join(lines)
+
+
+def directions_speed(d: dict) -> str:
+    """docs/directions_speed.json (benchmarks/directions_speed.py --json) -> the finders' speed against targets."""
+    cos = " ".join(f"{c:.3f}" for c in d["cos_sefa_pc"])
+    text = (f"SeFa, {d['k']} directions: {d['sefa_s']:.2f} s (target < 1 s: {'met' if d['sefa_s'] < 1 else 'missed'}); "
+            f"GANSpace on n = {d['n']:,}: {d['ganspace_s']:.1f} s (target < 60 s: "
+            f"{'met' if d['ganspace_s'] < 60 else 'missed'})")
+    if "annotate_s" in d:
+        text += f"; labelling the directions by the extractor {d['annotate_s']:.1f} s"
+    return text + f". |cos| of SeFa_i and PC_i for the first five: {cos} ({d['threads']} thread(s))."
+
+
+def sample_efficiency(d: dict) -> str:
+    """docs/sample_efficiency.json (benchmarks/sample_efficiency.py --json) -> cosine to the full-cache axis by n."""
+    methods = d["methods"]
+    rows = ["| labelled samples n | " + " | ".join(f"{m}: median (worst attribute)" for m in methods) + " |",
+            "|---|" + "---|" * len(methods)]
+    for i, n in enumerate(d["sizes"]):
+        rows.append(f"| {n:,} | " + " | ".join(f"{v['median'][i]:.2f} ({v['worst'][i]:.2f} {v['worst_attribute'][i]})"
+                                               for v in methods.values()) + " |")
+    k = d["sizes"].index(1000)
+    med = methods["GLM"]["median"][k]
+    rows.append(f"\nTarget stated beforehand: at n = 1k the GLM axis's cosine to the axis on all {d['cache_n']:,} "
+                f"samples is ≥ 0.9 (median over the {len(d['attributes'])} binary attributes, {d['repeats']} random "
+                f"subsets each): {med:.2f}, **{'met' if med >= 0.9 else 'missed'}**.")
+    return "\n".join(rows)
+
+
+def _took(g: dict) -> str:
+    """A run's training time in words (None: the run was reused, not timed)."""
+    return "" if g.get("seconds") is None else f", {g['seconds']:.0f} s of training here"
+
+
+def family_figures(d: dict, group: str, names: tuple[str, str] = ("", "")) -> str:
+    """docs/family_figures.json (scripts/family_figures.py) -> the sentence the training guide quotes for ``group``
+    (``names``: the two domains of a CycleGAN group, in words)."""
+    g = d[group]
+    if group == "vae":
+        return (f"On the {g['test_images']} held-out digits the ELBO rises from {g['elbo_before']:.0f} to "
+                f"{g['elbo_after']:.0f} nats per image and the reconstruction MSE is {g['mse']:.3f} against "
+                f"{g['mse_mean_image']:.3f} for the mean image ({g['steps']} updates{_took(g)}).")
+    if group == "stylegan":
+        return (f"After {g['steps']} updates ({g['pairs']} pairs of latents): a second w in the two finest layers "
+                f"moves the 4×4 layout by {g['layout_fine_mix']:.3f} against {g['layout_new_w']:.3f} for a whole new "
+                f"w, while the pixel detail moves {g['detail_fine_mix'] / g['detail_new_w']:.0%} as much as a whole "
+                f"new w. A brightness axis fits with held-out R² {g['brightness_r2_z']:.2f} in Z and "
+                f"{g['brightness_r2_w']:.2f} in W ({g['latents']:,} latents) — StyleGAN's point about W.")
+    if group.startswith("cyclegan"):
+        a, b = names
+        return (f"A logistic-regression classifier of real {a} vs {b} ({g['judge_accuracy']:.1%} right on the real "
+                f"test images) accepts {g['accepted_a2b']:.1%} of the {g['test_images'][0]:,} test {a} translated to "
+                f"{b} and {g['accepted_b2a']:.1%} of the {g['test_images'][1]:,} {b} translated to {a}; cycle error "
+                f"{g['cycle_a']:.2f} / {g['cycle_b']:.2f} on [−1, 1] ({g['steps']:,} updates{_took(g)}).")
+    if group == "stargan_shapes":
+        at = g["attributes"]
+        part = lambda k, f: " / ".join(format(v[k], f) for v in at.values())  # noqa: E731
+        return (f"Classifiers of real shapes read the requested change in {part('changed', '.0%')} of "
+                f"{g['test_images']} test images ({' / '.join(at)}), the other attribute kept in "
+                f"{part('other_kept', '.0%')}, and translating back recovers the input (L1 {part('l1_back', '.2f')} "
+                f"on [−1, 1]; {g['steps']} updates{_took(g)}).")
+    if group == "pix2pix_faces":
+        return (f"Held-out L1 {g['l1_model']:.3f} against {g['l1_copy']:.3f} for copying the drawing and "
+                f"{g['l1_mean_target']:.3f} for the test set's mean face ({g['pairs']} test pairs; {g['steps']:,} "
+                f"updates{_took(g)}).")
+    if group == "style_transfer":
+        n = g["nets"]
+        return (f"{g['steps']} Adam steps at 128 px: the random network lowers the style loss "
+                f"{n['random']['style_ratio']:.0f}× and ends at content loss {n['random']['content_loss']:.2f} "
+                f"({n['random']['seconds']:.0f} s); the faces classifier lowers it {n['faces']['style_ratio']:.0f}× "
+                f"and ends at content loss {n['faces']['content_loss']:.2f} ({n['faces']['seconds']:.0f} s).")
+    raise SystemExit(f"error: no sentence for family group {group!r}")
+
+
+def _family(group: str, names: tuple[str, str] = ("", "")):
+    return "docs/family_figures.json", functools.partial(family_figures, group=group, names=names)
+
+
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
@@ -481,7 +621,17 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "inversion_eval": ("docs/inversion_eval.json", inversion_eval),
           "directions_eval": ("docs/directions_eval.json", directions_eval),
           "translation_faces": ("docs/translation_faces.json", translation_faces),
-          "conditional_vs_axes": ("docs/conditional_vs_axes.json", conditional_vs_axes)}
+          "conditional_vs_axes": ("docs/conditional_vs_axes.json", conditional_vs_axes),
+          "inversion_targets": ("docs/inversion_eval.json", inversion_targets),
+          "directions_summary": ("docs/directions_eval.json", directions_summary),
+          "directions_speed": ("docs/directions_speed.json", directions_speed),
+          "sample_efficiency": ("docs/sample_efficiency.json", sample_efficiency),
+          "fashion_figures": ("docs/fashion_figures.json", fashion_figures),
+          "family_vae": _family("vae"), "family_stylegan": _family("stylegan"),
+          "family_cyclegan_shapes": _family("cyclegan_shapes", ("red shapes", "green shapes")),
+          "family_cyclegan_fashion": _family("cyclegan_fashion", ("sneakers", "sandals")),
+          "family_stargan_shapes": _family("stargan_shapes"), "family_pix2pix_faces": _family("pix2pix_faces"),
+          "family_style_transfer": _family("style_transfer")}
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 

@@ -248,4 +248,6 @@ def budget_text(b: dict) -> str:
         text += f", {b['search_steps']} search steps per image"
     if b["method"] == "egbad":
         text += " (ALAD recipe)" if b.get("egbad_cycle") else " (plain BiGAN)"  # files from before ALAD lack the key
+    if b.get("gan_objective", "default") == "r3gan":
+        text += ", R3GAN objective"
     return text
