@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from tlgan.anomaly.bench import detection_metrics
-from tlgan.anomaly.detector import Detector, class_of, normal_split
+from tlgan.anomaly.detector import Detector, class_of, egbad_scores, normal_split
 from tlgan.data import load_data
 from tlgan.io import read_json, write_json
 from tlgan.latent.invert import per_image
@@ -36,14 +36,15 @@ def ganomaly_alternatives(det: Detector, x: torch.Tensor) -> dict[str, np.ndarra
 
 
 def egbad_alternatives(det: Detector, x: torch.Tensor) -> dict[str, np.ndarray]:
-    """Other scores an EGBAD (ALAD) detector could give images x: D_xx's features alone (ALAD's own score), D_xx's
-    logit, the pixel residual alone (the default mixes 0.9 of the pixel term with 0.1 of the feature term)."""
+    """Other scores an EGBAD (ALAD) detector could give images x (:func:`tlgan.anomaly.detector.egbad_scores`): D_xx's
+    features alone (ALAD's own score), D_xx's logit, the pixel residual alone (the default mixes 0.9 of the pixel
+    term with 0.1 of the feature term)."""
     with torch.no_grad():
-        xr = det.g(det.e(x))
-        dxx = det.nets["dxx"]
-        return {"egbad, D_xx features only": per_image((dxx.features(x, x) - dxx.features(x, xr)).abs()).numpy(),
-                "egbad, D_xx logit": (-dxx(x, xr)).numpy(),
-                "egbad, pixel L1 only": per_image((x - xr).abs()).numpy()}
+        z = det.e(x)
+        scores = egbad_scores(det.nets, x, z, det.g(z), det.cfg.feature_weight)
+    names = {"dxx_features": "egbad, D_xx features only", "dxx_logit": "egbad, D_xx logit",
+             "pixel": "egbad, pixel L1 only"}
+    return {label: scores[k].numpy() for k, label in names.items() if k in scores}
 
 
 def main() -> None:

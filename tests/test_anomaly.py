@@ -90,6 +90,27 @@ def test_fanogan_with_r3gans_objective_detects_anomalies(digits_test, tmp_path):
             anomaly_config(data="digits", **values)
 
 
+def test_another_egbad_score_recalibrates_the_same_networks(detectors, digits_test, tmp_path):
+    """egbad_score changes only how a trained detector scores: calibrate() rescores the held-out normals, and the
+    bench does so instead of refusing a run trained with the other score."""
+    import shutil
+
+    from tlgan.anomaly.detector import calibrate
+    run = Path(shutil.copytree(detectors["egbad"], tmp_path / "egbad"))
+    acfg = anomaly_config(**{**json.loads((run / "anomaly.json").read_text())["config"], "egbad_score": "dxx_logit"})
+    calibrate(run, acfg, log=lambda *_: None)
+    det = Detector(run)
+    x, is_anomaly = digits_test
+    with torch.no_grad():
+        expected = -det.nets["dxx"](x[:16], det.g(det.e(x[:16])))
+    torch.testing.assert_close(det.score(x[:16])["score"], expected)
+    held = det.score(normal_split(det.cfg)[1].batch(slice(None)))["score"].numpy()
+    assert det.calibration["threshold"] == pytest.approx(np.quantile(held, 0.95), rel=1e-4)
+    assert detection_metrics(det.score(x)["score"].numpy(), is_anomaly)["auroc"] >= 0.7
+    with pytest.raises(UserError, match="egbad_cycle"):
+        anomaly_config(method="egbad", data="digits", egbad_cycle=False, egbad_score="dxx_logit")
+
+
 def test_detection_metrics():
     y = np.array([0, 0, 0, 1, 1, 1])
     m = detection_metrics(np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9]), y)
@@ -159,6 +180,19 @@ def test_bench_cli_prints_the_table_and_reuses_finished_detectors(tmp_path):
     stamp = (tmp_path / "b" / "class3" / "ganomaly" / "anomaly.json").stat().st_mtime_ns
     assert run_cli(*args)[0] == 0
     assert (tmp_path / "b" / "class3" / "ganomaly" / "anomaly.json").stat().st_mtime_ns == stamp
+
+
+def test_bench_rescores_a_finished_detector_when_only_its_score_changes(tmp_path):
+    args = ["anomaly", "bench", "--data", "digits", "--methods", "egbad", "--classes", "3",
+            "--out", str(tmp_path / "b")]
+    assert run_cli(*args, "--steps", "10")[0] == 0
+    (tmp_path / "logit.yaml").write_text("per_method:\n  egbad: {steps: 10, egbad_score: dxx_logit}\n")
+    code, _, err = run_cli(*args, "--config", str(tmp_path / "logit.yaml"))
+    assert code == 0, err
+    meta = json.loads((tmp_path / "b" / "class3" / "egbad" / "anomaly.json").read_text())
+    assert meta["config"]["egbad_score"] == "dxx_logit" and meta["complete"]
+    code, _, err = run_cli(*args, "--steps", "20")  # another training budget: refused, nothing retrained
+    assert code == 2 and "trained with other settings (egbad_score, steps)" in err
 
 
 def test_reverse_protocol_flips_which_class_is_normal(tmp_path):

@@ -27,7 +27,17 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 from ..data import load_data
 from ..errors import UserError
 from ..io import ensure_dir, read_json, write_json
-from .detector import METHODS, AnomalyConfig, Detector, anomaly_config, class_of, protocol, train_detector
+from .detector import (
+    METHODS,
+    SCORING_KEYS,
+    AnomalyConfig,
+    Detector,
+    anomaly_config,
+    calibrate,
+    class_of,
+    protocol,
+    train_detector,
+)
 
 PROTOCOLS = ("one-class", "reverse")
 
@@ -121,8 +131,13 @@ def _job(acfg: AnomalyConfig, run: Path, proto: str, k: int, test_idx: np.ndarra
     if threads:
         torch.set_num_threads(threads)
     meta = read_json(run / "anomaly.json") if (run / "anomaly.json").exists() else None
-    if meta is not None and meta["config"] != dataclasses.asdict(acfg):
-        raise UserError(f"{run} was trained with other settings; remove it or choose another --out")
+    trained_with = dataclasses.asdict(anomaly_config(**meta["config"])) if meta else None  # older runs: defaults
+    if meta is not None and trained_with != dataclasses.asdict(acfg):
+        differ = {k for k, v in dataclasses.asdict(acfg).items() if trained_with[k] != v}
+        if not meta.get("complete") or not differ <= set(SCORING_KEYS):
+            raise UserError(f"{run} was trained with other settings ({', '.join(sorted(differ))}); remove it or "
+                            "choose another --out")
+        calibrate(run, acfg, log=print if progress else lambda *_: None)  # the same networks, scored otherwise
     if meta is None or not meta.get("complete"):
         t0 = time.time()
         train_detector(acfg, run, resume=run.exists(), progress=progress, log=print if progress else lambda *_: None)
@@ -248,6 +263,8 @@ def budget_text(b: dict) -> str:
         text += f", {b['search_steps']} search steps per image"
     if b["method"] == "egbad":
         text += " (ALAD recipe)" if b.get("egbad_cycle") else " (plain BiGAN)"  # files from before ALAD lack the key
+        if b.get("egbad_score", "mixed") != "mixed":
+            text += f", score {b['egbad_score']}"
     if b.get("gan_objective", "default") == "r3gan":
         text += ", R3GAN objective"
     return text

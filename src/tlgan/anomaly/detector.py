@@ -46,6 +46,8 @@ GAN_MODEL = {"anogan": "dcgan", "egbad": "dcgan", "ganomaly": "dcgan", "fanogan"
 R3GAN_OBJECTIVE = dict(model="dcgan", d_loss="relativistic", g_loss="relativistic", d_norm="layer", gamma=0.1,
                        betas=[0.0, 0.99], n_critic=1, lr_g=2e-4, lr_d=2e-4)
 LABELLED = ("fashion", "digits")
+EGBAD_SCORES = ("mixed", "dxx_features", "dxx_logit")
+SCORING_KEYS = ("egbad_score",)  # settings that change how a trained detector scores, not what it trained
 
 
 @dataclass
@@ -69,6 +71,8 @@ class AnomalyConfig:
                                           # relativistic loss + R1/R2 on the same DCGAN networks, see R3GAN_OBJECTIVE)
     kappa: float = 1.0                    # f-AnoGAN feature-residual weight (izif)
     feature_weight: float = 0.1           # AnoGAN / EGBAD: weight w of the discriminator-feature term
+    egbad_score: str = "mixed"            # EGBAD (ALAD recipe): mixed ((1 - w)·pixel L1 + w·D_xx features, EGBAD's
+                                          # form) | dxx_features (ALAD's) | dxx_logit (−D_xx(x, G(E(x))))
     search_steps: int = 200               # AnoGAN: gradient steps of the latent search per image
     search_lr: float = 0.01
     threshold_quantile: float = 0.95      # threshold = this quantile of held-out normal scores
@@ -98,6 +102,11 @@ def anomaly_config(**values) -> AnomalyConfig:
     if c.gan_objective == "r3gan" and c.method not in ("anogan", "fanogan"):
         raise UserError("gan_objective r3gan applies to the plain GAN inside anogan and fanogan; "
                         f"{c.method} trains its own networks")
+    if c.egbad_score not in EGBAD_SCORES:
+        raise UserError(f"egbad_score must be one of {', '.join(EGBAD_SCORES)}, got {c.egbad_score!r}")
+    if c.egbad_score != "mixed" and not c.egbad_cycle:
+        raise UserError("egbad_score dxx_features and dxx_logit read ALAD's cycle discriminator: they need "
+                        "egbad_cycle true")
     if min(c.steps, c.encoder_steps, c.search_steps, c.calibration_n) < 1:
         raise UserError("steps, encoder_steps, search_steps and calibration_n must be >= 1")
     return c
@@ -187,16 +196,28 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
                                                                   runtime=runtime)
         _stage(_gan_config(acfg, acfg.encoder_steps), out / "encoder", train_set, make, resume, progress, log,
                runtime)
-    det = Detector(out, calibrated=False)
+    calibrate(out, acfg, hold, meta, progress, log)
+    return out
+
+
+def calibrate(run: Path, acfg: AnomalyConfig, hold: ImageData | None = None, meta: dict | None = None,
+              progress: bool = False, log=print) -> None:
+    """Score held-out normal training images with the trained detector in ``run`` as ``acfg`` scores (its
+    SCORING_KEYS may differ from the training's) and write its threshold and z-score statistics into
+    RUN/anomaly.json, together with ``acfg``."""
+    if hold is None:
+        hold = normal_split(acfg)[1]
+    meta = {**(meta or read_json(run / "anomaly.json")), "config": dataclasses.asdict(acfg)}
+    write_json(run / "anomaly.json", {**meta, "complete": False})
+    det = Detector(run, calibrated=False)
     cal = subset(hold, np.random.default_rng(acfg.seed + 1).permutation(len(hold))[:acfg.calibration_n])
     scores = det.score(cal.batch(slice(None)), progress=progress)["score"].numpy()
     calibration = {"n": len(scores), "mean": float(scores.mean()), "std": float(scores.std() + 1e-12),
                    "quantile": acfg.threshold_quantile,
                    "threshold": float(np.quantile(scores, acfg.threshold_quantile))}
-    write_json(out / "anomaly.json", {**meta, "complete": True, "calibration": calibration})
+    write_json(run / "anomaly.json", {**meta, "complete": True, "calibration": calibration})
     log(f"calibrated on {len(scores)} held-out normal images: threshold {calibration['threshold']:.4g} "
-        f"({acfg.threshold_quantile:.0%} of normal scores fall below it); detector written to {out}")
-    return out
+        f"({acfg.threshold_quantile:.0%} of normal scores fall below it); detector written to {run}")
 
 
 def _stage(cfg, run: Path, data, make, resume, progress, log, runtime=None) -> None:
@@ -214,6 +235,22 @@ def _stage(cfg, run: Path, data, make, resume, progress, log, runtime=None) -> N
         train(cfg, run, resume=True, data=data, progress=progress, log=log, make_trainer=make, runtime=runtime)
         return
     train(cfg, run, data=data, progress=progress, log=log, make_trainer=make, runtime=runtime)
+
+
+def egbad_scores(nets: dict, x: torch.Tensor, z: torch.Tensor, xr: torch.Tensor,
+                 feature_weight: float) -> dict[str, torch.Tensor]:
+    """Every score an EGBAD detector's networks give images x (N, C, R, R) with latents z = E(x) and
+    reconstructions xr = G(z), per image (N,), higher = more anomalous: ``mixed`` (EGBAD's form: (1 − w)·pixel L1 +
+    w·the discriminator-feature L1, with ALAD's cycle discriminator D_xx(x, x) vs D_xx(x, xr) where it exists, else
+    BiGAN's D(x, z) vs D(xr, z)), and with D_xx ``dxx_features`` (ALAD's score) and ``dxx_logit`` (−D_xx(x, xr))."""
+    pixel = per_image((x - xr).abs())
+    if "dxx" in nets:
+        dxx = nets["dxx"]
+        feats = per_image((dxx.features(x, x) - dxx.features(x, xr)).abs())
+        extra = {"dxx_features": feats, "dxx_logit": -dxx(x, xr)}
+    else:
+        feats, extra = per_image((nets["d"].features(x, z) - nets["d"].features(xr, z)).abs()), {}
+    return {"mixed": (1 - feature_weight) * pixel + feature_weight * feats, "pixel": pixel, **extra}
 
 
 def _load_nets(run: Path) -> dict:
@@ -276,12 +313,7 @@ class Detector:
             z = self.e(x)
             xr = self.g(z)
             if self.method == "egbad":
-                if "dxx" in self.nets:  # ALAD's recipe: the cycle discriminator's features of (x, x) vs (x, G(E(x)))
-                    fx, fr = self.nets["dxx"].features(x, x), self.nets["dxx"].features(x, xr)
-                else:
-                    fx, fr = self.d.features(x, z), self.d.features(xr, z)
-                score = (1 - c.feature_weight) * per_image((x - xr).abs()) + \
-                    c.feature_weight * per_image((fx - fr).abs())
+                score = egbad_scores(self.nets, x, z, xr, c.feature_weight)[c.egbad_score]
             elif self.method == "ganomaly":
                 score = per_image((z - self.e2(xr)).pow(2))
             else:  # fanogan
