@@ -5,7 +5,7 @@ updates, alone and under `torchrun --nproc_per_node N`; the rate is the loop's o
 `tlgan axes sample` with the shipped generator and extractor, --rows rows, wall time of the sampling. The same
 script runs on GPUs (nccl) with no change: the backend each run used is printed.
 
-    python benchmarks/scale_out.py [--nproc 2] [--steps 60] [--rows 8192]
+    python benchmarks/scale_out.py [--nproc 2] [--steps 60] [--rows 8192] [--json docs/scale_out.json]
 """
 import argparse
 import re
@@ -18,6 +18,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--nproc", type=int, default=2)
 ap.add_argument("--steps", type=int, default=60)
 ap.add_argument("--rows", type=int, default=8192)
+ap.add_argument("--json", default=None, help="also write the table's figures here")
 args = ap.parse_args()
 
 
@@ -55,3 +56,11 @@ print("|---:|---|---:|---:|---:|---:|---|")
 for n, backend, rate, cache, same in rows:
     print(f"| {n} | {backend} | {rate:.0f} | {rate / rows[0][2]:.2f} | {cache:.0f} | {cache / rows[0][3]:.2f} | "
           f"{'bit for bit' if same else 'differs'} |")
+if args.json:
+    import os
+
+    from tlgan.io import write_json
+    write_json(args.json, {"steps": args.steps, "rows": args.rows, "cpus": os.cpu_count(),
+                           "runs": [{"processes": n, "backend": backend, "train_img_per_s": rate,
+                                     "cache_rows_per_s": cache, "cache_same": same}
+                                    for n, backend, rate, cache, same in rows]})

@@ -580,6 +580,21 @@ def sample_efficiency(d: dict) -> str:
     return "\n".join(rows)
 
 
+def scale_out(d: dict) -> str:
+    """docs/scale_out.json (benchmarks/scale_out.py --json) -> 1 process vs N under torchrun."""
+    rows = ["| processes | backend | train img/s (DCGAN 32×32, global batch 64) | × 1 process | cache rows/s | "
+            "× 1 process | cache = 1-process cache |", "|---:|---|---:|---:|---:|---:|---|"]
+    one = d["runs"][0]
+    for r in d["runs"]:
+        rows.append(f"| {r['processes']} | {r['backend']} | {r['train_img_per_s']:.0f} | "
+                    f"{r['train_img_per_s'] / one['train_img_per_s']:.2f} | {r['cache_rows_per_s']:.0f} | "
+                    f"{r['cache_rows_per_s'] / one['cache_rows_per_s']:.2f} | "
+                    f"{'bit for bit' if r['cache_same'] else 'differs'} |")
+    rows.append(f"\n{d['steps']} updates, a cache of {d['rows']:,} rows (the shipped generator and extractor), "
+                f"{d['cpus']} CPU cores.")
+    return "\n".join(rows)
+
+
 def _took(g: dict) -> str:
     """A run's training time in words (None: the run was reused, not timed)."""
     return "" if g.get("seconds") is None else f", {g['seconds']:.0f} s of training here"
@@ -659,6 +674,7 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "translation_faces": ("docs/translation_faces.json", translation_faces),
           "conditional_vs_axes": ("docs/conditional_vs_axes.json", conditional_vs_axes),
           "inversion_targets": ("docs/inversion_eval.json", inversion_targets),
+          "scale_out": ("docs/scale_out.json", scale_out),
           "directions_summary": ("docs/directions_eval.json", directions_summary),
           "directions_speed": ("docs/directions_speed.json", directions_speed),
           "sample_efficiency": ("docs/sample_efficiency.json", sample_efficiency),
