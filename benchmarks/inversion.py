@@ -7,14 +7,15 @@ image, then the targets: hybrid PSNR within 1 dB of 1,000-step optimisation at <
 reconstruction error against counterfactual edit success (the distortion-editability front).
 
     python benchmarks/inversion.py [--n 64] [--front 0.1,1,10 --front-steps 1500 --png docs/inversion_front.png]
+                                   [--front-only] [--json OUT.json]
 """
 import argparse
-import json
 import tempfile
 
 import torch
 
 from tlgan.extractors import load_extractor
+from tlgan.io import write_json
 from tlgan.latent.encoder import load_encoder, train_encoder
 from tlgan.latent.inversion_eval import counterfactual_edits, reconstruction, summarise
 from tlgan.pretrained import default_paths, resolve_models
@@ -25,6 +26,7 @@ ap.add_argument("--opt-steps", type=int, default=1000)
 ap.add_argument("--front", default="", help="comma-separated latent-consistency weights to train encoders for")
 ap.add_argument("--front-steps", type=int, default=1500)
 ap.add_argument("--png", default="docs/inversion_front.png")
+ap.add_argument("--front-only", action="store_true", help="skip the shipped encoder's figures; only the front")
 ap.add_argument("--json")
 args = ap.parse_args()
 
@@ -33,22 +35,25 @@ m = resolve_models()
 g, judge = m.generator, load_extractor(p["judge"])
 enc = load_encoder(p["encoder"], g)
 print(f"threads: {torch.get_num_threads()}; n = {args.n} held-out faces, opt {args.opt_steps} steps")
-rec = reconstruction(g, judge, enc, m.extractor, ["opt", "encoder", "hybrid"], args.n, args.opt_steps)
-print(f"{'method':8} {'PSNR dB':>8} {'SSIM':>6} {'judge agr':>9} {'ms/img':>9} {'latent cos':>10}")
-for name, r in rec.items():
-    print(f"{name:8} {r['psnr']:8.2f} {r['ssim']:6.3f} {r['judge_agreement']:9.3f} "
-          f"{1000 * r['seconds_per_image']:9.2f} {r['latent_cos_median']:10.2f}")
-o, e, h = rec["opt"], rec["encoder"], rec["hybrid"]
-time_share = h["seconds_per_image"] / o["seconds_per_image"]
-print(f"hybrid vs opt: {h['psnr'] - o['psnr']:+.2f} dB at {time_share:.1%} of its time "
-      f"(target: within 1 dB at <= 5%) -> {'met' if h['psnr'] >= o['psnr'] - 1 and time_share <= 0.05 else 'MISSED'}")
-print(f"encoder {1000 * e['seconds_per_image']:.2f} ms/image (target < 10), hybrid {h['seconds_per_image']:.3f} "
-      f"s/image (target < 1)")
-cf = counterfactual_edits(g, judge, m.axes, enc, m.extractor, n=args.n)
-s = summarise(cf)
-print(f"counterfactual flip rate: inverted real faces {s['mean_flip_rate_raw']:.2f}, sampled faces "
-      f"{s['mean_sampled_flip_rate']:.2f}: ratio {s['inverted_vs_sampled_flip_ratio']:.2f} (target >= 0.8)")
-out = {"reconstruction": rec, "counterfactual": cf, "summary": s}
+out = {}
+if not args.front_only:
+    rec = reconstruction(g, judge, enc, m.extractor, ["opt", "encoder", "hybrid"], args.n, args.opt_steps)
+    print(f"{'method':8} {'PSNR dB':>8} {'SSIM':>6} {'judge agr':>9} {'ms/img':>9} {'latent cos':>10}")
+    for name, r in rec.items():
+        print(f"{name:8} {r['psnr']:8.2f} {r['ssim']:6.3f} {r['judge_agreement']:9.3f} "
+              f"{1000 * r['seconds_per_image']:9.2f} {r['latent_cos_median']:10.2f}")
+    o, e, h = rec["opt"], rec["encoder"], rec["hybrid"]
+    time_share = h["seconds_per_image"] / o["seconds_per_image"]
+    met = h["psnr"] >= o["psnr"] - 1 and time_share <= 0.05
+    print(f"hybrid vs opt: {h['psnr'] - o['psnr']:+.2f} dB at {time_share:.1%} of its time "
+          f"(target: within 1 dB at <= 5%) -> {'met' if met else 'MISSED'}")
+    print(f"encoder {1000 * e['seconds_per_image']:.2f} ms/image (target < 10), hybrid {h['seconds_per_image']:.3f} "
+          f"s/image (target < 1)")
+    cf = counterfactual_edits(g, judge, m.axes, enc, m.extractor, n=args.n)
+    s = summarise(cf)
+    print(f"counterfactual flip rate: inverted real faces {s['mean_flip_rate_raw']:.2f}, sampled faces "
+          f"{s['mean_sampled_flip_rate']:.2f}: ratio {s['inverted_vs_sampled_flip_ratio']:.2f} (target >= 0.8)")
+    out = {"reconstruction": rec, "counterfactual": cf, "summary": s}
 
 if args.front:
     import matplotlib
@@ -75,7 +80,7 @@ if args.front:
     fig.tight_layout()
     fig.savefig(args.png, dpi=120)
     print(f"wrote {args.png}")
-    out["front"] = points
+    out["front"] = {"steps": args.front_steps, "n": args.n, "generator_hash": g.content_hash,
+                    "points": [{"latent_weight": w, "encoder_psnr": x, "flip_rate": y} for w, x, y in points]}
 if args.json:
-    with open(args.json, "w") as fh:
-        json.dump(out, fh, indent=1)
+    write_json(args.json, out)

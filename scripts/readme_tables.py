@@ -595,6 +595,17 @@ def scale_out(d: dict) -> str:
     return "\n".join(rows)
 
 
+def inversion_front(d: dict) -> str:
+    """docs/inversion_front.json (benchmarks/inversion.py --front ... --json) -> the distortion–editability front."""
+    f = d["front"]
+    rows = ["| λ_lat | encoder PSNR (dB) | counterfactual flip rate |", "|---|---|---|"]
+    for q in f["points"]:
+        rows.append(f"| {q['latent_weight']:g} | {q['encoder_psnr']:.2f} | {q['flip_rate']:.2f} |")
+    rows.append(f"\nOne encoder of {f['steps']:,} updates per weight, {f['n']} held-out faces per figure, "
+                f"encoder-only inversions.")
+    return "\n".join(rows)
+
+
 def _took(g: dict) -> str:
     """A run's training time in words (None: the run was reused, not timed)."""
     return "" if g.get("seconds") is None else f", {g['seconds']:.0f} s of training here"
@@ -675,6 +686,7 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "conditional_vs_axes": ("docs/conditional_vs_axes.json", conditional_vs_axes),
           "inversion_targets": ("docs/inversion_eval.json", inversion_targets),
           "scale_out": ("docs/scale_out.json", scale_out),
+          "inversion_front": ("docs/inversion_front.json", inversion_front),
           "directions_summary": ("docs/directions_eval.json", directions_summary),
           "directions_speed": ("docs/directions_speed.json", directions_speed),
           "sample_efficiency": ("docs/sample_efficiency.json", sample_efficiency),
