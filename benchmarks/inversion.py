@@ -17,7 +17,7 @@ import torch
 from tlgan.extractors import load_extractor
 from tlgan.io import write_json
 from tlgan.latent.encoder import load_encoder, train_encoder
-from tlgan.latent.inversion_eval import counterfactual_edits, reconstruction, summarise
+from tlgan.latent.inversion_eval import counterfactual_edits, reconstruction, summarise, targets
 from tlgan.pretrained import default_paths, resolve_models
 
 ap = argparse.ArgumentParser()
@@ -42,17 +42,12 @@ if not args.front_only:
     for name, r in rec.items():
         print(f"{name:8} {r['psnr']:8.2f} {r['ssim']:6.3f} {r['judge_agreement']:9.3f} "
               f"{1000 * r['seconds_per_image']:9.2f} {r['latent_cos_median']:10.2f}")
-    o, e, h = rec["opt"], rec["encoder"], rec["hybrid"]
-    time_share = h["seconds_per_image"] / o["seconds_per_image"]
-    met = h["psnr"] >= o["psnr"] - 1 and time_share <= 0.05
-    print(f"hybrid vs opt: {h['psnr'] - o['psnr']:+.2f} dB at {time_share:.1%} of its time "
-          f"(target: within 1 dB at <= 5%) -> {'met' if met else 'MISSED'}")
-    print(f"encoder {1000 * e['seconds_per_image']:.2f} ms/image (target < 10), hybrid {h['seconds_per_image']:.3f} "
-          f"s/image (target < 1)")
     cf = counterfactual_edits(g, judge, m.axes, enc, m.extractor, n=args.n)
     s = summarise(cf)
     print(f"counterfactual flip rate: inverted real faces {s['mean_flip_rate_raw']:.2f}, sampled faces "
-          f"{s['mean_sampled_flip_rate']:.2f}: ratio {s['inverted_vs_sampled_flip_ratio']:.2f} (target >= 0.8)")
+          f"{s['mean_sampled_flip_rate']:.2f}")
+    for target, measured, ok in targets(rec, s):
+        print(f"{target}: {measured} -> {'met' if ok else 'MISSED'}")
     out = {"reconstruction": rec, "counterfactual": cf, "summary": s}
 
 if args.front:

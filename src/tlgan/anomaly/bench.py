@@ -130,17 +130,20 @@ def _job(acfg: AnomalyConfig, run: Path, proto: str, k: int, test_idx: np.ndarra
     """Train (or reuse) one detector and test it; returns its results row. Runs in a worker process."""
     if threads:
         torch.set_num_threads(threads)
+    log = print if progress else lambda *_: None
     meta = read_json(run / "anomaly.json") if (run / "anomaly.json").exists() else None
-    trained_with = dataclasses.asdict(anomaly_config(**meta["config"])) if meta else None  # older runs: defaults
-    if meta is not None and trained_with != dataclasses.asdict(acfg):
-        differ = {k for k, v in dataclasses.asdict(acfg).items() if trained_with[k] != v}
-        if not meta.get("complete") or not differ <= set(SCORING_KEYS):
+    if meta is not None:
+        wanted = dataclasses.asdict(acfg)
+        trained_with = dataclasses.asdict(anomaly_config(**meta["config"]))  # older runs: missing keys at defaults
+        differ = {k for k, v in wanted.items() if trained_with[k] != v}
+        if differ and (not meta.get("complete") or not differ <= set(SCORING_KEYS)):
             raise UserError(f"{run} was trained with other settings ({', '.join(sorted(differ))}); remove it or "
                             "choose another --out")
-        calibrate(run, acfg, log=print if progress else lambda *_: None)  # the same networks, scored otherwise
+        if differ:
+            calibrate(run, acfg, log=log)  # the same networks, scored otherwise
     if meta is None or not meta.get("complete"):
         t0 = time.time()
-        train_detector(acfg, run, resume=run.exists(), progress=progress, log=print if progress else lambda *_: None)
+        train_detector(acfg, run, resume=run.exists(), progress=progress, log=log)
         write_json(run / "train_time.json", {"seconds": time.time() - t0, "threads": torch.get_num_threads()})
     test = _test_set(acfg.data, acfg.resolution)
     classes = class_of(test)

@@ -130,6 +130,19 @@ def summarise(cf: dict) -> dict:
             "inverted_vs_sampled_flip_ratio": raw / max(sampled, 1e-9)}
 
 
+def targets(reconstruction: dict, summary: dict) -> list[tuple[str, str, bool]]:
+    """The inversion targets against :func:`evaluate_inversion`'s ``reconstruction`` (opt, encoder and hybrid) and
+    ``summary``: (target, measured, met) per target."""
+    o, e, h = (reconstruction[m] for m in ("opt", "encoder", "hybrid"))
+    share, gap = h["seconds_per_image"] / o["seconds_per_image"], h["psnr"] - o["psnr"]
+    ratio = summary["inverted_vs_sampled_flip_ratio"]
+    return [("hybrid within 1 dB of opt at ≤ 5% of its time", f"{gap:+.2f} dB at {share:.1%}",
+             gap >= -1 and share <= 0.05),
+            ("encoder < 10 ms/image", f"{1000 * e['seconds_per_image']:.1f} ms", e["seconds_per_image"] < 0.01),
+            ("hybrid < 1 s/image", f"{h['seconds_per_image']:.2f} s", h["seconds_per_image"] < 1),
+            ("flip rate of inverted real faces ≥ 0.8 × that of sampled faces", f"{ratio:.2f} ×", ratio >= 0.8)]
+
+
 def report(result: dict) -> str:
     """Markdown tables of :func:`evaluate_inversion`'s result."""
     lines = ["| method | PSNR (dB) | SSIM | judge agreement | s / image | latent cos (G's samples) |",
