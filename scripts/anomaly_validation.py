@@ -2,8 +2,8 @@
 its test split: for each class k of a finished `tlgan anomaly bench` (one-class protocol), the held-out normal
 training images of class k (never trained on) against 2,000 training images of the other classes, scored by each
 encoder detector, by every ensemble of two or three of them (the mean of their z-scores against held-out
-normals), and by other scores GANomaly's and EGBAD's networks could give. Writes the AUROCs to
-docs/anomaly_validation.json.
+normals), and by other scores GANomaly's and EGBAD's networks could give (an ensemble detector, ``members`` > 1:
+by each of its members alone instead). Writes the AUROCs to docs/anomaly_validation.json.
 
     python scripts/anomaly_validation.py --runs runs/anomaly-fashion [--json docs/anomaly_validation.json]
 """
@@ -72,12 +72,14 @@ def main() -> None:
         x = torch.cat([held, train.batch(torch.from_numpy(pick))])
         y = np.repeat([False, True], [len(held), len(pick)])
         z = {m: d.score(x)["normalised"].numpy() for m, d in dets.items()}
+        for m, d in dets.items():  # an ensemble's members alone, beside it
+            z.update({f"{m}, seed {e.cfg.seed} alone": e.score(x)["normalised"].numpy() for e in d.members})
         for subset in SUBSETS:
             if set(subset) <= set(members):
                 z[" + ".join(subset)] = np.mean([z[m] for m in subset], axis=0)
-        if "ganomaly" in dets:
+        if "ganomaly" in dets and not dets["ganomaly"].members:
             z.update(ganomaly_alternatives(dets["ganomaly"], x))
-        if "egbad" in dets:
+        if "egbad" in dets and not dets["egbad"].members:
             z.update(egbad_alternatives(dets["egbad"], x))
         out["classes"][k] = {m: detection_metrics(v, y)["auroc"] for m, v in z.items()}
         print(k, {m: round(v, 3) for m, v in out["classes"][k].items()})

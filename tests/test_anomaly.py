@@ -111,6 +111,27 @@ def test_another_egbad_score_recalibrates_the_same_networks(detectors, digits_te
         anomaly_config(method="egbad", data="digits", egbad_cycle=False, egbad_score="dxx_logit")
 
 
+def test_an_ensemble_averages_its_members_z_scores_on_one_split(detectors, digits_test, tmp_path):
+    """members: 2 trains two detectors of seeds 0 and 1 on the same split (the first is the single detector's twin)
+    and scores with the mean of their z-scores, calibrated again on the held-out normals."""
+    import shutil
+    acfg = anomaly_config(method="ganomaly", data="digits", normal_class=0, members=2, **BUDGET["ganomaly"])
+    shutil.copytree(detectors["ganomaly"], tmp_path / "ens" / "member0")  # reused: the same recipe and seed
+    run = train_detector(acfg, tmp_path / "ens", resume=True, progress=False, log=lambda *_: None)
+    det = Detector(run)
+    members = [Detector(run / f"member{i}") for i in range(2)]
+    assert [m.cfg.seed for m in members] == [0, 1] and {m.cfg.split_seed for m in members} == {0}
+    x, is_anomaly = digits_test
+    torch.testing.assert_close(det.score(x[:64])["score"],
+                               (members[0].score(x[:64])["normalised"] + members[1].score(x[:64])["normalised"]) / 2)
+    held = det.score(normal_split(det.cfg)[1].batch(slice(None)))["score"].numpy()
+    assert det.calibration["threshold"] == pytest.approx(np.quantile(held, 0.95), rel=1e-4)
+    auroc = [detection_metrics(d.score(x)["score"].numpy(), is_anomaly)["auroc"] for d in [det, *members]]
+    assert auroc[0] >= 0.8 and auroc[0] >= min(auroc[1:])
+    with pytest.raises(UserError, match="members"):
+        anomaly_config(method="ganomaly", data="digits", members=0)
+
+
 def test_detection_metrics():
     y = np.array([0, 0, 0, 1, 1, 1])
     m = detection_metrics(np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9]), y)

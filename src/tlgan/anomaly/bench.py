@@ -270,4 +270,6 @@ def budget_text(b: dict) -> str:
             text += f", score {b['egbad_score']}"
     if b.get("gan_objective", "default") == "r3gan":
         text += ", R3GAN objective"
+    if b.get("members", 1) > 1:
+        text += f", mean of {b['members']} seeds' z-scores"
     return text

@@ -77,12 +77,17 @@ class AnomalyConfig:
     search_lr: float = 0.01
     threshold_quantile: float = 0.95      # threshold = this quantile of held-out normal scores
     calibration_n: int = 500              # at most this many held-out images calibrate the scores
+    members: int = 1                      # > 1: an ensemble of this many detectors (seeds seed, seed + 1, ...) on
+                                          # one split; score = the mean of their z-scores against held-out normals
     seed: int = 0
+    split_seed: int | None = None         # the permutation that holds out the calibration images (None: seed)
 
 
 def anomaly_config(**values) -> AnomalyConfig:
     """Build and validate an AnomalyConfig; unknown keys and bad values are UserErrors."""
     c = build(AnomalyConfig, values)
+    if c.split_seed is None:
+        c.split_seed = c.seed
     if c.normal_class is not None and c.anomalous_class is not None:
         raise UserError("give a normal class (one-class protocol) or an anomalous class (reverse protocol), not both")
     if c.normal_class is None and c.anomalous_class is None and c.data in LABELLED:
@@ -107,8 +112,8 @@ def anomaly_config(**values) -> AnomalyConfig:
     if c.egbad_score != "mixed" and not c.egbad_cycle:
         raise UserError("egbad_score dxx_features and dxx_logit read ALAD's cycle discriminator: they need "
                         "egbad_cycle true")
-    if min(c.steps, c.encoder_steps, c.search_steps, c.calibration_n) < 1:
-        raise UserError("steps, encoder_steps, search_steps and calibration_n must be >= 1")
+    if min(c.steps, c.encoder_steps, c.search_steps, c.calibration_n, c.members) < 1:
+        raise UserError("steps, encoder_steps, search_steps, calibration_n and members must be >= 1")
     return c
 
 
@@ -142,10 +147,10 @@ def subset(data: ImageData, idx) -> ImageData:
 
 
 def normal_split(acfg: AnomalyConfig) -> tuple[ImageData, ImageData]:
-    """(train, held-out) normal training images: a fixed permutation by seed, ``holdout`` share held out."""
+    """(train, held-out) normal training images: a fixed permutation by split_seed, ``holdout`` share held out."""
     data = load_data(acfg.data, acfg.resolution, split="train")
     idx = np.arange(len(data)) if acfg.data not in LABELLED else np.flatnonzero(is_normal(acfg, class_of(data)))
-    idx = np.random.default_rng(acfg.seed).permutation(idx)
+    idx = np.random.default_rng(acfg.split_seed).permutation(idx)
     n_hold = max(1, round(len(idx) * acfg.holdout))
     if len(idx) - n_hold < acfg.batch_size:
         raise UserError(f"only {len(idx)} normal training images: too few for batches of {acfg.batch_size}")
@@ -178,7 +183,9 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
                    log=print, runtime=None) -> Path:
     """Train a detector on the normal images of ``acfg`` into ``out``, then calibrate it on held-out normals.
 
-    Returns the run path. With ``resume``, finished stages are kept and an interrupted one continues.
+    An ensemble (``members`` > 1) trains each member, a whole detector of seed ``seed + i`` on the same split, into
+    ``out/member{i}``. Returns the run path. With ``resume``, finished stages are kept and an interrupted one
+    continues.
     """
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not resume:
@@ -189,6 +196,12 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
     meta = {"method": acfg.method, "protocol": protocol(acfg), "config": dataclasses.asdict(acfg),
             "data_shape": list(train_set.shape), "complete": False}
     write_json(out / "anomaly.json", meta)  # complete: False until calibrated (a crash leaves it marked)
+    if acfg.members > 1:
+        for i, member in enumerate(member_configs(acfg)):
+            log(f"ensemble member {i + 1} of {acfg.members} (seed {member.seed})")
+            train_detector(member, out / f"member{i}", resume, progress, log, runtime)
+        calibrate(out, acfg, hold, meta, progress, log)
+        return out
     _stage(_gan_config(acfg, acfg.steps), out / "gan", train_set, _factory(acfg), resume, progress, log, runtime)
     if acfg.method == "fanogan":
         g, critic = load_networks(out / "gan", ["g", "d"]).values()
@@ -200,6 +213,13 @@ def train_detector(acfg: AnomalyConfig, out: str | Path, resume: bool = False, p
     return out
 
 
+def member_configs(acfg: AnomalyConfig) -> list[AnomalyConfig]:
+    """An ensemble's members (none for a single detector): ``acfg`` with seeds seed, seed + 1, ... on its split."""
+    if acfg.members == 1:
+        return []
+    return [dataclasses.replace(acfg, members=1, seed=acfg.seed + i) for i in range(acfg.members)]
+
+
 def calibrate(run: Path, acfg: AnomalyConfig, hold: ImageData | None = None, meta: dict | None = None,
               progress: bool = False, log=print) -> None:
     """Score held-out normal training images with the trained detector in ``run`` as ``acfg`` scores (its
@@ -207,6 +227,9 @@ def calibrate(run: Path, acfg: AnomalyConfig, hold: ImageData | None = None, met
     RUN/anomaly.json, together with ``acfg``."""
     if hold is None:
         hold = normal_split(acfg)[1]
+    for i, member in enumerate(member_configs(acfg)):  # an ensemble scored otherwise: its members first
+        if anomaly_config(**read_json(run / f"member{i}" / "anomaly.json")["config"]) != member:
+            calibrate(run / f"member{i}", member, hold, log=log)
     meta = {**(meta or read_json(run / "anomaly.json")), "config": dataclasses.asdict(acfg)}
     write_json(run / "anomaly.json", {**meta, "complete": False})
     det = Detector(run, calibrated=False)
@@ -282,7 +305,9 @@ class Detector:
             raise UserError(f"{self.run}: training did not finish; continue it with `tlgan anomaly train --resume`")
         self.method, self.protocol, self.calibration = meta["method"], meta["protocol"], meta.get("calibration")
         self.cfg = anomaly_config(**meta["config"])
-        self.nets = _load_nets(self.run)
+        self.members = [Detector(self.run / f"member{i}") for i in range(self.cfg.members)] \
+            if self.cfg.members > 1 else []
+        self.nets = self.members[0].nets if self.members else _load_nets(self.run)
         self.g, self.d, self.e, self.e2 = (self.nets.get(k) for k in ("g", "d", "e", "e2"))
         self.shape = tuple(meta["data_shape"])
 
@@ -306,6 +331,9 @@ class Detector:
 
     def _score_batch(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         c = self.cfg
+        if self.members:  # the mean z-score of the members; the first member's reconstruction
+            scores = [m.score(x) for m in self.members]
+            return {"score": torch.stack([s["normalised"] for s in scores]).mean(0), "recon": scores[0]["recon"]}
         if self.method == "anogan":
             res = latent_search(self.g, self.d.features, x, c.search_steps, c.search_lr, c.feature_weight, c.seed)
             return {"score": res["loss"], "recon": res["recon"], "initial_loss": res["initial_loss"]}
