@@ -85,16 +85,9 @@ def vae(runs: Path) -> dict:
             "mse_mean_image": (x - data.batch(slice(None)).mean(0)).pow(2).mean().item(), "grid": run}
 
 
-class _Brightness(torch.nn.Module):
-    """A feature extractor with one continuous label: mean brightness of the image in [-1, 1]."""
-    label_names, binary, resolution, channels, content_hash = ["brightness"], [False], 32, 3, "brightness"
-
-    def forward(self, x):
-        return x.mean((1, 2, 3))[:, None]
-
-
 @torch.no_grad()
 def stylegan(runs: Path) -> dict:
+    from tlgan.extractors import brightness_extractor
     from tlgan.generator import Generator, _style_space, load_generator
     from tlgan.latent.cache import build_cache
     from tlgan.latent.directions import fit_glm
@@ -114,7 +107,7 @@ def stylegan(runs: Path) -> dict:
     for space in ("z", "w"):
         wrapped = Generator(g, g.z_dim, 32, 3, content_hash="family-figures-stylegan")
         wrapped = wrapped if space == "z" else _style_space(wrapped, space)
-        cache = build_cache(wrapped, _Brightness(), 4000, runs / f"stylegan-cache-{space}", progress=False)
+        cache = build_cache(wrapped, brightness_extractor(), 4000, runs / f"stylegan-cache-{space}", progress=False)
         r2[space] = fit_glm(cache.z, cache.y, cache.label_names, cache.binary).quality["brightness"]["r2"]
     return {"command": "the 80-update run of tests/test_stylegan.py (faces 32x32, z 32, width 16, batch 16)",
             "steps": cfg.steps, "seconds": seconds, "pairs": len(x1),

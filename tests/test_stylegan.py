@@ -3,6 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tlgan.extractors import brightness_extractor
 from tlgan.generator import load_generator
 from tlgan.training import make_config, train
 
@@ -47,14 +48,6 @@ def test_fine_layers_change_detail_coarse_layers_keep_structure(g):
     assert d(high, fine_mix, x1) > 0.3 * d(high, x2, x1)  # while the detail does change
 
 
-class _Brightness(torch.nn.Module):
-    """A feature extractor with one continuous label: mean brightness of the image in [-1, 1]."""
-    label_names, binary, resolution, channels, content_hash = ["brightness"], [False], 32, 3, "bright"
-
-    def forward(self, x):
-        return x.mean((1, 2, 3))[:, None]
-
-
 @pytest.mark.parametrize("space,layers", [("z", None), ("w", None), ("w+", None), ("w+", (0, 2))])
 def test_tlgan_axes_in_z_w_and_w_plus(g, tmp_path, space, layers):
     from tlgan.generator import Generator, _style_space
@@ -64,7 +57,7 @@ def test_tlgan_axes_in_z_w_and_w_plus(g, tmp_path, space, layers):
     from tlgan.latent.edit import edit_latents
     gen = Generator(g, g.z_dim, 32, 3, content_hash="sg")
     gen = gen if space == "z" else _style_space(gen, space)
-    cache = build_cache(gen, _Brightness(), 1500, tmp_path / "c", progress=False)
+    cache = build_cache(gen, brightness_extractor(), 1500, tmp_path / "c", progress=False)
     axes = fit_glm(cache.z, cache.y, cache.label_names, cache.binary)
     assert axes.quality["brightness"]["r2"] > 0.3 and cache.meta["space"] == space
     if layers:

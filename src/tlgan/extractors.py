@@ -192,3 +192,14 @@ def wrap_extractor(module: torch.nn.Module, label_names, binary, resolution: int
         probe = torch.rand(4, channels, resolution, resolution, generator=torch.Generator().manual_seed(0)) * 2 - 1
         module.content_hash = module_hash(module, output_fingerprint(module, probe))
     return module.eval()
+
+
+class _MeanBrightness(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean((1, 2, 3))[:, None]
+
+
+def brightness_extractor(resolution: int = 32, channels: int = 3):
+    """An extractor with one continuous label, ``brightness``: the mean of an image (N, C, R, R) in [-1, 1], as (N, 1).
+    No training: a known, exact feature to check a generator's axes and latent spaces against."""
+    return wrap_extractor(_MeanBrightness(), ["brightness"], [False], resolution, channels)
