@@ -17,7 +17,7 @@ import torch
 from tlgan.extractors import load_extractor
 from tlgan.io import write_json
 from tlgan.latent.encoder import load_encoder, train_encoder
-from tlgan.latent.inversion_eval import counterfactual_edits, reconstruction, summarise, targets
+from tlgan.latent.inversion_eval import counterfactual_edits, reconstruction, report, summarise, targets
 from tlgan.pretrained import default_paths, resolve_models
 
 ap = argparse.ArgumentParser()
@@ -38,17 +38,11 @@ print(f"threads: {torch.get_num_threads()}; n = {args.n} held-out faces, opt {ar
 out = {}
 if not args.front_only:
     rec = reconstruction(g, judge, enc, m.extractor, ["opt", "encoder", "hybrid"], args.n, args.opt_steps)
-    print(f"{'method':8} {'PSNR dB':>8} {'SSIM':>6} {'judge agr':>9} {'ms/img':>9} {'latent cos':>10}")
-    for name, r in rec.items():
-        print(f"{name:8} {r['psnr']:8.2f} {r['ssim']:6.3f} {r['judge_agreement']:9.3f} "
-              f"{1000 * r['seconds_per_image']:9.2f} {r['latent_cos_median']:10.2f}")
     cf = counterfactual_edits(g, judge, m.axes, enc, m.extractor, n=args.n)
-    s = summarise(cf)
-    print(f"counterfactual flip rate: inverted real faces {s['mean_flip_rate_raw']:.2f}, sampled faces "
-          f"{s['mean_sampled_flip_rate']:.2f}")
-    for target, measured, ok in targets(rec, s):
+    out = {"reconstruction": rec, "counterfactual": cf, "summary": summarise(cf)}
+    print(report(out))
+    for target, measured, ok in targets(rec, out["summary"]):
         print(f"{target}: {measured} -> {'met' if ok else 'MISSED'}")
-    out = {"reconstruction": rec, "counterfactual": cf, "summary": s}
 
 if args.front:
     import matplotlib
