@@ -331,6 +331,33 @@ def egbad_score_choice(d: dict) -> str:
     return "\n".join(rows)
 
 
+def anomaly_ensemble(d: dict, test_file: str, single_file: str) -> str:
+    """docs/anomaly_*x*_validation.json (scripts/anomaly_validation.py on an ensemble bench, ``members`` > 1) +
+    docs/``test_file`` (its bench results) + docs/``single_file`` (the bench of its seed-0 member alone): validation
+    AUROC (%) of each member alone and of the ensemble, test AUROC of the seed-0 member and of the ensemble."""
+    docs = ROOT / "docs"
+    m = d["members"][0]
+    test, single = (json.loads((docs / f).read_text()) for f in (test_file, single_file))
+    alone = [name for name in d["mean"] if name.startswith(f"{m}, seed")]
+    cols = [(f"val: {name.split(', ', 1)[1]}", lambda k, n=name: d["classes"][k][n]) for name in alone]
+    cols += [("val: ensemble", lambda k: d["classes"][k][m]),
+             (f"test: {alone[0].split(', ', 1)[1]}", lambda k: single["runs"][k][m]["auroc"]),
+             ("test: ensemble", lambda k: test["runs"][k][m]["auroc"])]
+    classes = list(d["classes"])
+    rows = ["| class | " + " | ".join(c for c, _ in cols) + " |", "|---|" + "---:|" * len(cols)]
+    rows += [f"| {k} | " + " | ".join(f"{100 * f(k):.1f}" for _, f in cols) + " |" for k in classes]
+    rows.append("| **mean** | " + " | ".join(f"**{100 * sum(map(f, classes)) / len(classes):.1f}**" for _, f in cols)
+                + " |")
+    rows.append("| lowest class | " + " | ".join(f"{100 * min(f(k) for k in classes):.1f}" for _, f in cols) + " |")
+    speed = test["mean"][m].get("speed_vs_anogan")
+    if speed is not None:
+        rows.append(f"\nThe ensemble scores {1e3 * test['mean'][m]['s_per_image']:.3g} ms per image, "
+                    f"{speed:,.0f}× faster than AnoGAN's search on the same images (target ≥ 300×: "
+                    + ("met)." if speed >= 300 else f"**missed**, the seed-0 detector alone: "
+                       f"{single['mean'][m]['speed_vs_anogan']:,.0f}×)."))
+    return "\n".join(rows)
+
+
 def anomaly_passes(d: dict) -> str:
     """docs/anomaly_fashion.json + docs/anomaly_fashion_first_pass.json -> mean and lowest AUROC, first pass vs now."""
     from tlgan.anomaly.bench import budget_text

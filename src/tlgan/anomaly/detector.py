@@ -9,6 +9,7 @@ Run directory::
     RUN/anomaly.json      method, config, protocol, calibration (from held-out *normal training* images)
     RUN/gan/              the adversarial stage, an ordinary tlgan run (``tlgan sample RUN/gan`` works)
     RUN/encoder/          f-AnoGAN only: the izif encoder stage
+    RUN/member{i}/        an ensemble (``members`` > 1): each member a whole detector run, instead of gan/
 
 Scores (all reduced per image, never over a batch):
 
@@ -305,8 +306,7 @@ class Detector:
             raise UserError(f"{self.run}: training did not finish; continue it with `tlgan anomaly train --resume`")
         self.method, self.protocol, self.calibration = meta["method"], meta["protocol"], meta.get("calibration")
         self.cfg = anomaly_config(**meta["config"])
-        self.members = [Detector(self.run / f"member{i}") for i in range(self.cfg.members)] \
-            if self.cfg.members > 1 else []
+        self.members = [Detector(self.run / f"member{i}") for i in range(len(member_configs(self.cfg)))]
         self.nets = self.members[0].nets if self.members else _load_nets(self.run)
         self.g, self.d, self.e, self.e2 = (self.nets.get(k) for k in ("g", "d", "e", "e2"))
         self.shape = tuple(meta["data_shape"])
