@@ -24,6 +24,7 @@ python benchmarks/axes_speed.py --json docs/speed_axes.json
 python benchmarks/editor_latency.py --json docs/speed_editor.json
 python benchmarks/scale_out.py --json docs/scale_out.json
 python3 -m pytest -p no:xdist -o addopts="" -q tests/test_editor_browser.py  # writes artifacts/editor*.png
-cp artifacts/editor.png artifacts/editor_1400.png artifacts/editor_700.png artifacts/editor_upload.png docs/
+cp artifacts/editor.png artifacts/editor_1400.png artifacts/editor_700.png artifacts/editor_upload.png \
+  artifacts/editor_directions.png docs/
 python scripts/readme_tables.py
 echo "benchmarks done in $(( ($(date +%s) - start) / 60 )) min"

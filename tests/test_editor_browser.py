@@ -177,6 +177,8 @@ def test_unsupervised_panel_switches_and_its_direction_moves_its_top_attribute(p
     before = _attr(page, top)
     _slide(page, "SeFa0", 3)
     assert _attr(page, top) > before + 0.1, (top, before, _attr(page, top))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor_directions.png"), full_page=True)
     page.click("#reset")
     page.click("#panels button[data-group=supervised]")
     _settle(page)
