@@ -266,7 +266,7 @@ def conditional_vs_axes(d: dict) -> str:
     tl, cg = d["new_axis"]["TL-GAN"], d["new_axis"]["cGAN + axis"]
     rows.append(f"\nYoung, which none was conditioned on, by axes (sample + label 20,000 latents once per generator, "
                 f"{min(tl['cache_s'], cg['cache_s']):.0f}–{max(tl['cache_s'], cg['cache_s']):.0f} s, then one GLM "
-                f"fit): on the shipped generator success {tl['success']:.2f}, leakage {tl['leakage']:.3f}; on the "
+                f"fit): on the TL-GAN generator success {tl['success']:.2f}, leakage {tl['leakage']:.3f}; on the "
                 f"cGAN itself (its z at fixed labels) success {cg['success']:.2f}, leakage {cg['leakage']:.3f}.")
     return "\n".join(rows)
 
