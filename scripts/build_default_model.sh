@@ -24,5 +24,6 @@ tlgan axes fit runs/faces64-cache --method glm --out $P/axes
 tlgan axes find --method sefa --k 20 --out $P/directions   # the editor's unsupervised panel
 tlgan invert train-encoder --out runs/encoder64 --steps 2000 --seed 0
 tlgan invert export-encoder runs/encoder64 --out $P/encoder
+python scripts/upload_check.py   # the editor's threshold for flagging an upload that is not a face
 bash scripts/faces_figures.sh   # then scripts/faces_benchmarks.sh: every other figure (several hours)
 echo "rebuilt in $(( ($(date +%s) - start) / 60 )) min"
