@@ -562,8 +562,8 @@ def directions_summary(d: dict) -> str:
         lines.append(f"- {label}: {len(found)} of {len(at)} attributes get a matched direction that flips ≥ 0.4 of "
                      f"faces ({', '.join(found)}); {len(missed)} get one that flips ≤ 0.1 ({', '.join(missed)}).")
     ad = {k: sets[k]["attributes"]["Male"]["mean_ad"] for k in ("glm", "sefa", "ganspace")}
-    lines.append(f"- Male's mean attribute dependency: GLM {ad['glm']:.2f}, SeFa {ad['sefa']:.2f}, GANSpace "
-                 f"{ad['ganspace']:.2f}.")
+    ad = {k: "– (Male never moves one σ)" if v is None else f"{v:.2f}" for k, v in ad.items()}
+    lines.append(f"- Male's mean attribute dependency: GLM {ad['glm']}, SeFa {ad['sefa']}, GANSpace {ad['ganspace']}.")
     dis = {k: sets[k]["dci_exact"]["disentanglement"] for k in sets}
     lines.append(f"- DCI disentanglement against the exact attributes: supervised (GLM) "
                  f"{dis['glm'] / dis['sefa']:.1f}× SeFa's and {dis['glm'] / dis['ganspace']:.1f}× GANSpace's.")
