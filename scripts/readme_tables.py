@@ -350,12 +350,6 @@ def anomaly_ensemble(d: dict, test_file: str, single_file: str) -> str:
     rows.append("| **mean** | " + " | ".join(f"**{100 * sum(map(f, classes)) / len(classes):.1f}**" for _, f in cols)
                 + " |")
     rows.append("| lowest class | " + " | ".join(f"{100 * min(map(f, classes)):.2f}" for _, f in cols) + " |")
-    speed = test["mean"][m].get("speed_vs_anogan")
-    if speed is not None:
-        rows.append(f"\nThe ensemble scores {1e3 * test['mean'][m]['s_per_image']:.3g} ms per image, "
-                    f"{speed:,.0f}× faster than AnoGAN's search on the same images (target ≥ 300×: "
-                    + ("met)." if speed >= 300 else f"**missed**, the seed-0 detector alone: "
-                       f"{single['mean'][m]['speed_vs_anogan']:,.0f}×)."))
     return "\n".join(rows)
 
 
