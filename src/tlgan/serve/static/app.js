@@ -2,7 +2,7 @@
 // events are coalesced into the latest state), undo history, JSON export/import, keyboard shortcuts.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { seed: 2, z: null, edits: {}, lock: [], keep_norm: false };
+const state = { seed: 0, z: null, edits: {}, lock: [], keep_norm: false };
 let info = null, history = [], inFlight = false, dirty = false, lastImage = null, baseAttrs = {}, sweepAxis = null;
 
 async function api(path, body) {
