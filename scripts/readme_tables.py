@@ -147,6 +147,15 @@ def anomaly_summary(d: dict) -> str:
     rows.append(f"- Best detector: {best}, {100 * top['auroc']:.1f} mean AUROC, "
                 + (f"{gap:.1f} points above" if gap >= 0 else f"**{-gap:.1f} points short of**")
                 + f" the best published figure we quote ({anchor[0].split(' (')[0]} {anchor[1]}).")
+    ens = json.loads((ROOT / "docs" / "anomaly_fashion_ganomaly_x3.json").read_text())  # the later ensemble
+    e = ens["mean"]["ganomaly"]
+    gap = 100 * e["auroc"] - anchor[1]
+    rows.append(f"- GANomaly, {budget_text(ens['budgets']['ganomaly'])} (`docs/anomaly_fashion_ganomaly_x3.json`): "
+                f"{100 * e['auroc']:.1f} mean AUROC, "
+                + (f"{gap:.1f} points above" if gap >= 0 else f"**{-gap:.1f} points short of**")
+                + f" {anchor[0].split(' (')[0]}; {1e3 * e['s_per_image']:.2f} ms per image, "
+                f"{d['mean']['anogan']['s_per_image'] / e['s_per_image']:,.0f}× faster than AnoGAN's search timed "
+                "in the table above (another run: not the same-run measure the target asks for).")
     if "egbad" in d["mean"]:
         rows.append(_egbad_target(d, "EGBAD's lowest class"))
     for name in ("anomaly_fashion_egbad1500.json", "anomaly_fashion_egbad1500_logit.json",  # EGBAD's later tries
@@ -697,6 +706,9 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "anomaly_egbad1500x2": ("docs/anomaly_egbad1500x2_validation.json",
                                   functools.partial(anomaly_ensemble, test_file="anomaly_fashion_egbad1500x2.json",
                                                     single_file="anomaly_fashion_egbad1500_logit.json")),
+          "anomaly_ganomaly_x3": ("docs/anomaly_ganomaly_x3_validation.json",
+                                  functools.partial(anomaly_ensemble, test_file="anomaly_fashion_ganomaly_x3.json",
+                                                    single_file="anomaly_fashion.json")),
           "generators_fd": ("docs/generators_fd.json", generators_fd),
           "inversion_eval": ("docs/inversion_eval.json", inversion_eval),
           "directions_eval": ("docs/directions_eval.json", directions_eval),
