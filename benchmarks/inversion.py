@@ -63,6 +63,7 @@ if args.front:
     ax.plot([q[1] for q in points], [q[2] for q in points], "o-")
     for w, x, y in points:
         ax.annotate(f"λ_lat={w:g}", (x, y), textcoords="offset points", xytext=(5, 5))
+    ax.margins(x=0.2, y=0.1)  # room for the labels
     ax.set_xlabel("reconstruction PSNR (dB, held-out faces)")
     ax.set_ylabel("counterfactual flip rate (judge)")
     ax.set_title("distortion–editability front (encoder only)")
