@@ -154,15 +154,20 @@ def report(result: dict) -> str:
     lines += ["", f"Counterfactual edits ({cf['method']} inversion, λ = ±{cf['lambda']:g}, n = {cf['n']} per "
                   f"attribute; locked = {cf['reference']} locked):", "",
               "| attribute | flip rate raw | flip rate locked | sampled faces | L1 to counterfactual | L1 to input "
-              "| leakage |", "|---|---|---|---|---|---|---|"]
+              "| reconstruction's L1 to counterfactual | leakage |", "|---|---|---|---|---|---|---|---|"]
     for name, a in cf["attributes"].items():
         r, lk = a["raw"], a["locked"]
         lines.append(f"| {name} | {r['flip_rate']:.2f} | {lk['flip_rate']:.2f} | {r['sampled_flip_rate']:.2f} | "
-                     f"{r['l1_to_counterfactual']:.3f} | {r['l1_to_input']:.3f} | {r['leakage']:.3f} |")
+                     f"{r['l1_to_counterfactual']:.3f} | {r['l1_to_input']:.3f} | "
+                     f"{a['reconstruction_l1_to_counterfactual']:.3f} | {r['leakage']:.3f} |")
+    closer = sum(a["raw"]["l1_to_counterfactual"] < a["reconstruction_l1_to_counterfactual"]
+                 for a in cf["attributes"].values())
     s = result["summary"]
     lines += ["", f"Mean flip rate: inverted real faces {s['mean_flip_rate_raw']:.2f} (locked "
                   f"{s['mean_flip_rate_locked']:.2f}), sampled faces {s['mean_sampled_flip_rate']:.2f}: ratio "
-                  f"{s['inverted_vs_sampled_flip_ratio']:.2f}."]
+                  f"{s['inverted_vs_sampled_flip_ratio']:.2f}. The edited inversion lands closer to the true "
+                  f"counterfactual than the bare reconstruction on {closer} of {len(cf['attributes'])} attributes "
+                  "(mean L1 over the faces)."]
     return "\n".join(lines)
 
 
