@@ -192,7 +192,7 @@ def test_score_cli_bad_input(detectors, tmp_path):
 def test_bench_cli_prints_the_table_and_reuses_finished_detectors(tmp_path):
     args = ["anomaly", "bench", "--data", "digits", "--methods", "ganomaly", "--classes", "3,5", "--steps", "10",
             "--jobs", "2", "--out", str(tmp_path / "b")]
-    code, out, err = run_cli(*args)
+    code, out, err = run_cli(*args, fresh=True)  # --jobs 2 starts worker processes
     assert code == 0, err
     assert "mean AUROC" in out and "one-class" in out
     res = json.loads((tmp_path / "b" / "results.json").read_text())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import cli_in_process
+from conftest import run_cli
 from test_families import FAMILY_CONFIGS, _state
 
 from tlgan.device import Runtime, follow, resolve
@@ -24,12 +24,6 @@ from tlgan.training import make_config, train
 DEVICE = os.environ.get("TLGAN_TEST_DEVICE", "cpu")
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = dict(progress=False, log=lambda *_: None)
-
-
-def _cli(capsys, *args) -> tuple[int, str]:
-    """The tlgan CLI in this process: (exit code, stderr)."""
-    code, _, err = cli_in_process(capsys, *args)
-    return code, err
 
 
 def test_resolve_names_the_device():
@@ -60,14 +54,14 @@ def test_every_family_trains_on_the_device(name, tmp_path):
         assert plain.keys() == state.keys() and all(torch.equal(plain[k], state[k]) for k in plain)
 
 
-def test_cpu_and_auto_train_alike_without_a_gpu(tmp_path, capsys):
+def test_cpu_and_auto_train_alike_without_a_gpu(tmp_path):
     """`--device cpu` and `--device auto` give identical weights on a machine without CUDA (with one, auto is the
     GPU: checked by the family test above under TLGAN_TEST_DEVICE=cuda)."""
     args = ["train", "dcgan", "--data", "digits", "--resolution", "16", "--steps", "3", "--batch-size", "8",
             "--config", str(_tiny_yaml(tmp_path))]
     runs = {}
     for dev in ("cpu", "auto"):
-        code, err = _cli(capsys, *args, "--out", str(tmp_path / dev), "--device", dev)
+        code, _, err = run_cli(*args, "--out", str(tmp_path / dev), "--device", dev)
         assert code == 0, err
         runs[dev] = _state(tmp_path / dev)
     if not torch.cuda.is_available():
@@ -81,7 +75,7 @@ def _tiny_yaml(tmp_path: Path) -> Path:
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU: --device cuda is not refused")
-def test_cuda_without_a_gpu_is_one_line(tmp_path, capsys):
+def test_cuda_without_a_gpu_is_one_line(tmp_path):
     """Every command that takes --device refuses cuda in one line with exit 2 where PyTorch sees no GPU, before
     loading data or taking a port."""
     commands = [["train", "dcgan", "--data", "digits", "--out", str(tmp_path / "r")],
@@ -95,7 +89,7 @@ def test_cuda_without_a_gpu_is_one_line(tmp_path, capsys):
                 ["anomaly", "train", "egbad", "--out", str(tmp_path / "an")],
                 ["serve", "--port", "0"], ["demo", "--port", "0"]]
     for cmd in commands:
-        code, err = _cli(capsys, *cmd, "--device", "cuda")
+        code, _, err = run_cli(*cmd, "--device", "cuda")
         assert code == 2 and err.strip().count("\n") == 0 and "no CUDA GPU" in err, (cmd, err)
     assert not any((tmp_path / d).exists() for d in ("r", "f", "c", "i", "e"))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import cli_in_process
+from conftest import run_cli
 
 from tlgan.errors import UserError
 from tlgan.generator import load_generator
@@ -81,22 +81,21 @@ def _one_line(code, err, *words):
         assert w in err, err
 
 
-def test_bad_files_and_settings_are_one_line_errors(tmp_path, capsys):
-    cli = lambda *a: cli_in_process(capsys, *a)  # noqa: E731
+def test_bad_files_and_settings_are_one_line_errors(tmp_path):
     junk = tmp_path / "junk.pkl"
     junk.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
-    _one_line(*cli("import", str(junk), "--out", str(tmp_path / "a"))[::2], "not an NVIDIA StyleGAN2 snapshot")
+    _one_line(*run_cli("import", str(junk), "--out", str(tmp_path / "a"))[::2], "not an NVIDIA StyleGAN2 snapshot")
     cut = tmp_path / "cut.pkl"
     cut.write_bytes((FIXTURES / "sg2_32_map8.pkl").read_bytes()[:5000])
-    _one_line(*cli("import", str(cut), "--out", str(tmp_path / "b"))[::2], "truncated")
-    _one_line(*cli("import", str(FIXTURES / "sg2ada_32_cond.pkl"), "--out", str(tmp_path / "c"))[::2], "--class")
-    _one_line(*cli("import", str(FIXTURES / "sg2_32_map8.pkl"), "--out", str(tmp_path / "d"),
+    _one_line(*run_cli("import", str(cut), "--out", str(tmp_path / "b"))[::2], "truncated")
+    _one_line(*run_cli("import", str(FIXTURES / "sg2ada_32_cond.pkl"), "--out", str(tmp_path / "c"))[::2], "--class")
+    _one_line(*run_cli("import", str(FIXTURES / "sg2_32_map8.pkl"), "--out", str(tmp_path / "d"),
                        "--truncation", "2.5")[::2], "[0, 2]")
-    _one_line(*cli("sample", f"{FIXTURES / 'sg2_32_map8.pkl'}@psi=x", "--out", str(tmp_path / "e.png"))[::2],
+    _one_line(*run_cli("sample", f"{FIXTURES / 'sg2_32_map8.pkl'}@psi=x", "--out", str(tmp_path / "e.png"))[::2],
               "psi")
     archive = tmp_path / "state.pkl"
     torch.save({"w": torch.zeros(2)}, archive)
-    _one_line(*cli("import", str(archive), "--out", str(tmp_path / "f"))[::2], "torch.save archive")
+    _one_line(*run_cli("import", str(archive), "--out", str(tmp_path / "f"))[::2], "torch.save archive")
     assert not any((tmp_path / d).exists() for d in "abcdf")
 
 
@@ -120,7 +119,7 @@ class _Payload:
         return os.system, (f"touch {self.marker}",)
 
 
-def test_nothing_in_a_malicious_pickle_runs(tmp_path, capsys):
+def test_nothing_in_a_malicious_pickle_runs(tmp_path):
     """module_src that writes a file, globals os.system / builtins.eval, a __reduce__ payload deep in a module's
     state, a TF network with a malformed variables list: each read or refused without anything running."""
     marker = tmp_path / "ran"
@@ -137,7 +136,7 @@ def test_nothing_in_a_malicious_pickle_runs(tmp_path, capsys):
         p.write_bytes(f"c{module}\n{name}\n(S'touch {marker}'\ntR.".encode())
         with pytest.raises(UnsafeCheckpoint, match=f"{module}.{name}"):
             safe_load(p)
-        code, _, err = cli_in_process(capsys, "import", str(p), "--out", str(tmp_path / "x"))
+        code, _, err = run_cli("import", str(p), "--out", str(tmp_path / "x"))
         _one_line(code, err, f"{module}.{name}", "refused")
     # 3. a __reduce__ payload nested in a module's state
     g = safe_load(FIXTURES / "sg2_32_map8.pkl")["G_ema"]
@@ -152,7 +151,7 @@ def test_nothing_in_a_malicious_pickle_runs(tmp_path, capsys):
     tf_path = tmp_path / "tf.pkl"
     tf_path.write_bytes(pickle.dumps((tf, tf, tf), protocol=2).replace(b"tlgan.importers.unpickle\nTFNetworkRecord",
                                                           b"tfutil\nNetwork"))
-    _one_line(*cli_in_process(capsys, "import", str(tf_path), "--out", str(tmp_path / "y"))[::2], "TensorFlow")
+    _one_line(*run_cli("import", str(tf_path), "--out", str(tmp_path / "y"))[::2], "TensorFlow")
     assert not marker.exists() and not (tmp_path / "x").exists()
     assert isinstance(safe_load(tf_path)[0], TFNetworkRecord)
 
@@ -162,7 +161,7 @@ def test_a_persistent_record_needs_its_parts():
         PersistentRecord({"class_name": "Generator"})
 
 
-def test_tlgan_end_to_end_on_an_imported_snapshot(tmp_path, capsys):
+def test_tlgan_end_to_end_on_an_imported_snapshot(tmp_path):
     """import -> axes sample (W and W+) -> axes fit -> edit -> the editor renders -> invert, with the shipped 32-px
     extractor reading the imported generator's images."""
     from fastapi.testclient import TestClient
@@ -183,7 +182,7 @@ def test_tlgan_end_to_end_on_an_imported_snapshot(tmp_path, capsys):
     steps.append(("invert", "images", str(tmp_path / "edit@w.png"), "--generator", str(run), "--method", "opt",
                   "--steps", "5", "--out", str(tmp_path / "inv")))
     for args in steps:
-        code, _, err = cli_in_process(capsys, *args)
+        code, _, err = run_cli(*args)
         assert code == 0, (args[:2], err[-600:])
     assert Image.open(tmp_path / "edit@w+.png").size[0] > 0 and list((tmp_path / "inv").glob("*.npy"))
     client = TestClient(load_app(f"{run}@w", str(tmp_path / "axes@w"), ext), base_url="http://127.0.0.1")
@@ -284,8 +283,8 @@ def test_the_pggan_port_matches_a_hand_written_forward(tmp_path, lod):
         assert np.abs(load_generator(run)(torch.from_numpy(z)).numpy() - out).max() <= 1e-6
 
 
-def test_a_pggan_file_with_a_missing_variable_is_one_line(tmp_path, capsys):
+def test_a_pggan_file_with_a_missing_variable_is_one_line(tmp_path):
     v = _pggan_variables()
     del v["8x8/Conv1/weight"]
     pkl = _pggan_pickle(tmp_path / "bad.pkl", v)
-    _one_line(*cli_in_process(capsys, "import", str(pkl), "--out", str(tmp_path / "run"))[::2], "8x8/Conv1/weight")
+    _one_line(*run_cli("import", str(pkl), "--out", str(tmp_path / "run"))[::2], "8x8/Conv1/weight")
