@@ -90,7 +90,7 @@ def test_bad_files_and_settings_are_one_line_errors(tmp_path):
     _one_line(*run_cli("import", str(cut), "--out", str(tmp_path / "b"))[::2], "truncated")
     _one_line(*run_cli("import", str(FIXTURES / "sg2ada_32_cond.pkl"), "--out", str(tmp_path / "c"))[::2], "--class")
     _one_line(*run_cli("import", str(FIXTURES / "sg2_32_map8.pkl"), "--out", str(tmp_path / "d"),
-                       "--truncation", "2.5")[::2], "[0, 2]")
+                           "--truncation", "2.5")[::2], "[0, 2]")
     _one_line(*run_cli("sample", f"{FIXTURES / 'sg2_32_map8.pkl'}@psi=x", "--out", str(tmp_path / "e.png"))[::2],
               "psi")
     archive = tmp_path / "state.pkl"
