@@ -45,6 +45,20 @@ def faces64_candidates(d: dict) -> str:
     return "\n".join(rows)
 
 
+def faces_model_summary(d: dict) -> str:
+    """docs/faces64_candidates.json -> the README's lines on how far the shipped faces model is from real faces."""
+    m = d["models"]["shipped"]
+    out = sorted((r for r in m["rates"] if not r["within"]), key=lambda r: r["relative"])
+    names = ", ".join(f"{r['attribute']} {100 * r['relative']:+.0f}%" for r in out)
+    ratio = m["fd"] / m["fd_floor"]
+    return (f"**How good the shipped faces are:** a DCGAN trained on 2 CPU cores at 32×32 and grown to 64×64 by a "
+            f"learnt upscaler, so its detail is 32-px detail. FD-faces@64 {m['fd']:.1f}, {ratio:.1f}× "
+            f"the real-vs-real floor of {m['fd_floor']:.2f}; {m['outside_25']} of {m['judged']} attributes drawn "
+            f"more than 25% off their data rate by the independent judge ({names}). "
+            "[docs/results.md](docs/results.md) has every figure; [docs/gpu.md](docs/gpu.md) the one-GPU recipe "
+            "meant to replace it.")
+
+
 def nvidia_exactness(d: dict) -> str:
     """docs/nvidia_exactness.json (scripts/nvidia_fixtures.py) -> the port against NVIDIA's code."""
     rows = ["| snapshot | resolution | mapping layers | classes | fp16 layers, conv_clamp | ψ (cutoff) "
@@ -715,6 +729,7 @@ def _family(group: str, names: tuple[str, str] = ("", "")):
 
 
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
+          "faces_model_summary": ("docs/faces64_candidates.json", faces_model_summary),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
           "import_forward": ("docs/import_forward.json", import_forward),
