@@ -333,18 +333,25 @@ def anomaly_probe(d: dict, test_file: str = "anomaly_probe.json") -> str:
     return "\n".join(rows)
 
 
+def _auroc_by_class(columns: list[tuple[str, dict, str]], first: str = "class", lowest: bool = False) -> list[str]:
+    """Markdown rows: test AUROC (%) per class, then the mean (and the lowest class), one column per (header, bench
+    results.json, method)."""
+    cell = lambda v: f"{100 * v:.1f}"  # noqa: E731
+    rows = [f"| {first} | " + " | ".join(h for h, _, _ in columns) + " |", "|---|" + "---:|" * len(columns)]
+    for k in columns[0][1]["runs"]:
+        rows.append(f"| {k} | " + " | ".join(cell(r["runs"][k][m]["auroc"]) for _, r, m in columns) + " |")
+    rows.append("| **mean** | " + " | ".join(f"**{cell(r['mean'][m]['auroc'])}**" for _, r, m in columns) + " |")
+    if lowest:
+        rows.append("| lowest class | " + " | ".join(cell(r["mean"][m]["min_auroc"]) for _, r, m in columns) + " |")
+    return rows
+
+
 def anomaly_anogan_r3(d: dict) -> str:
     """docs/anomaly_fashion_anogan_r3.json (the bench with AnoGAN's GAN on R3GAN's objective) beside
     docs/anomaly_fashion.json (the full preset, DCGAN's objective): test AUROC (%) per class, on the same images."""
     base = json.loads((ROOT / "docs" / "anomaly_fashion.json").read_text())
-    runs = {"DCGAN's objective (the benchmark)": base, "R3GAN's objective": d}
-    rows = ["| class | " + " | ".join(runs) + " |", "|---|" + "---:|" * len(runs)]
-    for k in d["runs"]:
-        rows.append(f"| {k} | " + " | ".join(f"{100 * r['runs'][k]['anogan']['auroc']:.1f}" for r in runs.values())
-                    + " |")
-    rows.append("| **mean** | " + " | ".join(f"**{100 * r['mean']['anogan']['auroc']:.1f}**" for r in runs.values())
-                + " |")
-    return "\n".join(rows)
+    return "\n".join(_auroc_by_class([("DCGAN's objective (the benchmark)", base, "anogan"),
+                                      ("R3GAN's objective", d, "anogan")]))
 
 
 def anomaly_reverse_all(d: dict) -> str:
@@ -354,13 +361,7 @@ def anomaly_reverse_all(d: dict) -> str:
     files = ["anomaly_fashion_reverse_ganomaly.json", "anomaly_fashion_reverse_fanogan_egbad.json",
              "anomaly_fashion_reverse_anogan.json"]
     runs = [d] + [json.loads((ROOT / "docs" / f).read_text()) for f in files[1:]]
-    methods = [(m, r) for r in runs for m in r["mean"]]
-    rows = ["| anomalous class | " + " | ".join(m for m, _ in methods) + " |", "|---|" + "---:|" * len(methods)]
-    for k in d["runs"]:
-        rows.append(f"| {k} | " + " | ".join(f"{100 * r['runs'][k][m]['auroc']:.1f}" for m, r in methods) + " |")
-    rows.append("| **mean** | " + " | ".join(f"**{100 * r['mean'][m]['auroc']:.1f}**" for m, r in methods) + " |")
-    rows.append("| lowest class | " + " | ".join(f"{100 * r['mean'][m]['min_auroc']:.1f}" for m, r in methods)
-                + " |")
+    rows = _auroc_by_class([(m, r, m) for r in runs for m in r["mean"]], first="anomalous class", lowest=True)
     times = [f"{' and '.join(r['mean'])} {r['wall_s'] / 60:.0f} min (`docs/{f}`)"
              for f, r in zip(files, runs, strict=True)]
     rows.append("\nWall time on one core: " + "; ".join(times) + ".")
