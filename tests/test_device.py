@@ -19,6 +19,7 @@ from test_families import FAMILY_CONFIGS, _state
 from tlgan.device import Runtime, follow, resolve
 from tlgan.errors import UserError
 from tlgan.generator import load_generator
+from tlgan.latent.encoder import load_encoder
 from tlgan.training import make_config, train
 
 DEVICE = os.environ.get("TLGAN_TEST_DEVICE", "cpu")
@@ -132,5 +133,7 @@ def test_gpu_script_end_to_end_tiny(tmp_path):
         tar.extractall(tmp_path / "back", filter="data")
     g = load_generator(tmp_path / "back" / "generator")
     assert g.resolution == 32 and (out / f"{r['chosen']}_samples.png").stat().st_size > 0
+    assert r["encoder"]["steps"] > 0  # trained for the chosen generator, packed beside it
+    assert load_encoder(tmp_path / "back" / "encoder", g)(torch.zeros(2, 3, 32, 32)).shape == (2, g.z_dim)
     with tarfile.open(out / "readers.tar") as tar:
         assert {"readers/fd/extractor.json", "readers/judge/extractor.json"} <= set(tar.getnames())

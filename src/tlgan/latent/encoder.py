@@ -80,22 +80,25 @@ class EncoderTrainer(Trainer):
 def train_encoder(generator, generator_path: str, out: str | Path, extractor=None, data: str | None = None,
                   steps: int = 3000, batch_size: int = 64, kappa: float = 1.0, latent_weight: float = 1.0,
                   width: int = 32, lr: float = 2e-4, seed: int = 0, resume: bool = False,
-                  progress: bool = True, log=print, runtime=None) -> Path:
+                  progress: bool = True, log=print, runtime=None, deadline: float | None = None) -> Path:
     """Train an inversion encoder for ``generator`` (loaded from ``generator_path``) on real images of ``data``
-    (default: the dataset the generator was trained on) into run directory ``out``. Returns the run path."""
+    (default: the dataset the generator was trained on) into run directory ``out``. Returns the run path.
+
+    ``deadline`` (a ``time.time()``): stop with a checkpoint after the step that passes it (see ``train``)."""
     data = data or _trained_on(generator_path)
     every = max(1, min(500, steps // 4))
     cfg = make_config(dict(model="dcgan", data=data, resolution=generator.resolution, steps=steps,
                            batch_size=batch_size, z_dim=generator.z_dim, width=width, lr_g=lr, seed=seed,
                            betas=[0.5, 0.999], sample_every=every, ckpt_every=every, log_every=min(50, every)))
-    images = load_data(data, generator.resolution, cfg.n_data, seed=cfg.data_seed)
+    images = load_data(data, generator.resolution, cfg.n_data, seed=cfg.data_seed,
+                       device=runtime.device if runtime is not None else None)
     if images.shape[0] != generator.channels:
         raise UserError(f"{data} has {images.shape[0]}-channel images; the generator makes {generator.channels}")
     inverts = {"generator": str(generator_path), "content_hash": generator.content_hash, "space": generator.space}
     make = lambda c, d, runtime=None: EncoderTrainer(c, d, generator, extractor, kappa, latent_weight,  # noqa: E731
                                                      inverts, runtime)
     return train(cfg, out, resume=resume, data=images, progress=progress, log=log, make_trainer=make,
-                 runtime=runtime)
+                 runtime=runtime, deadline=deadline)
 
 
 def _trained_on(generator_path: str) -> str:
