@@ -5,10 +5,12 @@ samples: the judge's rate on generated faces. Target (issue 20): every attribute
 sample rate within ±25% (relative) of the data rate (judge on real vs judge on samples: the same reader).
 
     python scripts/attribute_rates.py [--generator runs/faces64] [--judge DIR] [--n 5000] [--json OUT.json]
+                                      [--device auto]
 """
 import argparse
 import json
 
+from tlgan.device import to_device
 from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
 from tlgan.metrics import attribute_rates
@@ -20,10 +22,12 @@ ap.add_argument("--generator", help="a run directory instead of the shipped mode
 ap.add_argument("--judge", help="another reader than the shipped independent judge (an extractor directory)")
 ap.add_argument("--n", type=int, default=5000)
 ap.add_argument("--json", default=None)
+ap.add_argument("--device", default="auto", help="auto | cpu | cuda")
 args = ap.parse_args()
 p = default_paths(args.model)
-rows = attribute_rates(load_generator(args.generator or p["generator"]), load_extractor(args.judge or p["judge"]),
-                       args.n)
+g, judge = load_generator(args.generator or p["generator"]), load_extractor(args.judge or p["judge"])
+to_device(args.device, g, judge)
+rows = attribute_rates(g, judge, args.n)
 print("| attribute | data (exact) | data (judge) | samples (judge) | relative | within ±25% |")
 print("|---|---|---|---|---|---|")
 for r in rows:

@@ -19,11 +19,5 @@ tlgan features train --data faces --resolution 32 --n 20000 --steps 1500 --seed 
 tlgan features train --data faces --resolution 32 --n 20000 --steps 1500 --seed 1 --data-seed 1 --out $P/judge
 tlgan features train --data faces --resolution 32 --n 20000 --steps 3000 --seed 2 --data-seed 2 --arch mlp \
   --out $P/judge_mlp
-tlgan axes sample --generator $P/generator --features $P/extractor --n 20000 --seed 0 --out runs/faces64-cache
-tlgan axes fit runs/faces64-cache --method glm --out $P/axes
-tlgan axes find --method sefa --k 20 --out $P/directions   # the editor's unsupervised panel
-tlgan invert train-encoder --out runs/encoder64 --steps 2000 --seed 0 --latent-weight 10
-tlgan invert export-encoder runs/encoder64 --out $P/encoder
-python scripts/upload_check.py   # the editor's threshold for flagging an upload that is not a face
-bash scripts/faces_figures.sh   # then scripts/faces_benchmarks.sh: every other figure (several hours)
+bash scripts/rebuild_on_generator.sh   # axes, SeFa directions, inversion encoder, upload check, figures
 echo "rebuilt in $(( ($(date +%s) - start) / 60 )) min"

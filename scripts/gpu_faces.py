@@ -8,15 +8,18 @@ What it does, in order (every figure also lands in OUT/results.json):
  2. probes R3GAN's images/s (one process, the whole device) at the resolution and at half of it;
  3. trains two R3GAN variants side by side (they differ in gamma alone: which suits these faces at 128 px is not
     known in advance), each in its own process and run directory, until a deadline; every checkpoint (about every
-    2 minutes) exports the EMA generator (fp16 safetensors) with its sample grid as OUT/<variant>.tar and
-    OUT/<variant>_samples.png, so a run cut short still leaves a model. Meanwhile a third process trains the
-    readers at the same resolution: the FD feature network, the extractor that labels samples for the axes and
-    the independent judge (OUT/readers.tar);
+    2 minutes) exports the EMA generator (fp16 safetensors) with its sample grid as OUT/<variant>.tar, so a run cut
+    short still leaves a model. Meanwhile a third process trains the readers at the same resolution: the FD feature
+    network, the extractor that labels samples for the axes and the independent judge (OUT/readers.tar);
  4. scores each variant: FD-faces beside its floor (two real splits) and the judge's attribute rates (data vs
     samples, 18 binary attributes), then names the better variant (the lower FD);
  5. trains the inversion encoder for the chosen variant (as the shipped one: latent weight 10, up to 2,000
     updates, at most --encoder-seconds) and adds it to OUT/<chosen>.tar: at 128 px an update costs ~14 s on 2 CPU
-    cores, so the encoder is the one part of the rebuild the CPU cannot do.
+    cores, so the encoder is the one part of the rebuild the CPU cannot do;
+ 6. with --rebuild, runs scripts/rebuild_on_generator.sh on this device for the chosen variant (axes from 20,000
+    labelled samples, SeFa directions, the upload check, the figures: hours at 128 px on 2 CPU cores) into a copy
+    of the shipped models, for at most --rebuild-seconds and within --budget-minutes; OUT/rebuild.tar holds what
+    finished (faces/: axes, directions, upload_check.json; docs/: the figures).
 
 The run directories stay in --work (default OUT/../gpu_faces_work): resume or inspect them with tlgan.
 """
@@ -123,11 +126,7 @@ def train_one(args) -> None:
 
     def export(run_dir: Path, step: int) -> None:
         exported = export_generator(run_dir, work / f"{args.variant}_export", half=True, best=False)
-        pack(out, args.variant, {"generator": exported})
-        grids = sorted((run_dir / "samples").glob("step_*.png"))
-        if grids:
-            shutil.copy(grids[-1], out / f".{args.variant}_samples.png.tmp")
-            os.replace(out / f".{args.variant}_samples.png.tmp", out / f"{args.variant}_samples.png")
+        pack(out, args.variant, {"generator": exported})  # with its last sample grid, generator/samples.png
         log(f"{args.variant}: step {step}, {step * cfg.batch_size:,} images; exported")
 
     t0 = time.time()
@@ -199,6 +198,53 @@ def train_inversion_encoder(args, rt: Runtime, variant: str, readers: Path) -> d
     return {"steps": steps, "seconds": time.time() - t0}
 
 
+ROOT = Path(__file__).resolve().parents[1]
+# test-run sizes for scripts/rebuild_on_generator.sh and faces_figures.sh (--tiny)
+TINY_REBUILD = dict(N_AXES="300", N_UPLOAD="2", N_EVAL="4", N_RATES="50", N_INV="4", OPT_STEPS="3")
+
+
+def rebuild(args, variant: str, readers: Path, seconds: float) -> dict:
+    """scripts/rebuild_on_generator.sh (--keep-encoder) for ``variant`` on this device, for at most ``seconds``,
+    into a copy of the shipped models; packs OUT/rebuild.tar with what it made (faces/: axes, directions,
+    upload_check.json; docs/: the figures), whatever finished."""
+    from tlgan.pretrained import pretrained_root
+    work = Path(args.work)
+    root, docs, shims = work / "pretrained", work / "docs", work / "bin"
+    for d in (root, docs, shims):
+        shutil.rmtree(d, ignore_errors=True)
+    shutil.copytree(pretrained_root(), root)  # the shipped models: the 32-px MLP judge stays, fashion unused
+    faces = root / "faces"
+    for part in ("generator", "extractor", "judge", "encoder", "axes", "directions"):
+        shutil.rmtree(faces / part, ignore_errors=True)
+    shutil.copytree(work / f"{variant}_export", faces / "generator")
+    shutil.copytree(work / "encoder_export", faces / "encoder")
+    for name in ("extractor", "judge"):
+        shutil.copytree(readers / name, faces / name)
+    shims.mkdir(parents=True)  # `tlgan` and `python` as this interpreter: the repository need not be installed
+    for name, cmd in (("tlgan", f'exec "{sys.executable}" -m tlgan "$@"'), ("python", f'exec "{sys.executable}" "$@"')):
+        (shims / name).write_text(f"#!/bin/sh\n{cmd}\n")
+        (shims / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{shims}:{os.environ.get('PATH', '')}", "TLGAN_PRETRAINED": str(root),
+           "DOCS": str(docs), "CACHE": str(work / "faces-cache"), "PYTHONPATH": str(ROOT / "src"), "KEEP_GOING": "1",
+           **(TINY_REBUILD if args.tiny else {})}
+    t0 = time.time()
+    proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "rebuild_on_generator.sh"), "--keep-encoder"], cwd=ROOT,
+                            env=env, start_new_session=True)
+    try:
+        status = "done" if proc.wait(timeout=max(1.0, seconds)) == 0 else f"failed (exit {proc.returncode})"
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+        status = f"stopped at its {seconds:.0f} s"
+    made = {k: faces / k for k in ("axes", "directions") if (faces / k).exists()}
+    if (faces / "encoder" / "upload_check.json").exists():
+        made["upload_check.json"] = faces / "encoder" / "upload_check.json"
+    pack(Path(args.out), "rebuild", {**{f"faces/{k}": v for k, v in made.items()}, **({"docs": docs} if docs.exists()
+                                                                                    else {})})
+    log(f"rebuild on {variant}: {status} in {time.time() - t0:.0f} s; {len(list(docs.glob('*')))} figure files")
+    return {"status": status, "seconds": time.time() - t0}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="folder for what comes back (tars, grids, results.json)")
@@ -208,6 +254,9 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=8.0, help="training time (both variants at once)")
     ap.add_argument("--probe-seconds", type=float, default=20.0, help="per resolution probed")
     ap.add_argument("--encoder-seconds", type=float, default=60.0, help="at most this long for the encoder")
+    ap.add_argument("--rebuild", action="store_true", help="then the axes, directions and figures on this device")
+    ap.add_argument("--rebuild-seconds", type=float, default=180.0, help="at most this long for --rebuild")
+    ap.add_argument("--budget-minutes", type=float, help="the whole run's limit: --rebuild ends 20 s before it")
     ap.add_argument("--n-data", type=int, default=200_000, help="distinct training faces")
     ap.add_argument("--tiny", action="store_true", help="32 px, small nets and data: the script's own test")
     ap.add_argument("--probe-only", action="store_true", help="print the probe's images/s and stop")
@@ -288,6 +337,11 @@ def main() -> None:
         except Exception as e:  # reported; the figures above are kept
             log(f"the encoder failed ({type(e).__name__}: {e}); the generator and readers are in OUT")
             results["encoder"] = {"failed": f"{type(e).__name__}: {e}"}
+        if args.rebuild and "steps" in results["encoder"]:
+            left = args.rebuild_seconds
+            if args.budget_minutes:
+                left = min(left, t_start + args.budget_minutes * 60 - 20 - time.time())
+            results["rebuild"] = rebuild(args, results["chosen"], readers, left)
     results["seconds"] = time.time() - t_start
     write_json(out / "results.json", results)
     for v, r in scored.items():

@@ -97,6 +97,17 @@ def gpu_probe(d: dict) -> str:
     return "\n".join(rows)
 
 
+def editor_g128(d: dict) -> str:
+    """docs/speed_editor_g128.json (benchmarks/editor_g128.py) -> one editor render of the GPU run's architecture."""
+    return "\n".join([
+        "| memory layout | G, main thread (ms) | G, worker thread (ms) | 128-px extractor (ms) |", "|---|---|---|---|",
+        f"| default | {d['g_ms']:.1f} | | {d['extractor_ms']:.1f} |",
+        f"| channels_last (the editor's) | {d['g_channels_last_ms']:.1f} | {d['g_channels_last_worker_ms']:.1f} | "
+        f"{d['extractor_channels_last_ms']:.1f} |", "",
+        f"Batch 1, median of {d['n']} calls on {d['threads']} threads; G has {d['g_params'] / 1e6:.1f} M parameters "
+        "(untrained: a trained one costs the same)."])
+
+
 def edit_success(d: dict) -> str:
     """docs/edit_success.json (scripts/edit_success.py) -> how often each documented edit works."""
     rows = ["| edit (shipped faces model) | works on | requested attribute reached | locks kept | "
@@ -735,6 +746,7 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
           "import_forward": ("docs/import_forward.json", import_forward),
           "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe),
+          "editor_g128": ("docs/speed_editor_g128.json", editor_g128),
           "edit_success": ("docs/edit_success.json", edit_success),
           "generate_rates": ("docs/generate_rates.json", generate_rates),
           "axes_eval": ("docs/axes_eval.json", axes_eval),

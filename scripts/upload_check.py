@@ -1,7 +1,7 @@
 """Measure the editor's upload warning threshold: how well the shipped faces model reconstructs held-out faces vs
 images that are not faces, with the server's own inversion (hybrid: encoder + 40 steps).
 
-    python scripts/upload_check.py [--n 64] [--out src/tlgan/pretrained/faces/encoder/upload_check.json]
+    python scripts/upload_check.py [--n 64] [--out DIR/upload_check.json] [--device auto]   # DIR: the shipped encoder
 
 Non-face images: Fashion-MNIST garments and scikit-learn digits (grey, put on the model's 3 channels), smooth colour
 gradients ("sky", "landscape" bands) and uniform noise, at the model's size. The threshold is the 5th percentile of
@@ -15,8 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def non_faces(n: int, resolution: int, seed: int = 0) -> dict[str, torch.Tensor]:
@@ -38,11 +36,13 @@ def non_faces(n: int, resolution: int, seed: int = 0) -> dict[str, torch.Tensor]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=64, help="images per kind")
-    ap.add_argument("--out", type=Path, default=ROOT / "src/tlgan/pretrained/faces/encoder/upload_check.json")
+    ap.add_argument("--out", type=Path, help="default: upload_check.json in the shipped encoder's folder")
+    ap.add_argument("--device", default="auto", help="auto | cpu | cuda")
     args = ap.parse_args()
     from tlgan.data import FACES_TEST_OFFSET
     from tlgan.data.faces import render_faces
     from tlgan.data.images import resize, to_model_range
+    from tlgan.device import to_device
     from tlgan.io import write_json
     from tlgan.latent.encoder import load_encoder
     from tlgan.latent.invert import OptSettings, invert
@@ -50,6 +50,8 @@ def main() -> None:
     from tlgan.pretrained import default_paths, resolve_models
     m = resolve_models()
     g, enc = m.generator, load_encoder(default_paths()["encoder"], m.generator)
+    to_device(args.device, g, m.extractor)  # the encoder stays on the CPU, as in `tlgan evaluate inversion`
+    args.out = args.out or default_paths()["encoder"] / "upload_check.json"
     r = g.resolution
     faces = resize(to_model_range(render_faces(args.n, seed=3, resolution=r, start=FACES_TEST_OFFSET + 500)[0]), r)
     kinds = {"faces": faces, **non_faces(args.n, r)}

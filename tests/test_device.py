@@ -83,6 +83,7 @@ def test_cuda_without_a_gpu_is_one_line(tmp_path):
                 ["features", "train", "--out", str(tmp_path / "f")],
                 ["axes", "sample", "--generator", "src/tlgan/pretrained/faces/generator",
                  "--features", "src/tlgan/pretrained/faces/extractor", "--n", "8", "--out", str(tmp_path / "c")],
+                ["axes", "find", "--out", str(tmp_path / "d")],
                 ["evaluate", "fd", "src/tlgan/pretrained/faces/generator", "--data", "faces"],
                 ["evaluate", "axes", "--n", "8", "--json", str(tmp_path / "a.json")],
                 ["invert", "images", "src/tlgan/pretrained/faces/generator/samples.png", "--out", str(tmp_path / "i")],
@@ -92,7 +93,7 @@ def test_cuda_without_a_gpu_is_one_line(tmp_path):
     for cmd in commands:
         code, _, err = run_cli(*cmd, "--device", "cuda")
         assert code == 2 and err.strip().count("\n") == 0 and "no CUDA GPU" in err, (cmd, err)
-    assert not any((tmp_path / d).exists() for d in ("r", "f", "c", "i", "e"))
+    assert not any((tmp_path / d).exists() for d in ("r", "f", "c", "d", "i", "e"))
 
 
 def test_follow_keeps_callers_on_their_device():
@@ -116,12 +117,12 @@ def test_deadline_stops_with_a_checkpoint(tmp_path):
 
 
 def test_gpu_script_end_to_end_tiny(tmp_path):
-    """scripts/gpu_faces.py at its tiny size (32 px) on the CPU: probe, two variants, readers, scores, the files to
-    bring back."""
+    """scripts/gpu_faces.py at its tiny size (32 px) on the CPU: probe, two variants, readers, scores, encoder, the
+    rebuild, the files to bring back; then scripts/install_gpu_model.py on them."""
     out = tmp_path / "out"
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_faces.py"), "--out", str(out), "--work",
                         str(tmp_path / "work"), "--tiny", "--device", "cpu", "--minutes", "0.05",
-                        "--probe-seconds", "0.5"], capture_output=True, text=True, timeout=600)
+                        "--probe-seconds", "0.5", "--rebuild"], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     r = json.loads((out / "results.json").read_text())
     assert set(r["probe_img_per_s"]) == {"32"} and r["probe_img_per_s"]["32"] > 0
@@ -132,8 +133,29 @@ def test_gpu_script_end_to_end_tiny(tmp_path):
     with tarfile.open(out / f"{r['chosen']}.tar") as tar:
         tar.extractall(tmp_path / "back", filter="data")
     g = load_generator(tmp_path / "back" / "generator")
-    assert g.resolution == 32 and (out / f"{r['chosen']}_samples.png").stat().st_size > 0
+    assert g.resolution == 32 and (tmp_path / "back" / "generator" / "samples.png").stat().st_size > 0
     assert r["encoder"]["steps"] > 0  # trained for the chosen generator, packed beside it
     assert load_encoder(tmp_path / "back" / "encoder", g)(torch.zeros(2, 3, 32, 32)).shape == (2, g.z_dim)
     with tarfile.open(out / "readers.tar") as tar:
         assert {"readers/fd/extractor.json", "readers/judge/extractor.json"} <= set(tar.getnames())
+    # what the rebuild on the CPU starts from: the chosen model, its encoder and readers, the FD network cached
+    dest, cache = tmp_path / "installed", tmp_path / "cache"
+    p = subprocess.run([sys.executable, str(ROOT / "scripts" / "install_gpu_model.py"), str(out), "--dest", str(dest),
+                        "--json", str(tmp_path / "run.json")], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "TLGAN_CACHE": str(cache)})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert r["rebuild"]["status"] == "done"  # axes, directions, upload check and figures made on the device
+    assert {d.name for d in dest.iterdir()} == {"generator", "encoder", "extractor", "judge", "fd", "axes",
+                                                "directions", "docs"}
+    assert (dest / "encoder" / "upload_check.json").exists() and (dest / "docs" / "inversion_eval.json").exists()
+    (tmp_path / "pretrained").mkdir()  # finishing a rebuild on the CPU redoes nothing the GPU made
+    (tmp_path / "pretrained" / "faces").symlink_to(dest)
+    p = subprocess.run(["bash", "scripts/rebuild_on_generator.sh", "--keep-encoder"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=60, env={**os.environ, "ONLY_MISSING": "1", "DOCS": str(dest / "docs"),
+                                                   "TLGAN_PRETRAINED": str(tmp_path / "pretrained")})
+    assert p.returncode == 0 and p.stdout.count("kept ") == 10, p.stdout + p.stderr[-2000:]
+    assert (cache / "fd-faces-32px-10000-1500steps" / "extractor.json").exists()
+    assert json.loads((tmp_path / "run.json").read_text())["chosen"] == r["chosen"]
+    p = subprocess.run([sys.executable, str(ROOT / "scripts" / "install_gpu_model.py"), str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1 and p.stderr.count("\n") == 1 and "results.json not found" in p.stderr

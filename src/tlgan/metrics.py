@@ -12,6 +12,7 @@ import torch
 from scipy import linalg
 
 from .data import ImageData, load_data
+from .data.images import resize
 from .errors import UserError
 from .io import cache_dir
 
@@ -45,16 +46,18 @@ def default_feature_net(dataset: str, data: ImageData, steps: int = 1500):
 
 
 class FrechetScorer:
-    """Scores generated images against reference features: ``score(x) -> FD``; ``floor`` = FD of two real splits."""
+    """Scores generated images against reference features: ``score(x) -> FD``; ``floor`` = FD of two real splits.
+    Images of another size than the reference's are resized to it first (a 128-px model scored at 64 px)."""
 
     def __init__(self, feature_net, reference: torch.Tensor, name: str):
-        self.net, self.name = feature_net.eval(), name
+        self.net, self.name, self.resolution = feature_net.eval(), name, reference.shape[-1]
         self.ref = self.features(reference)
 
     @torch.no_grad()
     def features(self, x: torch.Tensor, batch: int = 256) -> np.ndarray:
         """Features (N, F) of images (N, C, R, R) in [-1, 1]."""
-        return torch.cat([self.net.features(x[i:i + batch]) for i in range(0, len(x), batch)]).numpy()
+        return torch.cat([self.net.features(resize(x[i:i + batch], self.resolution))
+                          for i in range(0, len(x), batch)]).numpy()
 
     def score(self, x: torch.Tensor) -> float:
         return frechet_distance(self.features(x), self.ref)

@@ -2,6 +2,7 @@
 :func:`resolve_models`: the one policy for "which generator, axes and extractor", used by the CLI and the server."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,12 +12,18 @@ PRETRAINED = Path(__file__).parent / "pretrained"
 SHIPPED = ("faces", "fashion")  # the shipped models: faces (the demo's) and Fashion-MNIST garments
 
 
+def pretrained_root() -> Path:
+    """The folder holding the shipped models (faces/, fashion/): ``$TLGAN_PRETRAINED`` if set (a rebuild into a
+    copy, as scripts/gpu_faces.py does on a GPU machine), else the package's own."""
+    return Path(os.environ.get("TLGAN_PRETRAINED") or PRETRAINED)
+
+
 def default_paths(model: str = "faces") -> dict[str, Path]:
     """Paths of a shipped model's parts: generator (run dir), extractor, judge, axes, and the optional inversion
     encoder (a run dir) and unsupervised directions (SeFa, for the editor's second panel)."""
     if model not in SHIPPED:
         raise UserError(f"unknown shipped model {model!r}; expected one of {', '.join(SHIPPED)}")
-    root = PRETRAINED / model
+    root = pretrained_root() / model
     paths = {"generator": root / "generator", "extractor": root / "extractor", "judge": root / "judge",
              "axes": root / "axes", "encoder": root / "encoder", "directions": root / "directions"}
     optional = ("encoder", "directions")  # checked on use

@@ -127,11 +127,13 @@ def axes_find(generator: str | None = typer.Option(None, help="run dir / file (R
                                                               "(default: the shipped model's when --generator "
                                                               "is not given)"),
               model: str = typer.Option("faces", help="shipped model when --generator is not given"),
-              out: Path = typer.Option(..., "--out"), seed: int = typer.Option(0)):
+              out: Path = typer.Option(..., "--out"), seed: int = typer.Option(0), device: str = DEVICE):
     """Unsupervised directions (GANSpace PCA or SeFa), named PC0…/SeFa0… and labelled by what they move."""
+    from ..device import resolve, to_device
     from ..latent.directions import annotate
     if method not in UNSUPERVISED:
         raise UserError(f"--method must be one of {', '.join(UNSUPERVISED)}, got {method!r}")
+    dev = resolve(device)  # a missing GPU is refused before anything is loaded
     m = resolve_models(generator, None, features, need_axes=False, model=model)
     rng = _layer_range(layers)
     if method == "sefa":
@@ -140,7 +142,8 @@ def axes_find(generator: str | None = typer.Option(None, help="run dir / file (R
         axes = fit_sefa(m.generator, k, rng)
     else:
         axes = fit_ganspace(m.generator, k, n, layer, seed, layers=rng)
-    if m.extractor is not None:
+    if m.extractor is not None:  # the directions are fitted on the CPU; labelling them renders thousands of images
+        to_device(str(dev), m.generator, m.extractor)
         annotate(m.generator, m.extractor, axes, seed=seed)
     axes.save(out)
     for name in axes.names:

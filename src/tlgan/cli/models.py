@@ -169,7 +169,6 @@ def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., he
     train_data = load_data(data, res, None if data != "faces" else 10_000)
     scorer = FrechetScorer.for_dataset(data, train_data, n=n, feature_net=net)
     _, x = g.sample(n, seed)
-    from ..data.images import resize
-    x = resize(g.to_signed(x), res)
-    typer.echo(f"{scorer.name}: {scorer.score(x):.3f}   floor (real vs real): {scorer.floor(train_data, n):.3f}"
+    fd = scorer.score(g.to_signed(x))  # resized to the feature network's size first
+    typer.echo(f"{scorer.name}: {fd:.3f}   floor (real vs real): {scorer.floor(train_data, n):.3f}"
                f"   ({n} samples, feature network: {features or 'default classifier'})")

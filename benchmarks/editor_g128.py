@@ -1,0 +1,57 @@
+"""What one editor render of the GPU run's 128-px generator costs on this CPU, before that model exists: the
+architecture of scripts/gpu_faces.py (untrained weights cost the same) and a 128-px extractor for the read-out,
+batch 1, median ms over --n calls, in the default memory layout and in channels_last (what the editor uses on a
+CPU), on the main thread and on a worker thread (where the server runs it).
+
+    python benchmarks/editor_g128.py [--n 40] [--json docs/speed_editor_g128.json]
+"""
+import argparse
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tlgan.io import write_json
+from tlgan.models.classifier import Classifier
+from tlgan.models.r3gan import R3Generator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from gpu_faces import GPU_MODEL
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--n", type=int, default=40)
+ap.add_argument("--json", help="write the figures here")
+args = ap.parse_args()
+torch.manual_seed(0)
+g = R3Generator(GPU_MODEL["z_dim"], 128, 3, GPU_MODEL["widths"], cardinality=GPU_MODEL["cardinality"]).eval()
+f = Classifier(128, 3, [f"a{i}" for i in range(21)], [True] * 21).eval()
+z, x = torch.randn(1, GPU_MODEL["z_dim"]), torch.rand(1, 3, 128, 128) * 2 - 1
+
+
+def median_ms(fn) -> float:
+    with torch.inference_mode():
+        for _ in range(3):
+            fn()
+        times = []
+        for _ in range(args.n):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+    return float(np.median(times) * 1000)
+
+
+figures = {"g_ms": median_ms(lambda: g(z)), "extractor_ms": median_ms(lambda: f(x))}
+g.to(memory_format=torch.channels_last)
+f.to(memory_format=torch.channels_last)
+figures.update(g_channels_last_ms=median_ms(lambda: g(z)), extractor_channels_last_ms=median_ms(lambda: f(x)))
+with ThreadPoolExecutor(1) as pool:
+    figures["g_channels_last_worker_ms"] = pool.submit(median_ms, lambda: g(z)).result()
+figures.update(threads=torch.get_num_threads(), n=args.n,
+               g_params=sum(p.numel() for p in g.parameters()))
+for k, v in figures.items():
+    print(f"{k:28s} {v:.1f}" if isinstance(v, float) else f"{k:28s} {v}")
+if args.json:
+    write_json(args.json, figures)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Issue 32's device run as one command on a lent GPU machine (docs/gpu.md), from the repository root, with $OUT the
+# folder that comes back (at most 8 files of <= 16 MiB; this run writes 7). The GPU tests run beside the training
+# script, which ends inside the device's 10-minute limit: ~1 min start and probes, 3.5 min of training, ~1 min of
+# scoring, the encoder (<= 30 s), then the rebuild (axes, upload check, figures, directions: ~3 min of GPU work that
+# would take 2 CPU cores hours) in what is left of 9.4 minutes.
+#   device tool: run(command="bash scripts/gpu_run.sh", timeout_s=600)
+# Back here: bash scripts/build_gpu_model.sh OUT_FOLDER
+set -uo pipefail
+export PYTHONPATH=$PWD/src PYTHONUNBUFFERED=1
+OUT=${OUT:?set OUT to the folder that comes back}
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/log.txt" 2>&1
+(TLGAN_TEST_DEVICE=cuda timeout 420 python3 -m pytest -p no:xdist -p no:cacheprovider -o addopts="" -q \
+  tests/test_device.py -k "family or follow or resolve or deadline" > "$OUT/device_tests.log" 2>&1 &)
+timeout 580 python3 scripts/gpu_faces.py --out "$OUT" --work /tmp/gpu_faces_work --minutes 3.5 --probe-seconds 10 \
+  --encoder-seconds 30 --rebuild --budget-minutes 9.4 2>&1 | tee -a "$OUT/log.txt"
