@@ -9,11 +9,13 @@ the filesystem except the packaged static folder; the API docs page is off (it w
 the schema is at ``/openapi.json``.
 """
 
+import asyncio
 import base64
 import copy
 import io
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -141,6 +143,14 @@ def with_directions(axes: Axes, directions: Axes | None) -> tuple[Axes, dict[str
     return combined, groups
 
 
+# Every forward pass of a render (and the models' loading) runs on this one thread. PyTorch's OpenMP pool belongs to
+# the thread that calls it: a second thread doing torch work gives the process a second pool, and with more pool
+# threads than cores libgomp stops spinning between the many small parallel regions of a forward pass, so every
+# render ran ~1.5x slower (benchmarks/editor_g128.py measures both). Inversions keep their own thread (renders never
+# wait for them) and pay that price only while one runs.
+TORCH_THREAD = ThreadPoolExecutor(1, thread_name_prefix="tlgan-torch")
+
+
 def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor", default_lock=(),
                allowed_hosts=LOCAL_HOSTS, encoder=None, directions: Axes | None = None,
                upload_threshold_db: float | None = None) -> FastAPI:
@@ -223,7 +233,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         return {"seed": req.seed, "z": generator.latents(1, req.seed)[0].tolist()}
 
     @app.post("/api/render")
-    def render(req: Render):
+    async def render(req: Render):
         """Render z edited by ``edits`` (locked axes projected out); the image and predicted attributes."""
         if len(req.edits) > len(axes.names) or len(req.lock) > len(axes.names):
             raise HTTPException(422, f"at most {len(axes.names)} edits and {len(axes.names)} locks")
@@ -232,15 +242,17 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
             raise HTTPException(422, f"unknown axis name(s): {_short(unknown)}")
         z = torch.tensor([req.z], dtype=torch.float32)
         edits = {k: v for k, v in req.edits.items() if v != 0.0}
-        with model_lock, torch.inference_mode():
-            z1 = edit_latents(z, axes, edits, req.lock, req.keep_norm)
-            x = generator(z1)
-            attrs = {}
-            if extractor is not None:
-                y = predict_labels(extractor, generator.to_signed(x), probabilities=True)[0]
-                attrs = dict(zip(extractor.label_names, y.tolist(), strict=True))
-        return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
-                "z_edited": z1[0].tolist()}
+        def forward():
+            with model_lock, torch.inference_mode():
+                z1 = edit_latents(z, axes, edits, req.lock, req.keep_norm)
+                x = generator(z1)
+                attrs = {}
+                if extractor is not None:
+                    y = predict_labels(extractor, generator.to_signed(x), probabilities=True)[0]
+                    attrs = dict(zip(extractor.label_names, y.tolist(), strict=True))
+            return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
+                    "z_edited": z1[0].tolist()}
+        return await asyncio.get_running_loop().run_in_executor(TORCH_THREAD, forward)
 
     upload_body = {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}}
                                                  for t in IMAGE_TYPES}}
@@ -285,7 +297,12 @@ def load_app(generator_path=None, axes_path=None, features_path=None, allowed_ho
              model: str = "faces", directions_path=None, device: str = "cpu") -> FastAPI:
     """The app over given paths, or over the shipped ``model`` (faces or fashion) when none are given.
     ``directions_path``: unsupervised directions for the second panel (shipped model: its own, if any);
-    ``device``: where the generator and extractor run (``auto`` | ``cpu`` | ``cuda``)."""
+    ``device``: where the generator and extractor run (``auto`` | ``cpu`` | ``cuda``). Loads on the renders' thread."""
+    return TORCH_THREAD.submit(_load_app, generator_path, axes_path, features_path, allowed_hosts, model,
+                               directions_path, device).result()
+
+
+def _load_app(generator_path, axes_path, features_path, allowed_hosts, model, directions_path, device) -> FastAPI:
     from ..device import to_device
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path, model=model)
