@@ -146,7 +146,7 @@ def with_directions(axes: Axes, directions: Axes | None) -> tuple[Axes, dict[str
 # Every forward pass of a render (and the models' loading) runs on this one thread. PyTorch's OpenMP pool belongs to
 # the thread that calls it: a second thread doing torch work gives the process a second pool, and with more pool
 # threads than cores libgomp stops spinning between the many small parallel regions of a forward pass, so every
-# render ran ~1.5x slower (benchmarks/editor_g128.py measures both). Inversions keep their own thread (renders never
+# render ran markedly slower (benchmarks/editor_g128.py measures both). Inversions keep their own thread (renders never
 # wait for them) and pay that price only while one runs.
 TORCH_THREAD = ThreadPoolExecutor(1, thread_name_prefix="tlgan-torch")
 
@@ -307,7 +307,7 @@ def _load_app(generator_path, axes_path, features_path, allowed_hosts, model, di
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path, model=model)
     if to_device(device, m.generator, m.extractor).type == "cpu":
-        for net in (m.generator, m.extractor):  # oneDNN's faster layout: a 128-px R3GAN renders in 19 ms, not 30
+        for net in (m.generator, m.extractor):  # oneDNN's faster conv layout (benchmarks/editor_g128.py)
             if net is not None:
                 net.to(memory_format=torch.channels_last)
     if not m.shipped:
