@@ -97,6 +97,38 @@ def gpu_probe(d: dict) -> str:
     return "\n".join(rows)
 
 
+def gpu_run(d: dict) -> str:
+    """docs/gpu_faces_run.json (scripts/gpu_faces.py's results.json, via install_gpu_model.py) -> the GPU run: speed
+    beside 2 CPU cores (docs/gpu_faces_cpu_probe.json), each variant's images, FD and attributes, the chosen one's
+    attribute table by the independent judge."""
+    cpu = json.loads((ROOT / "docs" / "gpu_faces_cpu_probe.json").read_text())["probe_img_per_s"]
+    res = str(d["resolution"])
+    rows = [f"| {d['device']} | img/s, one variant alone | 2 CPU cores | speed-up |", "|---|---|---|---|"]
+    for r, rate in d["probe_img_per_s"].items():
+        base = cpu.get(r)
+        rows.append(f"| R3GAN at {r}×{r} | {rate:,.0f} | {f'{base:.1f}' if base else '–'} | "
+                    f"{f'**{rate / base:,.0f}×**' if base else '–'} |")
+    rows += ["", f"| variant (trained side by side) | images seen | img/s | FD-faces@{res} | floor | FD / floor | "
+             "attributes outside ±25% |", "|---|---|---|---|---|---|---|"]
+    for name, v in d["variants"].items():
+        if "fd" not in v:
+            rows.append(f"| {name} | failed | | | | | |")
+            continue
+        mark = " (chosen)" if name == d["chosen"] else ""
+        rows.append(f"| {name}{mark} | {v['images']:,} | {v['img_per_s']:,.0f} | {v['fd']:.2f} | {v['fd_floor']:.2f} | "
+                    f"{v['fd'] / v['fd_floor']:.1f}× | {v['outside_25']} of {v['judged']} |")
+    rows += ["", "| attribute | data rate (judge) | sample rate (judge) | relative | within ±25% |",
+             "|---|---|---|---|---|"]
+    for r in d["variants"][d["chosen"]]["rates"]:
+        mark = "–" if r["within"] is None else "yes" if r["within"] else "**no**"
+        rel = "–" if r["relative"] is None else f"{r['relative']:+.0%}"
+        rows.append(f"| {r['attribute']} | {r['data_judge']:.3f} | {r['samples_judge']:.3f} | {rel} | {mark} |")
+    enc, reb = d.get("encoder", {}), d.get("rebuild", {})
+    rows += ["", f"Batch {d['batch']} on the GPU, 16 on the CPU. Encoder: {enc.get('steps', 'no')} updates; rebuild on "
+             f"the device: {reb.get('status', 'not run')}; the whole run {d['seconds'] / 60:.1f} min."]
+    return "\n".join(rows)
+
+
 def editor_g128(d: dict) -> str:
     """docs/speed_editor_g128.json (benchmarks/editor_g128.py) -> one editor render of the GPU run's architecture."""
     return "\n".join([
@@ -747,6 +779,7 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "import_forward": ("docs/import_forward.json", import_forward),
           "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe),
           "editor_g128": ("docs/speed_editor_g128.json", editor_g128),
+          "gpu_run": ("docs/gpu_faces_run.json", gpu_run),  # written by scripts/install_gpu_model.py
           "edit_success": ("docs/edit_success.json", edit_success),
           "generate_rates": ("docs/generate_rates.json", generate_rates),
           "axes_eval": ("docs/axes_eval.json", axes_eval),

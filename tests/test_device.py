@@ -155,7 +155,12 @@ def test_gpu_script_end_to_end_tiny(tmp_path):
                                                    "TLGAN_PRETRAINED": str(tmp_path / "pretrained")})
     assert p.returncode == 0 and p.stdout.count("kept ") == 10, p.stdout + p.stderr[-2000:]
     assert (cache / "fd-faces-32px-10000-1500steps" / "extractor.json").exists()
-    assert json.loads((tmp_path / "run.json").read_text())["chosen"] == r["chosen"]
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["chosen"] == r["chosen"]
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from readme_tables import gpu_run  # the docs' table of the run
+    table = gpu_run(run)
+    assert f"{r['chosen']} (chosen)" in table and all(f"| {row['attribute']} |" in table for row in chosen["rates"])
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "install_gpu_model.py"), str(tmp_path)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and "results.json not found" in p.stderr
