@@ -2,14 +2,9 @@
 # The shipped faces model's figures in docs/ and the README's "Results" section, ~20 min on 2 CPU cores at 64x64.
 # FD-faces beside its floor: python benchmarks/faces64_candidates.py (issue 28's gate) and benchmarks/generators_fd.py.
 # $TLGAN_PRETRAINED: where the model is (default: the package's folder); $DOCS: where the figures go (default docs);
-# N_EVAL, N_RATES, N_INV and OPT_STEPS shrink a test run; KEEP_GOING and ONLY_MISSING as in rebuild_on_generator.sh.
+# N_EVAL, N_RATES, N_INV and OPT_STEPS shrink a test run; KEEP_GOING and ONLY_MISSING: scripts/steps.sh.
 # The figures that need a GPU at 128 px come first.
-set -euo pipefail
-if [ "${KEEP_GOING:-0}" = 1 ]; then set +e; trap 'failed=1' ERR; fi
-step() {  # step OUTPUT COMMAND...: run COMMAND, unless ONLY_MISSING=1 and OUTPUT exists
-  if [ "${ONLY_MISSING:-0}" = 1 ] && [ -e "$1" ]; then echo "kept $1"; return 0; fi
-  shift && "$@"
-}
+source "$(dirname "$0")/steps.sh"   # strict mode, step, KEEP_GOING, ONLY_MISSING
 P=${TLGAN_PRETRAINED:-src/tlgan/pretrained}/faces
 D=${DOCS:-docs}
 mkdir -p "$D"

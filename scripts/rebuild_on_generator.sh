@@ -5,15 +5,8 @@
 # SeFa directions, in that order (at 128 px the last is the one 2 CPU cores do in minutes). Called by
 # build_default_model.sh, build_gpu_model.sh and by scripts/gpu_faces.py on a GPU machine.
 # $TLGAN_PRETRAINED (default: the package's folder) holds the model, $DOCS (default docs) gets the figures;
-# N_AXES, N_UPLOAD and faces_figures.sh's sizes shrink a test run. KEEP_GOING=1: a failed step does not stop the
-# next ones (the exit status still says one failed). ONLY_MISSING=1: a step whose output exists is skipped
-# (finishing a rebuild that was cut short).
-set -euo pipefail
-if [ "${KEEP_GOING:-0}" = 1 ]; then set +e; trap 'failed=1' ERR; fi
-step() {  # step OUTPUT COMMAND...: run COMMAND, unless ONLY_MISSING=1 and OUTPUT exists
-  if [ "${ONLY_MISSING:-0}" = 1 ] && [ -e "$1" ]; then echo "kept $1"; return 0; fi
-  shift && "$@"
-}
+# N_AXES, N_UPLOAD and faces_figures.sh's sizes shrink a test run; KEEP_GOING and ONLY_MISSING: scripts/steps.sh.
+source "$(dirname "$0")/steps.sh"   # strict mode, step, KEEP_GOING, ONLY_MISSING
 P=${TLGAN_PRETRAINED:-src/tlgan/pretrained}/faces
 CACHE=${CACHE:-runs/faces-cache}
 fit_axes() {
