@@ -99,10 +99,14 @@ def probe(args, rt: Runtime, resolution: int, seconds: float) -> float:
         n += 1
     sync()
     rate = n * cfg.batch_size / (time.perf_counter() - t0)
-    log(f"probe: R3GAN {resolution}x{resolution}, widths {values['widths']}: {rate:,.0f} img/s ({n} updates)")
+    memory = ""
+    if rt.cuda:  # what one training process needs: two run side by side, with their data
+        memory = f"; peak GPU memory {torch.cuda.max_memory_allocated(rt.device) / 2 ** 30:.1f} GiB"
+    log(f"probe: R3GAN {resolution}x{resolution}, widths {values['widths']}: {rate:,.0f} img/s ({n} updates){memory}")
     del trainer, data
     if rt.cuda:
         torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(rt.device)
     return rate
 
 
