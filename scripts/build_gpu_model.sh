@@ -2,8 +2,8 @@
 # After a GPU run of scripts/gpu_faces.py (docs/gpu.md): unpack what it brought back, measure its model beside the
 # shipped one alike in one run (FD-faces@64 over the same feature network and floor, its samples resized; attributes
 # outside ±25% by the same independent judge), and only if it beats the shipped model (lower FD, no more attributes
-# outside) make it the shipped faces model. Its encoder was trained on the GPU (at 128 px an encoder update takes
-# ~14 s on 2 CPU cores), and so were its axes, directions and figures as far as the run's --rebuild got; what it did
+# outside) make it the shipped faces model. Its encoder was trained on the GPU (at 128 px 2,000 encoder updates
+# take 2 CPU cores hours), and so were its axes, directions and figures as far as the run's --rebuild got; what it did
 # not finish is made here (scripts/rebuild_on_generator.sh with ONLY_MISSING=1: minutes for the directions, rates
 # and samples, hours for a missing axis or inversion evaluation). The 32-px MLP judge stays.
 #   bash scripts/build_gpu_model.sh OUT      # OUT: the folder the GPU run brought back

@@ -14,8 +14,8 @@ What it does, in order (every figure also lands in OUT/results.json):
  4. scores each variant: FD-faces beside its floor (two real splits) and the judge's attribute rates (data vs
     samples, 18 binary attributes), then names the better variant (the lower FD);
  5. trains the inversion encoder for the chosen variant (as the shipped one: latent weight 10, up to 2,000
-    updates, at most --encoder-seconds) and adds it to OUT/<chosen>.tar: at 128 px an update costs ~14 s on 2 CPU
-    cores, so the encoder is the one part of the rebuild the CPU cannot do;
+    updates, at most --encoder-seconds): OUT/encoder.tar (its own file: beside the generator it would pass the
+    16 MiB a device run brings back). At 128 px 2,000 updates take 2 CPU cores hours;
  6. with --rebuild, runs scripts/rebuild_on_generator.sh on this device for the chosen variant (axes from 20,000
     labelled samples, SeFa directions, the upload check, the figures: hours at 128 px on 2 CPU cores) into a copy
     of the shipped models, for at most --rebuild-seconds and within --budget-minutes; OUT/rebuild.tar holds what
@@ -111,12 +111,15 @@ def probe(args, rt: Runtime, resolution: int, seconds: float) -> float:
 
 
 def pack(out: Path, name: str, folders: dict[str, Path]) -> None:
-    """OUT/<name>.tar holding each folder under its key, written atomically."""
+    """OUT/<name>.tar holding each folder under its key, written atomically; a warning past what a device run
+    brings back (16 MiB a file)."""
     tmp = out / f".{name}.tar.tmp"
     with tarfile.open(tmp, "w") as tar:
         for key, folder in folders.items():
             tar.add(folder, arcname=key)
     os.replace(tmp, out / f"{name}.tar")
+    if (size := (out / f"{name}.tar").stat().st_size) > 16 * 2 ** 20:
+        log(f"warning: {name}.tar is {size / 2 ** 20:.1f} MiB, over the 16 MiB a device run brings back")
 
 
 def train_one(args) -> None:
@@ -184,8 +187,7 @@ def score(args, rt: Runtime, variant: str, readers: Path) -> dict:
 
 
 def train_inversion_encoder(args, rt: Runtime, variant: str, readers: Path) -> dict:
-    """The inversion encoder of ``variant``'s export (the extractor's features in its loss), packed with the
-    generator into OUT/<variant>.tar as ``encoder``."""
+    """The inversion encoder of ``variant``'s export (the extractor's features in its loss): OUT/encoder.tar."""
     from tlgan.extractors import load_extractor
     from tlgan.generator import load_generator
     from tlgan.latent.encoder import export_encoder, train_encoder
@@ -196,9 +198,9 @@ def train_inversion_encoder(args, rt: Runtime, variant: str, readers: Path) -> d
                         extractor=load_extractor(readers / "extractor"), steps=20 if args.tiny else 2000,
                         batch_size=16 if args.tiny else 64, latent_weight=10.0, seed=0, progress=False, log=log,
                         runtime=rt, deadline=t0 + args.encoder_seconds)
-    pack(Path(args.out), variant, {"generator": exported, "encoder": export_encoder(run, work / "encoder_export")})
+    pack(Path(args.out), "encoder", {"encoder": export_encoder(run, work / "encoder_export")})
     steps = int(torch.load(run / "state" / "trainer.pt", weights_only=True, map_location="cpu")["step"])
-    log(f"encoder for {variant}: {steps} updates in {time.time() - t0:.0f} s; packed into {variant}.tar")
+    log(f"encoder for {variant}: {steps} updates in {time.time() - t0:.0f} s; packed into encoder.tar")
     return {"steps": steps, "seconds": time.time() - t0}
 
 

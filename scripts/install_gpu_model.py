@@ -2,8 +2,8 @@
 
     python scripts/install_gpu_model.py OUT [--dest runs/faces-gpu] [--json docs/gpu_faces_run.json]
 
-OUT holds results.json, one <variant>.tar per variant (the chosen one also holds its inversion encoder),
-readers.tar and, from a run with --rebuild, rebuild.tar. DEST gets the chosen variant's generator/ and encoder/, the
+OUT holds results.json, one <variant>.tar per variant, encoder.tar (for the chosen one), readers.tar and, from a
+run with --rebuild, rebuild.tar. DEST gets the chosen variant's generator/ and encoder/, the
 readers extractor/, judge/ and fd/, and what the GPU rebuilt: axes/, directions/, encoder/upload_check.json, docs/;
 fd/ also goes into the FD cache under the key `tlgan evaluate fd --data faces --resolution R` looks for, so FD-faces
 measured later on the CPU uses the network the GPU run scored with. The run's results.json is copied to --json, where
@@ -43,7 +43,7 @@ def main() -> None:
     from tlgan.latent.encoder import load_encoder
     tmp = args.dest.with_name(args.dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    for name in (f"{chosen}.tar", "readers.tar", "rebuild.tar"):
+    for name in (f"{chosen}.tar", "encoder.tar", "readers.tar", "rebuild.tar"):
         if (args.out / name).exists():
             with tarfile.open(args.out / name) as tar:
                 tar.extractall(tmp, filter="data")
