@@ -3,14 +3,12 @@
     python scripts/install_gpu_model.py OUT [--dest runs/faces-gpu] [--json docs/gpu_faces_run.json]
 
 OUT holds results.json, one <variant>.tar per variant, encoder.tar (for the chosen one), readers.tar and, from a
-run with --rebuild, rebuild.tar. DEST gets the chosen variant's generator/ and encoder/, the
-readers extractor/, judge/ and fd/, and what the GPU rebuilt: axes/, directions/, encoder/upload_check.json, docs/;
-fd/ also goes into the FD cache under the key `tlgan evaluate fd --data faces --resolution R` looks for, so FD-faces
-measured later on the CPU uses the network the GPU run scored with. The run's results.json is copied to --json, where
-the docs' generated tables read it. Next steps (docs/gpu.md):
-
-    python benchmarks/faces64_candidates.py --candidate gpu=DEST/generator --json docs/faces64_candidates.json
-    bash scripts/build_gpu_model.sh DEST     # only if the candidate beats the shipped model on both gates
+run with --rebuild, rebuild.tar. DEST gets the chosen variant's generator/ and encoder/, the readers extractor/,
+judge/ and fd/, and what the GPU rebuilt: axes/, directions/, encoder/upload_check.json, docs/. fd/ also goes into
+the FD cache under the key `tlgan evaluate fd --data faces --resolution R` looks for, so FD-faces measured later on
+the CPU uses the network the GPU run scored with. The run's results.json is copied to --json, where the docs'
+generated table `gpu_run` reads it. `bash scripts/build_gpu_model.sh OUT` calls this first, then gates the model
+against the shipped one and installs it (docs/gpu.md).
 """
 from __future__ import annotations
 
