@@ -42,6 +42,8 @@ from tlgan.device import Runtime
 from tlgan.io import write_json
 from tlgan.training import family, make_config, train
 
+ROOT = Path(__file__).resolve().parents[1]
+
 # gamma: at 32 px on a CPU, 0.05 -> 0.005 beat 0.5 -> 0.05 clearly (docs/r3gan_vs_dcgan.json); R1 sums over 16x
 # more pixels at 128 px, so the second variant goes lower still
 VARIANTS = {"gamma0.05": dict(gamma=0.05, gamma_end=0.005), "gamma0.01": dict(gamma=0.01, gamma_end=0.001)}
@@ -204,7 +206,6 @@ def train_inversion_encoder(args, rt: Runtime, variant: str, readers: Path) -> d
     return {"steps": steps, "seconds": time.time() - t0}
 
 
-ROOT = Path(__file__).resolve().parents[1]
 # test-run sizes for scripts/rebuild_on_generator.sh and faces_figures.sh (--tiny)
 TINY_REBUILD = dict(N_AXES="300", N_UPLOAD="2", N_EVAL="4", N_RATES="50", N_INV="4", OPT_STEPS="3")
 
@@ -218,10 +219,8 @@ def rebuild(args, variant: str, readers: Path, seconds: float) -> dict:
     root, docs, shims = work / "pretrained", work / "docs", work / "bin"
     for d in (root, docs, shims):
         shutil.rmtree(d, ignore_errors=True)
-    shutil.copytree(pretrained_root(), root)  # the shipped models: the 32-px MLP judge stays, fashion unused
     faces = root / "faces"
-    for part in ("generator", "extractor", "judge", "encoder", "axes", "directions"):
-        shutil.rmtree(faces / part, ignore_errors=True)
+    shutil.copytree(pretrained_root() / "faces" / "judge_mlp", faces / "judge_mlp")  # the 32-px MLP judge stays
     shutil.copytree(work / f"{variant}_export", faces / "generator")
     shutil.copytree(work / "encoder_export", faces / "encoder")
     for name in ("extractor", "judge"):

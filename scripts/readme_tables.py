@@ -117,12 +117,7 @@ def gpu_run(d: dict) -> str:
         mark = " (chosen)" if name == d["chosen"] else ""
         rows.append(f"| {name}{mark} | {v['images']:,} | {v['img_per_s']:,.0f} | {v['fd']:.2f} | {v['fd_floor']:.2f} | "
                     f"{v['fd'] / v['fd_floor']:.1f}× | {v['outside_25']} of {v['judged']} |")
-    rows += ["", "| attribute | data rate (judge) | sample rate (judge) | relative | within ±25% |",
-             "|---|---|---|---|---|"]
-    for r in d["variants"][d["chosen"]]["rates"]:
-        mark = "–" if r["within"] is None else "yes" if r["within"] else "**no**"
-        rel = "–" if r["relative"] is None else f"{r['relative']:+.0%}"
-        rows.append(f"| {r['attribute']} | {r['data_judge']:.3f} | {r['samples_judge']:.3f} | {rel} | {mark} |")
+    rows += ["", *_rate_rows(d["variants"][d["chosen"]]["rates"])[0]]
     enc, reb = d.get("encoder", {}), d.get("rebuild", {})
     rows += ["", f"Batch {d['batch']} on the GPU, 16 on the CPU. Encoder: {enc.get('steps', 'no')} updates; rebuild on "
              f"the device: {reb.get('status', 'not run')}; the whole run {d['seconds'] / 60:.1f} min."]
@@ -600,17 +595,24 @@ def speed(render: dict) -> str:
     return "\n".join(rows)
 
 
-def attribute_rates(d: dict) -> str:
-    """docs/faces64_rates.json (scripts/attribute_rates.py --json) -> the shipped model's attribute rates."""
+def _rate_rows(rates: list[dict]) -> tuple[list[str], int, int]:
+    """Markdown rows of attribute rates (metrics.attribute_rates' rows: the data's exact rate, the judge's on data
+    and on samples, relative; ✗ outside ±25%), with how many fall outside and how many are judged."""
     rows = ["| attribute | data (exact) | data (judge) | samples (judge) | relative |", "|---|---|---|---|---|"]
     outside = judged = 0
-    for r in d["rows"]:
+    for r in rates:
         within = r.get("within", r.get("within_25"))
         judged += within is not None
         outside += within is False
-        mark = " ✗" if within is False else ""
+        rel = "–" if r["relative"] is None else f"{r['relative']:+.0%}"
         rows.append(f"| {r['attribute']} | {r['data_exact']:.3f} | {r['data_judge']:.3f} | {r['samples_judge']:.3f} | "
-                    f"{r['relative']:+.0%}{mark} |")
+                    f"{rel}{' ✗' if within is False else ''} |")
+    return rows, outside, judged
+
+
+def attribute_rates(d: dict) -> str:
+    """docs/faces64_rates.json (scripts/attribute_rates.py --json) -> the shipped model's attribute rates."""
+    rows, outside, judged = _rate_rows(d["rows"])
     rows.append(f"\n**{outside} of {judged}** attributes with a data rate of at least 5% fall outside ±25% of it "
                 f"(✗); {d['n']:,} held-out real faces and {d['n']:,} samples, both read by the independent judge.")
     return "\n".join(rows)
