@@ -5,9 +5,11 @@
 
 What it does, in order (every figure also lands in OUT/results.json):
  1. checks the device (name, memory, PyTorch) and renders the training faces on it (no CPU bottleneck);
- 2. probes R3GAN's images/s (one process, the whole device) at the resolution and at half of it;
+ 2. probes R3GAN's images/s (one process, the whole device) at the resolution and at half of it, and the memory
+    one training process holds at its peak;
  3. trains two R3GAN variants side by side (they differ in gamma alone: which suits these faces at 128 px is not
-    known in advance), each in its own process and run directory, until a deadline; every checkpoint (about every
+    known in advance), each in its own process and run directory, until a deadline (on a GPU too small for both
+    with all their faces: fewer faces each, or the first variant alone); every checkpoint (about every
     2 minutes) exports the EMA generator (fp16 safetensors) with its sample grid as OUT/<variant>.tar, so a run cut
     short still leaves a model. Meanwhile a third process trains the readers at the same resolution: the FD feature
     network, the extractor that labels samples for the axes and the independent judge (OUT/readers.tar);
@@ -82,8 +84,9 @@ def check_device(args) -> Runtime:
     return rt
 
 
-def probe(args, rt: Runtime, resolution: int, seconds: float) -> float:
-    """Images/s of one R3GAN update (D step + G step, lazy R1/R2 included) at ``resolution``, the whole device."""
+def probe(args, rt: Runtime, resolution: int, seconds: float) -> tuple[float, float]:
+    """Images/s of one R3GAN update (D step + G step, lazy R1/R2 included) at ``resolution``, the whole device,
+    and the GiB the process held at its peak (0 on a CPU)."""
     values = model_config(args, next(iter(VARIANTS)), 10 ** 6)
     values.update(resolution=resolution, n_data=min(args.n_data, 4096))
     if resolution != args.resolution:  # one stage fewer at half the size
@@ -103,13 +106,30 @@ def probe(args, rt: Runtime, resolution: int, seconds: float) -> float:
     rate = n * cfg.batch_size / (time.perf_counter() - t0)
     memory = ""
     if rt.cuda:  # what one training process needs: two run side by side, with their data
-        memory = f"; peak GPU memory {torch.cuda.max_memory_allocated(rt.device) / 2 ** 30:.1f} GiB"
+        memory = (f"; peak GPU memory {torch.cuda.max_memory_allocated(rt.device) / 2 ** 30:.1f} GiB allocated, "
+                  f"{torch.cuda.max_memory_reserved(rt.device) / 2 ** 30:.1f} GiB reserved")
     log(f"probe: R3GAN {resolution}x{resolution}, widths {values['widths']}: {rate:,.0f} img/s ({n} updates){memory}")
+    peak = torch.cuda.max_memory_reserved(rt.device) / 2 ** 30 if rt.cuda else 0.0
     del trainer, data
     if rt.cuda:
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(rt.device)
-    return rate
+    return rate, peak
+
+
+def fit_to_memory(total_gib: float, peak_gib: float, n_data: int, resolution: int, variants: list[str],
+                  reserve_gib: float = 8.0, least: int = 50_000) -> tuple[list[str], int]:
+    """Which variants train side by side and how many faces each holds on a device of ``total_gib``: each process
+    needs ``peak_gib`` (the probe's, rendering and training with few faces) plus its faces (uint8, 3 x R x R
+    bytes each); ``reserve_gib`` is for the readers' process and the CUDA contexts. Fewer faces (not below
+    ``least``) before fewer variants; one variant keeps at least ``least``. Out: (variants, faces per variant)."""
+    per_face = 3 * resolution ** 2 / 2 ** 30
+    for k in range(len(variants), 0, -1):
+        room = (0.92 * total_gib - reserve_gib) / k - peak_gib
+        n = min(n_data, int(room / per_face)) if room > 0 else 0
+        if n >= min(least, n_data) or k == 1:
+            return variants[:k], max(n, min(least, n_data))
+    raise AssertionError("unreachable")
 
 
 def pack(out: Path, name: str, folders: dict[str, Path]) -> None:
@@ -230,7 +250,8 @@ def rebuild(args, variant: str, readers: Path, seconds: float) -> dict:
         (shims / name).write_text(f"#!/bin/sh\n{cmd}\n")
         (shims / name).chmod(0o755)
     env = {**os.environ, "PATH": f"{shims}:{os.environ.get('PATH', '')}", "TLGAN_PRETRAINED": str(root),
-           "DOCS": str(docs), "CACHE": str(work / "faces-cache"), "PYTHONPATH": str(ROOT / "src"), "KEEP_GOING": "1",
+           "DOCS": str(docs), "CACHE": str(work / "faces-cache"), "KEEP_GOING": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
            **(TINY_REBUILD if args.tiny else {})}
     t0 = time.time()
     proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "rebuild_on_generator.sh"), "--keep-encoder"], cwd=ROOT,
@@ -291,42 +312,51 @@ def main() -> None:
                "command": " ".join(sys.argv[1:])}
     half = args.resolution // 2
     try:
-        first = probe(args, rt, args.resolution, args.probe_seconds)
+        first, peak = probe(args, rt, args.resolution, args.probe_seconds)
     except Exception as e:  # bf16/channels_last trouble on this device: the float32 path rather than nothing
         if args.full_precision or not rt.cuda:
             raise
         log(f"probe failed with bf16 autocast ({type(e).__name__}: {e}); continuing in float32")
         args.full_precision = True
         rt = check_device(args)
-        first = probe(args, rt, args.resolution, args.probe_seconds)
+        first, peak = probe(args, rt, args.resolution, args.probe_seconds)
     results["full_precision"] = args.full_precision
     results["probe_img_per_s"] = {str(args.resolution): first}
     if half >= 32:  # the faces renderer's smallest size
-        results["probe_img_per_s"][str(half)] = probe(args, rt, half, args.probe_seconds)
+        results["probe_img_per_s"][str(half)] = probe(args, rt, half, args.probe_seconds)[0]
     write_json(out / "results.json", results)
     if args.probe_only:
         return
+    variants = list(VARIANTS)
+    if rt.cuda:  # two variants' processes with their faces and the readers' must share the device's memory
+        total = torch.cuda.get_device_properties(rt.device).total_memory / 2 ** 30
+        variants, n_data = fit_to_memory(total, peak, args.n_data, args.resolution, variants)
+        if (n_data, variants) != (args.n_data, list(VARIANTS)):
+            log(f"memory: {total:.0f} GiB, {peak:.1f} GiB per training process at its peak: "
+                f"{', '.join(variants)} with {n_data:,} faces each (asked: {args.n_data:,})")
+        args.n_data = results["n_data"] = n_data
+    results["trained"] = variants
     # Both variants share the device: each gets about half the probed rate; the schedules are sized for that
-    rate = results["probe_img_per_s"][str(args.resolution)] / len(VARIANTS)
+    rate = results["probe_img_per_s"][str(args.resolution)] / len(variants)
     seconds = args.minutes * 60
     batch = model_config(args, next(iter(VARIANTS)), 1)["batch_size"]
     steps = max(8, int(rate * seconds * 0.85 / batch))  # the processes' start and data take some of the time
     deadline = time.time() + seconds
-    log(f"training {', '.join(VARIANTS)} side by side for {args.minutes:g} min: {steps} updates of {batch} each "
+    log(f"training {', '.join(variants)} side by side for {args.minutes:g} min: {steps} updates of {batch} each "
         f"planned (~{rate:,.0f} img/s each); the readers train beside them")
     me = [sys.executable, __file__, "--out", str(out), "--work", args.work, "--device", str(rt.device),
           "--resolution", str(args.resolution), "--n-data", str(args.n_data), "--minutes", str(args.minutes)]
     me += (["--tiny"] if args.tiny else []) + (["--full-precision"] if args.full_precision else [])
     me += ["--batch", str(args.batch)] if args.batch else []
     procs = {v: subprocess.Popen([*me, "--role", "variant", "--variant", v, "--steps", str(steps),
-                                  "--deadline", str(deadline)]) for v in VARIANTS}
+                                  "--deadline", str(deadline)]) for v in variants}
     procs["readers"] = subprocess.Popen([*me, "--role", "readers"])
     failed = [k for k, p in procs.items() if p.wait() != 0]
     if "readers" in failed:
         raise SystemExit("the readers failed: no scores (the variants' exports are in OUT)")
     readers = Path(args.work) / "readers"
     results["variants"] = {}
-    for v in VARIANTS:
+    for v in variants:
         if v in failed or not (Path(args.work) / f"{v}.json").exists():
             results["variants"][v] = {"failed": True}
             continue

@@ -4,8 +4,9 @@
 # log.txt). The GPU tests run beside the training script, which ends inside the device's 10-minute limit: ~1 min
 # start and probes, 3.5 min of training, ~1 min of scoring, the encoder (<= 30 s), then the rebuild (axes, upload
 # check, figures, directions: GPU work that would take 2 CPU cores hours) in what is left of 9.4 minutes.
-# Run it on the H200 (139 GiB): two variants train side by side, each at batch 256 with R1/R2's double backward and
-# its 200,000 faces (9.8 GB) on the device, which may not fit an H100's 78 GiB. The probe logs its peak GPU memory.
+# Two variants train side by side, each at batch 256 with R1/R2's double backward and its 200,000 faces (9.8 GB)
+# on the device; on a smaller GPU (an H100's 78 GiB) the script gives them fewer faces, or trains one, from the
+# probe's peak memory. The H200 (139 GiB) takes the full plan:
 #   device tool: run(command="bash scripts/gpu_run.sh", kind="nvidia-h200", timeout_s=600)
 # Back here: bash scripts/build_gpu_model.sh OUT_FOLDER
 set -uo pipefail

@@ -116,14 +116,26 @@ def test_deadline_stops_with_a_checkpoint(tmp_path):
     assert load_generator(run).resolution == 16
 
 
+NOT_ON_THE_GPU_MACHINE = """import sys
+class _NotThere:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"fastapi", "starlette", "uvicorn", "httpx", "playwright", "pytest"}:
+            raise ModuleNotFoundError(f"{name} is not on the GPU machine")
+sys.meta_path.insert(0, _NotThere())
+"""
+
+
 def test_gpu_script_end_to_end_tiny(tmp_path):
     """scripts/gpu_faces.py at its tiny size (32 px) on the CPU: probe, two variants, readers, scores, encoder, the
     rebuild, the files to bring back; then scripts/install_gpu_model.py on them."""
-    out = tmp_path / "out"
+    out, site = tmp_path / "out", tmp_path / "site"
+    site.mkdir()  # the GPU machine has no web stack and no pytest: the script and its rebuild must not need them
+    (site / "sitecustomize.py").write_text(NOT_ON_THE_GPU_MACHINE)
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_faces.py"), "--out", str(out), "--work",
                         str(tmp_path / "work"), "--tiny", "--device", "cpu", "--minutes", "0.05",
-                        "--probe-seconds", "0.5", "--rebuild"], capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-2000:]
+                        "--probe-seconds", "0.5", "--rebuild"], capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "PYTHONPATH": str(site)})
+    assert p.returncode == 0 and "not on the GPU machine" not in p.stdout + p.stderr, p.stderr[-2000:]
     r = json.loads((out / "results.json").read_text())
     assert set(r["probe_img_per_s"]) == {"32"} and r["probe_img_per_s"]["32"] > 0
     assert r["chosen"] in r["variants"]
@@ -165,3 +177,16 @@ def test_gpu_script_end_to_end_tiny(tmp_path):
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "install_gpu_model.py"), str(tmp_path)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and "results.json not found" in p.stderr
+
+
+def test_gpu_script_fits_its_faces_to_the_device_memory():
+    """scripts/gpu_faces.py: on a smaller GPU the two variants hold fewer faces, then one variant trains alone; what
+    it chooses fits (the probe's peak per process plus its faces, the readers' reserve, 8% for the allocator)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from gpu_faces import fit_to_memory
+    both, face = ["a", "b"], 3 * 128 ** 2 / 2 ** 30
+    assert fit_to_memory(139, 20, 200_000, 128, both) == (both, 200_000)  # an H200: as asked
+    variants, n = fit_to_memory(79, 25, 200_000, 128, both)  # an H100
+    assert variants == both and 50_000 <= n < 200_000 and 2 * (25 + n * face) + 8 <= 0.92 * 79
+    assert fit_to_memory(79, 45, 200_000, 128, both) == (["a"], 200_000)  # two would not fit with 50,000 each
+    assert fit_to_memory(79, 70, 200_000, 128, both) == (["a"], 50_000)  # the least a run trains on
