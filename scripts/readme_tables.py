@@ -118,9 +118,15 @@ def gpu_run(d: dict) -> str:
         rows.append(f"| {name}{mark} | {v['images']:,} | {v['img_per_s']:,.0f} | {v['fd']:.2f} | {v['fd_floor']:.2f} | "
                     f"{v['fd'] / v['fd_floor']:.1f}× | {v['outside_25']} of {v['judged']} |")
     rows += ["", *_rate_rows(d["variants"][d["chosen"]]["rates"])[0]]
-    enc, reb = d.get("encoder", {}), d.get("rebuild", {})
-    rows += ["", f"Batch {d['batch']} on the GPU, 16 on the CPU. Encoder: {enc.get('steps', 'no')} updates; rebuild on "
-             f"the device: {reb.get('status', 'not run')}; the whole run {d['seconds'] / 60:.1f} min."]
+    enc, reb, seen = d.get("encoder", {}), d.get("rebuild", {}), d["variants"][d["chosen"]]["images"]
+    hours = [f"{seen / cpu[r] / 3600:,.0f} h at {r}×{r}" for r in (res, str(d["resolution"] // 2)) if r in cpu]
+    on_cpu = (f"The chosen variant's {seen:,} images would take the same script on 2 CPU cores {' and '.join(hours)}. "
+              if hours else "")
+    alone = " (one variant alone: two did not fit the device's memory)" if len(d.get("trained", [0, 0])) == 1 else ""
+    rows += ["", f"Batch {d['batch']} on the GPU, 16 on the CPU; {d['n_data']:,} distinct training faces per variant"
+             f"{alone}. "
+             f"{on_cpu}Encoder: {enc.get('steps', 'no')} updates; rebuild on the device: "
+             f"{reb.get('status', 'not run')}; the whole run {d['seconds'] / 60:.1f} min."]
     return "\n".join(rows)
 
 

@@ -174,6 +174,7 @@ def test_gpu_script_end_to_end_tiny(tmp_path):
     from readme_tables import gpu_run  # the docs' table of the run
     table = gpu_run(run)
     assert f"{r['chosen']} (chosen)" in table and all(f"| {row['attribute']} |" in table for row in chosen["rates"])
+    assert f"{r['n_data']:,} distinct training faces" in table
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "install_gpu_model.py"), str(tmp_path)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and "results.json not found" in p.stderr
