@@ -118,7 +118,7 @@ class StyleGenerator(nn.Module):
         w = self.mapping(z)
         if self.training:
             with torch.no_grad():
-                self.w_avg.lerp_(w.mean(0), 1 - self.w_avg_beta)
+                self.w_avg.lerp_(w.mean(0).to(self.w_avg.dtype), 1 - self.w_avg_beta)
         return self.w_avg + psi * (w - self.w_avg) if psi != 1.0 else w
 
     def rgb_layer_of(self, layer: int) -> int:
