@@ -123,13 +123,11 @@ def fit_to_memory(total_gib: float, peak_gib: float, n_data: int, resolution: in
     needs ``peak_gib`` (the probe's, rendering and training with few faces) plus its faces (uint8, 3 x R x R
     bytes each); ``reserve_gib`` is for the readers' process and the CUDA contexts. Fewer faces (not below
     ``least``) before fewer variants; one variant keeps at least ``least``. Out: (variants, faces per variant)."""
-    per_face = 3 * resolution ** 2 / 2 ** 30
+    per_face, least = 3 * resolution ** 2 / 2 ** 30, min(least, n_data)
     for k in range(len(variants), 0, -1):
-        room = (0.92 * total_gib - reserve_gib) / k - peak_gib
-        n = min(n_data, int(room / per_face)) if room > 0 else 0
-        if n >= min(least, n_data) or k == 1:
-            return variants[:k], max(n, min(least, n_data))
-    raise AssertionError("unreachable")
+        n = int(((0.92 * total_gib - reserve_gib) / k - peak_gib) / per_face)
+        if n >= least or k == 1:
+            return variants[:k], min(n_data, max(n, least))
 
 
 def pack(out: Path, name: str, folders: dict[str, Path]) -> None:
