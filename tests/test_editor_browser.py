@@ -126,7 +126,8 @@ def test_upload_an_image_then_edit_it(page, tmp_path):
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.set_input_files("#upload", str(tmp_path / "me.png"))
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('inverted')")
+    # the status line says "inverted ..." only until the render that follows returns: wait for what stays
+    page.wait_for_function("document.getElementById('seed').placeholder === 'uploaded image'")
     assert page.is_visible("#input") and page.get_attribute("#input", "src").startswith("data:image/png")
     assert "dB PSNR" in page.text_content("#inputcap") and not page.is_visible("#uploadwarn")  # a face: no warning
     assert page.get_attribute("#seed", "placeholder") == "uploaded image" and not errors, errors
@@ -150,7 +151,7 @@ def test_an_upload_unlike_a_face_is_flagged(page, tmp_path):
     img = np.concatenate([sky, ground]) + rng.normal(0, 12, (64, 64, 3))
     Image.fromarray(img.clip(0, 255).astype(np.uint8)).save(tmp_path / "landscape.png")
     page.set_input_files("#upload", str(tmp_path / "landscape.png"))
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('inverted landscape')")
+    page.wait_for_function("!document.getElementById('uploadwarn').hidden")
     assert page.is_visible("#uploadwarn") and "far from what the model draws" in page.text_content("#uploadwarn")
     _seed(page, 3)  # back to a drawn face: the warning goes
     assert not page.is_visible("#uploadwarn") and page.get_attribute("#seed", "placeholder") == ""
