@@ -35,7 +35,9 @@ def _attr(page, name):
 
 
 def _settle(page):
-    page.wait_for_function("document.getElementById('status').textContent.includes('ms')")
+    """Until every request the page sent is answered and the last render's status shows."""
+    page.wait_for_function("document.body.dataset.busy === '0' && "
+                           "document.getElementById('status').textContent.includes('ms')")
     page.wait_for_timeout(300)
 
 

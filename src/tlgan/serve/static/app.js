@@ -5,10 +5,21 @@ const $ = (id) => document.getElementById(id);
 const state = { seed: 0, z: null, edits: {}, lock: [], keep_norm: false };
 let info = null, history = [], inFlight = false, dirty = false, lastImage = null, baseAttrs = {}, sweepAxis = null;
 
+// body[data-busy]: how many requests to the server are unanswered (the browser tests wait for 0)
+let busy = 0;
+async function call(path, options) {
+  document.body.dataset.busy = ++busy;
+  try {
+    const r = await fetch(path, options);
+    return { r, data: await r.json() };
+  } finally {
+    document.body.dataset.busy = --busy;
+  }
+}
+
 async function api(path, body) {
-  const r = await fetch(path, body === undefined ? {} : {
+  const { r, data } = await call(path, body === undefined ? {} : {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  const data = await r.json();
   if (!r.ok) throw new Error(data.detail || r.statusText);
   return data;
 }
@@ -161,8 +172,7 @@ async function uploadImage(file) {
   const t0 = performance.now();
   const timer = setInterval(() => status(`inverting ${file.name}… ${((performance.now() - t0) / 1000).toFixed(1)} s`), 100);
   try {
-    const r = await fetch("/api/invert", { method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file });
-    const out = await r.json();
+    const { r, data: out } = await call("/api/invert", { method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file });
     if (!r.ok) throw new Error(out.detail || r.statusText);
     state.z = out.z; state.seed = "upload";
     showInput(out.input);
