@@ -2,12 +2,17 @@
 architecture of scripts/gpu_faces.py (untrained weights cost the same) and a 128-px extractor for the read-out,
 batch 1, median ms over --n calls, in the default memory layout and in channels_last (what the editor uses on a
 CPU), all on one thread as in the editor, then once more after a second thread has run a forward pass (the
-process then has two OpenMP pools: what the editor's single torch thread avoids).
+process then has two OpenMP pools: what the editor's single torch thread avoids). Then the whole editor end to end
+(benchmarks/editor_latency.py in its own process) on such a model: a 1-step run of that architecture, a 128-px
+extractor and axes fitted on 400 of its samples, made in a temporary folder (about 2 minutes).
 
     python benchmarks/editor_g128.py [--n 40] [--json docs/speed_editor_g128.json]
 """
 import argparse
+import json
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,7 +58,32 @@ with ThreadPoolExecutor(1) as pool:  # a second, living thread that has run torc
         pool.submit(g, z).result()
     figures["g_channels_last_second_pool_ms"] = median_ms(lambda: g(z))
 figures.update(threads=torch.get_num_threads(), n=args.n, g_params=sum(p.numel() for p in g.parameters()))
+
+
+def end_to_end(tmp: Path) -> dict:
+    """The editor over HTTP on a model of the GPU run's architecture (untrained: the same cost), each step a fresh
+    process as a user runs it."""
+    def tlgan(*a: str) -> None:
+        subprocess.run([sys.executable, "-m", "tlgan", *a], check=True, capture_output=True)
+    keys = ("widths", "cardinality", "z_dim")
+    (tmp / "g.yaml").write_text("".join(f"{k}: {json.dumps(GPU_MODEL[k])}\n" for k in keys) + "n_data: 8\n")
+    tlgan("train", "r3gan", "--data", "faces", "--resolution", "128", "--steps", "1", "--batch-size", "2",
+          "--config", str(tmp / "g.yaml"), "--out", str(tmp / "run"))
+    tlgan("features", "train", "--data", "faces", "--resolution", "128", "--n", "64", "--steps", "2",
+          "--out", str(tmp / "ext"))
+    tlgan("axes", "sample", "--generator", str(tmp / "run"), "--features", str(tmp / "ext"), "--n", "400",
+          "--out", str(tmp / "cache"))
+    tlgan("axes", "fit", str(tmp / "cache"), "--out", str(tmp / "axes"))
+    subprocess.run([sys.executable, str(Path(__file__).with_name("editor_latency.py")), "--generator",
+                    str(tmp / "run"), "--axes", str(tmp / "axes"), "--features", str(tmp / "ext"), "--json",
+                    str(tmp / "latency.json")], check=True, capture_output=True)
+    return json.loads((tmp / "latency.json").read_text())
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    e2e = end_to_end(Path(tmp))
+figures.update(editor_p50_ms=e2e["p50_ms"], editor_p95_ms=e2e["p95_ms"], editor_n=e2e["n"], editor_axes=e2e["axes"])
 for k, v in figures.items():
-    print(f"{k:28s} {v:.1f}" if isinstance(v, float) else f"{k:28s} {v}")
+    print(f"{k:32s} {v:.1f}" if isinstance(v, float) else f"{k:32s} {v}")
 if args.json:
     write_json(args.json, figures)

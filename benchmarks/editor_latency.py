@@ -14,6 +14,28 @@ import httpx
 import numpy as np
 
 
+def measure(url: str, n: int = 200) -> dict:
+    """``n`` edit requests (random λ on two axes, one lock) against the editor at ``url`` after 5 warm-up ones:
+    {"n", "resolution", "axes", "p50_ms", "p95_ms"}."""
+    with httpx.Client(base_url=url, timeout=30) as c:
+        info = c.get("/api/info").json()
+        names = [a["name"] for a in info["axes"]]
+        z = c.post("/api/latent", json={"seed": 7}).json()["z"]
+        rng = np.random.default_rng(0)
+        for _ in range(5):  # warm-up
+            c.post("/api/render", json={"z": z, "edits": {names[0]: 1.0}})
+        times = []
+        for i in range(n):
+            edits = {names[i % len(names)]: float(rng.uniform(-3, 3)), names[(i * 7) % len(names)]: 0.5}
+            t = time.perf_counter()
+            r = c.post("/api/render", json={"z": z, "edits": edits, "lock": [names[-1]]})
+            times.append((time.perf_counter() - t) * 1000)
+            r.raise_for_status()
+    t = np.asarray(times)
+    return {"n": n, "resolution": info["resolution"], "axes": len(names), "p50_ms": float(np.percentile(t, 50)),
+            "p95_ms": float(np.percentile(t, 95))}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="a running editor; default: start the shipped demo")
@@ -28,31 +50,15 @@ def main() -> None:
     else:
         from tlgan.serve.app import load_app, serve_in_background
         url, server = serve_in_background(load_app(args.generator, args.axes, args.features))
-    with httpx.Client(base_url=url, timeout=30) as c:
-        info = c.get("/api/info").json()
-        names = [a["name"] for a in info["axes"]]
-        z = c.post("/api/latent", json={"seed": 7}).json()["z"]
-        rng = np.random.default_rng(0)
-        for _ in range(5):  # warm-up
-            c.post("/api/render", json={"z": z, "edits": {names[0]: 1.0}})
-        times = []
-        for i in range(args.n):
-            edits = {names[i % len(names)]: float(rng.uniform(-3, 3)), names[(i * 7) % len(names)]: 0.5}
-            t = time.perf_counter()
-            r = c.post("/api/render", json={"z": z, "edits": edits, "lock": [names[-1]]})
-            times.append((time.perf_counter() - t) * 1000)
-            r.raise_for_status()
-    t = np.asarray(times)
-    print(f"{args.n} edit requests at {info['resolution']}x{info['resolution']} ({len(names)} axes) against {url}")
-    print(f"p50 {np.percentile(t, 50):.1f} ms")
-    print(f"p95 {np.percentile(t, 95):.1f} ms")
+    d = measure(url, args.n)
+    print(f"{args.n} edit requests at {d['resolution']}x{d['resolution']} ({d['axes']} axes) against {url}")
+    print(f"p50 {d['p50_ms']:.1f} ms")
+    print(f"p95 {d['p95_ms']:.1f} ms")
     if args.json:
         import torch
 
         from tlgan.io import write_json
-        write_json(args.json, {"n": args.n, "resolution": info["resolution"], "axes": len(names),
-                               "p50_ms": float(np.percentile(t, 50)), "p95_ms": float(np.percentile(t, 95)),
-                               "threads": torch.get_num_threads()})
+        write_json(args.json, {**d, "threads": torch.get_num_threads()})
     if server:
         server.should_exit = True
 
