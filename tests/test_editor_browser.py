@@ -1,6 +1,8 @@
 """The editor in a real browser (Debian's headless Chromium driven by Playwright)."""
+import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,20 +16,35 @@ ARTIFACTS = Path(os.environ.get("TLGAN_ARTIFACTS", "artifacts"))
 
 
 @pytest.fixture(scope="module")
-def page():
+def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/setup.sh --test`")
     from playwright.sync_api import sync_playwright
-    url, server = serve_in_background(load_app())
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@contextmanager
+def _editor(browser, app):
+    """A page on ``app`` served in the background, once its first render has shown."""
+    url, server = serve_in_background(app)
+    pg = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
         pg.goto(url)
         pg.wait_for_function("document.getElementById('attr-Smiling') && "
                              "document.getElementById('attr-Smiling').dataset.value !== undefined")
         yield pg
-        browser.close()
-    server.should_exit = True
+    finally:
+        pg.close()
+        server.should_exit = True
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    with _editor(browser, load_app()) as pg:
+        yield pg
 
 
 def _attr(page, name):
@@ -195,3 +212,18 @@ def test_unsupervised_panel_switches_and_its_direction_moves_its_top_attribute(p
     page.click("#panels button[data-group=supervised]")
     _settle(page)
     assert page.is_visible("#slider-Smiling") and not page.is_visible("#slider-SeFa0")
+
+
+def test_an_axis_whose_fit_could_not_be_measured_still_builds_the_page(browser, tmp_path):
+    """A held-out AUC the fit could not measure (null in axes.json: its samples held one class, as for an attribute a
+    generator never draws) shows as "AUC –" beside a working slider, not a page that stops loading."""
+    from tlgan.pretrained import default_paths
+    paths = default_paths()
+    shutil.copytree(paths["axes"], tmp_path / "axes")
+    meta = json.loads((tmp_path / "axes" / "axes.json").read_text())
+    meta["quality"]["Bald"]["auc"] = None
+    (tmp_path / "axes" / "axes.json").write_text(json.dumps(meta))
+    with _editor(browser, load_app(paths["generator"], tmp_path / "axes", paths["extractor"])) as pg:
+        assert pg.text_content("[data-axis=Bald] .q") == "AUC –"
+        assert pg.text_content("[data-axis=Smiling] .q").startswith("AUC 0.")
+        _slide(pg, "Bald", 2)

@@ -55,21 +55,29 @@ function buildPanels() {
   for (const b of box.querySelectorAll("button")) b.onclick = () => showPanel(b.dataset.group);
 }
 
+// A supervised axis's held-out fit as [text, tooltip]. A figure the fit could not measure is null in axes.json
+// (an AUC where the held-out samples held one class only): shown as "–", never a broken page.
+function fitQuality(q) {
+  const num = (x) => typeof x === "number";
+  if ("auc" in q) return num(q.auc) ? [`AUC ${q.auc.toFixed(2)}`, "held-out AUC of this axis: 0.5 = chance, 1 = perfect"]
+    : ["AUC –", "no held-out AUC: the extractor saw this attribute on all held-out samples or on none"];
+  if ("r2" in q) return [`R² ${num(q.r2) ? q.r2.toFixed(2) : "–"}`, "held-out R² of this axis: 0 = no better than the mean, 1 = perfect"];
+  if (num(q.val_accuracy)) return [`acc ${q.val_accuracy.toFixed(2)}`, "held-out accuracy of this axis"];
+  return ["", ""];
+}
+
 function buildSliders() {
   const box = $("sliders");
   box.innerHTML = "";
   for (const ax of info.axes) {
     const q = ax.quality || {};
     const unsup = ax.group === "unsupervised";
-    const qtext = unsup ? `${(100 * (q.variance_ratio || 0)).toFixed(0)}% var` : q.auc !== undefined ? `AUC ${q.auc.toFixed(2)}`
-      : q.r2 !== undefined ? `R² ${q.r2.toFixed(2)}` : q.val_accuracy !== undefined ? `acc ${q.val_accuracy.toFixed(2)}` : "";
+    const [qtext, qtip] = unsup ? [`${(100 * (q.variance_ratio || 0)).toFixed(0)}% var`,
+      "share of the variance (GANSpace) or of the weight's energy (SeFa) along this direction"] : fitQuality(q);
     const row = document.createElement("div");
     row.className = "axis";
     row.dataset.axis = ax.name;
     row.dataset.group = ax.group || "supervised";
-    const qtip = unsup ? "share of the variance (GANSpace) or of the weight's energy (SeFa) along this direction"
-      : q.auc !== undefined ? "held-out AUC of this axis: 0.5 = chance, 1 = perfect"
-      : q.r2 !== undefined ? "held-out R² of this axis: 0 = no better than the mean, 1 = perfect" : "";
     const label = unsup && q.label ? ` <span class="moves" title="what the extractor sees this direction move most">${q.label}</span>` : "";
     row.innerHTML = `<span class="name"><span class="full">${ax.name}${label}</span><span class="q" title="${qtip}">${qtext}</span></span>
       <input type="range" min="-3" max="3" step="0.05" value="0" id="slider-${ax.name}" aria-label="${ax.name}">
