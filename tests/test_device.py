@@ -71,6 +71,7 @@ class _CpuBf16(Runtime):
 
 @pytest.mark.parametrize("name", sorted(FAMILY_CONFIGS))
 def test_every_family_trains_under_bf16_autocast(name, tmp_path):
+    """Every family trains, checkpoints and samples under the fast path's autocast, to finite weights."""
     values = dict(model=name, **FAMILY_CONFIGS[name], steps=3, batch_size=4, ckpt_every=3, sample_every=3, seed=5)
     run = train(make_config(values), tmp_path / "amp", runtime=_CpuBf16(), **QUIET)
     state = _state(run)
@@ -198,7 +199,8 @@ def test_gpu_script_end_to_end_tiny(tmp_path):
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_faces.py"), "--out", str(out), "--work",
                         str(tmp_path / "work"), "--tiny", "--device", "cpu", "--minutes", "0.05",
                         "--probe-seconds", "0.5", "--rebuild"], capture_output=True, text=True, timeout=600,
-                       env={**os.environ, "PYTHONPATH": str(site)})
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site),
+                                                                                     os.environ.get("PYTHONPATH")]))})
     assert p.returncode == 0 and "not on the GPU machine" not in p.stdout + p.stderr, p.stderr[-2000:]
     r = json.loads((out / "results.json").read_text())
     assert set(r["probe_img_per_s"]) == {"32"} and r["probe_img_per_s"]["32"] > 0
