@@ -139,8 +139,9 @@ def editor_g128(d: dict) -> str:
         f"| channels_last, a second torch thread in the process | {d['g_channels_last_second_pool_ms']:.1f} | |", "",
         f"Batch 1, median of {d['n']} calls on {d['threads']} threads; G has {d['g_params'] / 1e6:.1f} M parameters "
         "(untrained: a trained one costs the same). The whole editor on such a model (a 128-px extractor for the "
-        f"read-out, {d['editor_axes']} axes), {d['editor_n']} edit requests over HTTP (`benchmarks/editor_latency.py`): p50 "
-        f"{d['editor_p50_ms']:.1f} ms, **p95 {d['editor_p95_ms']:.1f} ms** (aim: ≤ 50 ms)."])
+        f"read-out, {d['editor_axes']} axes), {d['editor_n']} edit requests over HTTP "
+        f"(`benchmarks/editor_latency.py`): p50 {d['editor_p50_ms']:.1f} ms, **p95 {d['editor_p95_ms']:.1f} ms** "
+        "(aim: ≤ 50 ms)."])
 
 
 def edit_success(d: dict) -> str:
