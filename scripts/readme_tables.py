@@ -511,7 +511,8 @@ def axes_eval(ev: dict) -> str:
             f"→ {ref} raw → dis. |", "|---|---|---|---|---|---|---|---|"]
     for name in axes["names"]:
         q = axes["quality"][name]
-        fit = f"{q['auc']:.3f}" if "auc" in q else f"R² {q['r2']:.3f}"
+        fit = (("–" if q["auc"] is None else f"{q['auc']:.3f}") if "auc" in q  # null: one class held out
+               else f"R² {q['r2']:.3f}")
         raw, dis = ev["raw"][name], ev["disentangled"].get(name)
         mlp_text, strong = _quality(judge_mlp, name)
         if name == ref:
