@@ -104,12 +104,9 @@ def probe(args, rt: Runtime, resolution: int, seconds: float) -> tuple[float, fl
         n += 1
     sync()
     rate = n * cfg.batch_size / (time.perf_counter() - t0)
-    memory = ""
-    if rt.cuda:  # what one training process needs: two run side by side, with their data
-        memory = (f"; peak GPU memory {torch.cuda.max_memory_allocated(rt.device) / 2 ** 30:.1f} GiB allocated, "
-                  f"{torch.cuda.max_memory_reserved(rt.device) / 2 ** 30:.1f} GiB reserved")
+    peak = torch.cuda.max_memory_reserved(rt.device) / 2 ** 30 if rt.cuda else 0.0  # what one training process needs
+    memory = f"; peak GPU memory {peak:.1f} GiB reserved" if rt.cuda else ""
     log(f"probe: R3GAN {resolution}x{resolution}, widths {values['widths']}: {rate:,.0f} img/s ({n} updates){memory}")
-    peak = torch.cuda.max_memory_reserved(rt.device) / 2 ** 30 if rt.cuda else 0.0
     del trainer, data
     if rt.cuda:
         torch.cuda.empty_cache()

@@ -36,9 +36,10 @@ def main() -> None:
                  "before scoring?): nothing to install")
     from tlgan.extractors import load_extractor
     from tlgan.generator import load_generator
-    from tlgan.io import cache_dir, write_json
+    from tlgan.io import write_json
     from tlgan.latent.axes import Axes
     from tlgan.latent.encoder import load_encoder
+    from tlgan.metrics import feature_net_path
     tmp = args.dest.with_name(args.dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     for name in (f"{chosen}.tar", "encoder.tar", "readers.tar", "rebuild.tar"):
@@ -50,7 +51,8 @@ def main() -> None:
             part.rename(tmp / ("encoder" if part.name == "upload_check.json" else "") / part.name)
         shutil.rmtree(tmp / folder, ignore_errors=True)
     g = load_generator(tmp / "generator")  # everything opens before anything is replaced
-    readers = {name: load_extractor(tmp / name) for name in ("extractor", "judge", "fd")}
+    for name in ("extractor", "judge", "fd"):
+        load_extractor(tmp / name)
     has_encoder = (tmp / "encoder" / "config.json").exists()
     if has_encoder:
         load_encoder(tmp / "encoder", g)
@@ -58,8 +60,8 @@ def main() -> None:
         Axes.load(tmp / "axes").check_latent(g.z_dim, g.content_hash)
     shutil.rmtree(args.dest, ignore_errors=True)
     tmp.rename(args.dest)
-    fd = readers["fd"]
-    key = cache_dir() / f"fd-faces-{fd.resolution}px-10000-1500steps"
+    fd_res = json.loads((args.dest / "fd" / "extractor.json").read_text())["resolution"]
+    key = feature_net_path("faces", fd_res, 10_000)  # the network `tlgan evaluate fd --data faces` looks for
     shutil.rmtree(key, ignore_errors=True)
     shutil.copytree(args.dest / "fd", key)
     write_json(args.json, results)

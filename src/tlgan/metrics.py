@@ -6,6 +6,7 @@ The default feature network is a small classifier trained on the dataset's own l
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -32,13 +33,18 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
+def feature_net_path(dataset: str, resolution: int, n: int, steps: int = 1500) -> Path:
+    """Where :func:`default_feature_net` caches the classifier it trains on ``n`` images of ``dataset`` at
+    ``resolution`` for ``steps`` steps."""
+    return cache_dir() / f"fd-{dataset.replace(':', '_').replace('/', '_')}-{resolution}px-{n}-{steps}steps"
+
+
 def default_feature_net(dataset: str, data: ImageData, steps: int = 1500):
     """The dataset's own classifier (trained once on ``data``'s labels and cached); its pooled features."""
     from .extractors import load_extractor, save_extractor, train_extractor
     if data.labels is None:
         raise UserError(f"FD needs a labelled dataset for its default feature network ({dataset!r} has no labels)")
-    key = f"fd-{dataset.replace(':', '_').replace('/', '_')}-{data.shape[-1]}px-{len(data)}-{steps}steps"
-    path = cache_dir() / key
+    path = feature_net_path(dataset, data.shape[-1], len(data), steps)
     if (path / "extractor.json").exists():
         return load_extractor(path)
     save_extractor(train_extractor(data, steps=steps, seed=123, progress=False), path)
