@@ -101,7 +101,8 @@ def gpu_run(d: dict) -> str:
     """docs/gpu_faces_run.json (scripts/gpu_faces.py's results.json, via install_gpu_model.py) -> the GPU run: speed
     beside 2 CPU cores (docs/gpu_faces_cpu_probe.json), each variant's images, FD and attributes, the chosen one's
     attribute table by the independent judge."""
-    cpu = json.loads((ROOT / "docs" / "gpu_faces_cpu_probe.json").read_text())["probe_img_per_s"]
+    cpu_run = json.loads((ROOT / "docs" / "gpu_faces_cpu_probe.json").read_text())
+    cpu = cpu_run["probe_img_per_s"]
     res = str(d["resolution"])
     rows = [f"| {d['device']} | img/s, one variant alone | 2 CPU cores | speed-up |", "|---|---|---|---|"]
     for r, rate in d["probe_img_per_s"].items():
@@ -122,10 +123,9 @@ def gpu_run(d: dict) -> str:
     hours = [f"{seen / cpu[r] / 3600:,.0f} h at {r}×{r}" for r in (res, str(d["resolution"] // 2)) if r in cpu]
     on_cpu = (f"The chosen variant's {seen:,} images would take the same script on 2 CPU cores {' and '.join(hours)}. "
               if hours else "")
-    alone = " (one variant alone: two did not fit the device's memory)" if len(d.get("trained", [0, 0])) == 1 else ""
-    rows += ["", f"Batch {d['batch']} on the GPU, 16 on the CPU; {d['n_data']:,} distinct training faces per variant"
-             f"{alone}. "
-             f"{on_cpu}Encoder: {enc.get('steps', 'no')} updates; rebuild on the device: "
+    alone = " (one variant alone: two did not fit the device's memory)" if len(d.get("trained", ())) == 1 else ""
+    rows += ["", f"Batch {d['batch']} on the GPU, {cpu_run['batch']} on the CPU; {d['n_data']:,} distinct training "
+             f"faces per variant{alone}. {on_cpu}Encoder: {enc.get('steps', 'no')} updates; rebuild on the device: "
              f"{reb.get('status', 'not run')}; the whole run {d['seconds'] / 60:.1f} min."]
     return "\n".join(rows)
 
