@@ -85,3 +85,31 @@ def test_layers_import_downward_only():
             assert not [d for d in deps if d.startswith(("tlgan.cli", "tlgan.serve"))], name
         if name.startswith("tlgan.training"):
             assert not [d for d in deps if d.startswith(("tlgan.latent", "tlgan.anomaly"))], name
+
+
+def test_every_public_function_and_class_says_what_it_does():
+    """Every public function, class and method has a docstring, except a method that overrides a documented one of
+    a base class (``forward``, a family's ``step``): the base says what it takes and returns."""
+    import importlib
+    import inspect
+    missing = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if path.name == "__main__.py":   # importing it runs the CLI
+            continue
+        module = importlib.import_module(_module_name(path))
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj) and not obj.__doc__:
+                missing.append(f"{module.__name__}.{name}")
+            if not inspect.isclass(obj):
+                continue
+            if not obj.__doc__:
+                missing.append(f"{module.__name__}.{name}")
+            for attr, member in vars(obj).items():
+                member = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+                overrides = any(attr in vars(base) for base in obj.__mro__[1:])
+                if (not attr.startswith("_") and inspect.isfunction(member) and not member.__doc__
+                        and not overrides):
+                    missing.append(f"{module.__name__}.{name}.{attr}")
+    assert not missing, "no docstring: " + ", ".join(missing)

@@ -22,6 +22,8 @@ COMMON_KEYS = frozenset({"model", "data", "resolution", "n_data", "data_seed", "
 
 @dataclass
 class TrainConfig:
+    """Every training setting with its default; a YAML file or the command line overrides a field, an unknown key
+    is a UserError. A family reads the common keys and those it declares (``Trainer.keys``)."""
     model: str = "dcgan"                  # a family of tlgan.training.registry.FAMILIES
     data: str = "faces"                   # faces | fashion | digits | ring8 | folder:PATH
     resolution: int | None = None         # None: the dataset's native size (faces 64, fashion 28, digits 32)

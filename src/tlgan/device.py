@@ -66,6 +66,7 @@ class Runtime:
 
     @property
     def cuda(self) -> bool:
+        """True where this runtime's device is a GPU."""
         return self.device.type == "cuda"
 
     @property

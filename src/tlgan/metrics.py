@@ -66,6 +66,7 @@ class FrechetScorer:
                           for i in range(0, len(x), batch)]).numpy()
 
     def score(self, x: torch.Tensor) -> float:
+        """FD between images ``x`` (N, C, R, R) in [-1, 1] and the reference set (lower is better; ≥ 0)."""
         return frechet_distance(self.features(x), self.ref)
 
     @classmethod

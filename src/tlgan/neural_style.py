@@ -40,6 +40,7 @@ class LayerTaps(nn.Module):
 
     @property
     def layer_names(self) -> list[str]:
+        """The tapped layers' names (``relu1_1`` …), shallow to deep."""
         return list(self.names.values())
 
     def forward(self, x: torch.Tensor, wanted: set[str]) -> dict[str, torch.Tensor]:

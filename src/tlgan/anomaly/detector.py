@@ -53,6 +53,8 @@ SCORING_KEYS = ("egbad_score",)  # settings that change how a trained detector s
 
 @dataclass
 class AnomalyConfig:
+    """An anomaly detector's settings with their defaults (method, data and protocol, budget, score); a preset, a
+    YAML file or the command line overrides them, an unknown key is a UserError."""
     method: str = "ganomaly"              # anogan | egbad | ganomaly | fanogan
     data: str = "fashion"                 # fashion | digits | folder:PATH (a folder holds only normal images)
     normal_class: int | None = None       # one-class protocol: the normal class (None: class 0 of fashion/digits)

@@ -34,10 +34,12 @@ class ImageData:
 
     @property
     def is_image(self) -> bool:
+        """True for images (stored uint8), False for points (e.g. ring8)."""
         return self.x.dtype == torch.uint8
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """One sample's shape: (C, H, W) for images, (D,) for points."""
         return tuple(self.x.shape[1:])
 
     def batch(self, idx) -> torch.Tensor:

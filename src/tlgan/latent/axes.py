@@ -18,6 +18,9 @@ from ..io import ensure_dir, read_json, write_json
 
 @dataclass
 class Axes:
+    """K named feature axes in a generator's latent space (Z, W or W+): unit directions ``vectors`` (K, d), whether
+    each attribute is binary, how well each predicts its attribute on held-out samples, and the generator they
+    belong to. ``Axes.load(DIR)`` / ``save(DIR)`` read and write ``axes.json`` + ``axes.safetensors``."""
     names: list[str]
     vectors: np.ndarray                     # (K, d) float32, unit rows
     binary: list[bool]
@@ -31,14 +34,17 @@ class Axes:
 
     @property
     def dim(self) -> int:
+        """d, the length of each axis (the latent size)."""
         return self.vectors.shape[1]
 
     def index(self, name: str) -> int:
+        """Row of axis ``name`` in ``vectors``; UserError naming the known axes if there is none."""
         if name not in self.names:
             raise UserError(f"unknown axis {name!r}; known axes: {', '.join(self.names)}")
         return self.names.index(name)
 
     def vector(self, name: str) -> np.ndarray:
+        """Unit direction (d,) float32 of axis ``name``."""
         return self.vectors[self.index(name)]
 
     def cosine(self) -> np.ndarray:
@@ -66,6 +72,7 @@ class Axes:
 
     @classmethod
     def load(cls, path) -> Axes:
+        """Axes from directory ``path`` (written by ``save``); UserError if it is not one, or is corrupt."""
         from safetensors.numpy import load_file
         p = Path(path)
         if not (p / "axes.json").exists():
@@ -112,6 +119,7 @@ class Axes:
         self.quality[name] = dict(quality or {})
 
     def subset(self, names) -> Axes:
+        """A copy holding only the axes ``names``, in that order."""
         idx = [self.index(n) for n in names]
         return replace(self, names=[self.names[i] for i in idx], vectors=self.vectors[idx],
                        binary=[self.binary[i] for i in idx],

@@ -30,10 +30,12 @@ class Cache:
 
     @property
     def label_names(self) -> list[str]:
+        """Names of the K label columns of ``y``, in order."""
         return self.meta["label_names"]
 
     @property
     def binary(self) -> list[bool]:
+        """Per label column: True for a yes/no attribute (``y`` holds probabilities), False for a continuous one."""
         return self.meta["binary"]
 
 

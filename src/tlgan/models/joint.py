@@ -40,6 +40,8 @@ class JointDiscriminator(nn.Module):
             spectral(self)
 
     def features(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Joint features (N, 512) of images ``x`` (N, C, R, R) in [-1, 1] with latents ``z`` (N, d), before the
+        head."""
         hx = nn.functional.leaky_relu(self.x_net(x), 0.2)
         return self.joint(torch.cat([hx, self.z_net(z)], 1))
 
@@ -62,6 +64,7 @@ class ImagePairDiscriminator(nn.Module):
             spectral(self)
 
     def features(self, x: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        """Features (N, 256) of image pairs (``x``, ``x2``), each (N, C, R, R) in [-1, 1], before the head."""
         return self.net(torch.cat([x, x2], 1))
 
     def forward(self, x: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:

@@ -91,6 +91,7 @@ class NVPGGAN(nn.Module):
 
     @property
     def lod(self) -> float:
+        """Level of detail the snapshot draws at (0 = full resolution), or the override set on this model."""
         return float(self.v["lod"]) if self.lod_override is None else float(self.lod_override)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

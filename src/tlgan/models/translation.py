@@ -208,9 +208,11 @@ class SharedLatentTranslator(nn.Module):
         self.dec_shared = ResBlock(c) if shared else nn.Identity()
 
     def encode(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        """Shared code (N, 4·width, R/4, R/4) of images ``x`` (N, C, R, R) in [-1, 1] from domain ``i``."""
         return self.enc_shared(self.enc[i](x))
 
     def decode(self, h: torch.Tensor, j: int) -> torch.Tensor:
+        """Images (N, C, R, R) in [-1, 1] of domain ``j`` from shared codes ``h`` (``encode``'s output)."""
         return self.dec[j](self.dec_shared(h))
 
     def forward(self, x: torch.Tensor, i: int = 0, j: int = 1) -> torch.Tensor:

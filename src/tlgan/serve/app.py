@@ -57,6 +57,7 @@ def _short(names, k: int = 5, width: int = 40) -> str:
 
 
 class ErrorBody(BaseModel):
+    """The body of every 4xx answer."""
     detail: str = Field(..., description="what was wrong with the request, in one sentence")
 
 
@@ -64,10 +65,11 @@ ERRORS = {code: {"model": ErrorBody} for code in (400, 403, 411, 413, 422)}
 
 
 class RenderRequest(BaseModel):
+    """A latent and the edits to apply to it (the server keeps no state: every request carries both)."""
     z: list[StrictFloat] = Field(..., description="the latent, length z_dim, each |z_i| <= 8")
     edits: dict[str, StrictFloat] = Field(default_factory=dict, description="axis name -> λ")
     lock: list[StrictStr] = Field(default_factory=list, description="axes the edits must not move")
-    keep_norm: StrictBool = False
+    keep_norm: StrictBool = Field(False, description="rescale the edited latent to the prior's radius √z_dim")
 
     @field_validator("z")
     @classmethod
@@ -86,6 +88,7 @@ class RenderRequest(BaseModel):
 
 
 class LatentRequest(BaseModel):
+    """A seed whose latent (N(0, I), as ``tlgan edit --seed``) the editor should start from."""
     seed: StrictInt = Field(..., ge=0, le=MAX_SEED)
 
     @field_validator("seed", mode="before")

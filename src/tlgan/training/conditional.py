@@ -72,9 +72,11 @@ class ConditionalTrainer(Trainer):
         return F.binary_cross_entropy_with_logits(logits, y)
 
     def d_losses(self, real, y_real, fake, y_fake) -> tuple[torch.Tensor, dict]:
+        """D's loss on real and fake images (N, C, R, R) in [-1, 1] with their labels (N, K), and extra logs."""
         return losses.d_bce(self.d(real, y_real), self.d(fake, y_fake)), {}
 
     def g_loss(self, fake, y_fake) -> torch.Tensor:
+        """G's loss on its images (N, C, R, R) drawn for labels ``y_fake`` (N, K)."""
         return losses.g_nonsaturating(self.d(fake, y_fake))
 
     def step(self) -> dict[str, torch.Tensor]:

@@ -75,6 +75,7 @@ class SharedLatentTrainer(Trainer):
         return i, j
 
     def critic(self, i: int):
+        """The discriminator of domain ``i``."""
         return getattr(self, f"d_{i}")
 
     def step(self):
