@@ -54,12 +54,3 @@ def test_axes_export_makes_its_folder_and_refuses_a_folder_as_the_file(tmp_path)
     code, _, err = run_cli("axes", "export", "--axes", axes, "--name", "Smiling", "--out", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "is a folder" in err
 
-
-def test_help_shows_flags_without_a_value():
-    """A flag (``--trust-code``, ``--help``) is listed without a value placeholder; options that take one show it.
-    Typer 0.29 printed ``--help <bool>``: the pin in pyproject.toml keeps it out, this test keeps the pin honest."""
-    code, out, _ = run_cli("--help")
-    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("│ --")}
-    assert code == 0 and {"--threads", "--trust-code", "--help"} <= set(lines), out
-    assert "<int>" in lines["--threads"] or "INTEGER" in lines["--threads"]
-    assert not any(word in lines[flag] for flag in ("--trust-code", "--help") for word in ("<bool>", "BOOLEAN"))

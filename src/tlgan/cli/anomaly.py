@@ -28,9 +28,11 @@ def anomaly_train(method: str = typer.Argument(..., help="anogan | egbad | ganom
                                                                         "the other nine are normal"),
                   steps: int | None = typer.Option(None, help="adversarial updates (default 3000)"),
                   encoder_steps: int | None = typer.Option(None, help="f-AnoGAN encoder updates (default 2000)"),
-                  resolution: int | None = typer.Option(None), seed: int | None = typer.Option(None),
+                  resolution: int | None = typer.Option(None, help="image size (default: the dataset's own)"),
+                  seed: int | None = typer.Option(None, help="seed of the weights and batches (default 0)"),
                   config: Path | None = typer.Option(None, help="YAML file overriding AnomalyConfig defaults"),
-                  out: Path = typer.Option(..., "--out"), resume: bool = typer.Option(False), device: str = DEVICE):
+                  out: Path = typer.Option(..., "--out", help="the detector's run directory"),
+                  resume: bool = typer.Option(False, help="continue the run in --out"), device: str = DEVICE):
     """Train a detector on normal images, then calibrate its threshold on held-out normal training images."""
     from ..anomaly.detector import train_detector
     from ..device import Runtime
@@ -70,12 +72,14 @@ def anomaly_bench(data: str | None = typer.Option(None, help="fashion | digits (
                   quick: bool = typer.Option(False, "--quick", help="the small preset: a check in minutes"),
                   jobs: int = typer.Option(1, help="detectors trained at once, each in its own process"),
                   steps: int | None = typer.Option(None, help="adversarial updates, every method (default: preset)"),
-                  encoder_steps: int | None = typer.Option(None), search_steps: int | None = typer.Option(None),
+                  encoder_steps: int | None = typer.Option(None, help="f-AnoGAN encoder updates (default: preset)"),
+                  search_steps: int | None = typer.Option(None, help="AnoGAN latent-search steps per image "
+                                                                     "(default: preset)"),
                   test_n: int | None = typer.Option(None, help="test images (default: the preset's)"),
                   anogan_test_n: int | None = typer.Option(None, help="AnoGAN scores this many of the test images"),
                   config: Path | None = typer.Option(None, help="YAML overriding the preset: AnomalyConfig keys, "
                                                                 "per_method: {method: {key: value}}, test_n"),
-                  out: Path = typer.Option(Path("runs/anomaly-bench"))):
+                  out: Path = typer.Option(Path("runs/anomaly-bench"), help="folder for the runs and results")):
     """Every class in turn, every method, budgets fixed in advance; per-class and mean AUROC, AP, F1, speed."""
     from ..anomaly.bench import budgets, run_bench
     from ..config import merged_values

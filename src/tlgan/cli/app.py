@@ -17,7 +17,13 @@ data_app = typer.Typer(no_args_is_help=True, help="Render or inspect datasets.")
 evaluate_app = typer.Typer(no_args_is_help=True, help="Measure generators and feature axes.")
 app.add_typer(data_app, name="data")
 app.add_typer(evaluate_app, name="evaluate")
+# Options several commands share, with one help text each.
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda (auto: the GPU when PyTorch sees one)")
+GENERATOR = typer.Option(None, "--generator", help="run directory, export or NVIDIA .pkl (RUN@w: its W space); "
+                         "with --trust-code also .pt2 / .pt / module:function (default: the shipped model)")
+AXES = typer.Option(None, "--axes", help="axes directory (default: the shipped model's)")
+FEATURES = typer.Option(None, "--features", help="extractor directory (default: the shipped model's)")
+SEED = typer.Option(0, "--seed", help="random seed: the same seed gives the same result")
 
 
 @app.callback()

@@ -8,7 +8,7 @@ from typer.core import TyperGroup
 
 from ..errors import UserError
 from ..pretrained import resolve_models
-from .app import DEVICE, app, evaluate_app
+from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app
 
 
 class _ImagesByDefault(TyperGroup):
@@ -62,10 +62,12 @@ def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path
 
 @invert_app.command("images")
 def images(path: Path = typer.Argument(..., help="an image file or a folder of images"),
-           out: Path = typer.Option(..., "--out"), method: str = typer.Option("hybrid", help=METHOD_HELP),
+           out: Path = typer.Option(..., "--out", help="folder for the latents, reconstructions and grid.png"),
+           method: str = typer.Option("hybrid", help=METHOD_HELP),
            generator: str | None = typer.Option(None, help="default: the shipped faces model"),
            encoder: Path | None = typer.Option(None, help="encoder run (default: the shipped model's)"),
-           steps: int = typer.Option(1000, help="opt: optimisation steps"), seed: int = typer.Option(0),
+           steps: int = typer.Option(1000, help="opt: optimisation steps"),
+           seed: int = typer.Option(0, help="opt, hybrid: seed of the search (its starting latents and noise)"),
            model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion"),
            device: str = DEVICE):
     """Invert images: writes OUT/<name>.png (reconstruction), OUT/<name>.npy (latent) and OUT/grid.png
@@ -109,16 +111,18 @@ def _inputs_over_reconstructions(x, xr, k: int):
 
 
 @invert_app.command("train-encoder")
-def train_encoder_cmd(out: Path = typer.Option(..., "--out"),
+def train_encoder_cmd(out: Path = typer.Option(..., "--out", help="the encoder's run directory"),
                       generator: str | None = typer.Option(None, help="default: the shipped faces model"),
                       features: Path | None = typer.Option(None, help="extractor whose features the loss compares "
                                                                       "(default: the shipped model's)"),
                       model: str = typer.Option("faces", help="shipped model used without --generator"),
                       data: str | None = typer.Option(None, help="real images (default: what G was trained on)"),
-                      steps: int = typer.Option(3000), batch_size: int = typer.Option(64),
+                      steps: int = typer.Option(3000, help="optimiser updates"),
+                      batch_size: int = typer.Option(64, help="real images (and as many samples) per update"),
                       kappa: float = typer.Option(1.0, help="weight of the extractor-feature MSE"),
                       latent_weight: float = typer.Option(1.0, help="weight of ‖E(G(z)) − z‖²: editability"),
-                      seed: int = typer.Option(0), resume: bool = typer.Option(False), device: str = DEVICE):
+                      seed: int = SEED, resume: bool = typer.Option(False, help="continue the run in --out"),
+                      device: str = DEVICE):
     """Train an inversion encoder E with G frozen (image MSE + κ feature MSE on real images, latent consistency
     on G's samples); the run is resumable like any other."""
     from ..device import Runtime
@@ -135,11 +139,12 @@ def train_encoder_cmd(out: Path = typer.Option(..., "--out"),
 
 @evaluate_app.command("inversion")
 def evaluate_inversion_cmd(json_out: Path = typer.Option(..., "--json", help="write the figures here"),
-                           generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
+                           generator: str | None = GENERATOR, axes: Path | None = AXES,
                            encoder: Path | None = typer.Option(None, help="default: the shipped model's"),
                            judge: Path | None = typer.Option(None, help="default: the shipped model's judge"),
                            n: int = typer.Option(64, "--n", help="faces per figure"),
-                           opt_steps: int = typer.Option(1000), seed: int = typer.Option(0),
+                           opt_steps: int = typer.Option(1000, help="steps of the optimisation method"),
+                           seed: int = SEED,
                            grid: Path | None = typer.Option(None, help="also write a PNG: real | reconstruction | "
                                                                        "edited | true counterfactual"),
                            device: str = DEVICE):
@@ -174,7 +179,8 @@ def evaluate_inversion_cmd(json_out: Path = typer.Option(..., "--json", help="wr
 
 
 @invert_app.command("export-encoder")
-def export_encoder_cmd(run: Path = typer.Argument(..., help="an encoder run"), out: Path = typer.Option(..., "--out")):
+def export_encoder_cmd(run: Path = typer.Argument(..., help="an encoder run"),
+                       out: Path = typer.Option(..., "--out", help="the directory to write")):
     """Write an encoder run's config and fp16 weights to OUT (no optimiser state, grids or logs)."""
     from ..latent.encoder import export_encoder
     typer.echo(f"encoder exported to {export_encoder(run, out)}")

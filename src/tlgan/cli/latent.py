@@ -9,7 +9,7 @@ from ..errors import UserError
 from ..io import ensure_dir
 from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
 from ..pretrained import resolve_models
-from .app import DEVICE, app, evaluate_app
+from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app
 
 features_app = typer.Typer(no_args_is_help=True, help="Train feature extractors (image -> attributes).")
 axes_app = typer.Typer(no_args_is_help=True, help="Build (z, y) caches and fit feature axes.")
@@ -19,11 +19,13 @@ app.add_typer(axes_app, name="axes")
 
 @features_app.command("train")
 def features_train(data: str = typer.Option("faces", help="faces | fashion | digits | folder:PATH"),
-                   out: Path = typer.Option(..., "--out"), steps: int = typer.Option(2000),
+                   out: Path = typer.Option(..., "--out", help="directory to write the extractor to"),
+                   steps: int = typer.Option(2000, help="optimiser updates"),
                    n: int | None = typer.Option(None, "--n", help="training images (faces default 20000)"),
-                   resolution: int | None = typer.Option(None), seed: int = typer.Option(0),
+                   resolution: int | None = typer.Option(None, help="image size (default: the dataset's own)"),
+                   seed: int = typer.Option(0, help="seed of the initial weights and batches"),
                    data_seed: int = typer.Option(0, help="faces renderer seed: another seed = another split"),
-                   batch_size: int = typer.Option(128),
+                   batch_size: int = typer.Option(128, help="images per update"),
                    arch: str = typer.Option("classifier", help="classifier (a CNN) | mlp (a pixel MLP: a second "
                                                                 "judge of another architecture)"),
                    width: int | None = typer.Option(None, help="CNN: first-layer channels (32); MLP: hidden units "
@@ -51,11 +53,15 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
 
 
 @axes_app.command("sample")
-def axes_sample(generator: str = typer.Option(...), features: Path = typer.Option(...),
+def axes_sample(generator: str = typer.Option(..., help="run directory, export or NVIDIA .pkl (RUN@w, RUN@w+: "
+                                                "its W / W+ space); with --trust-code also .pt2 / .pt"),
+                features: Path = typer.Option(..., help="extractor that labels the samples (directory, or .pt2 "
+                                                        "with --trust-code)"),
                 n: int = typer.Option(20_000, "--n", "--rows", help="rows to sample (--rows under torchrun, "
                                       "whose own options --n would abbreviate)"),
-                out: Path = typer.Option(..., "--out"),
-                seed: int = typer.Option(0), batch: int = typer.Option(256), device: str = DEVICE):
+                out: Path = typer.Option(..., "--out", help="cache directory (an unfinished one is resumed)"),
+                seed: int = typer.Option(0, help="seed of the latents (a resumed cache draws the same ones)"),
+                batch: int = typer.Option(256, help="latents rendered and labelled at once"), device: str = DEVICE):
     """Sample latents, render, label: the (z, y) cache (memory-mapped, resumable after a kill; under torchrun
     the processes share the batches)."""
     import time
@@ -75,8 +81,9 @@ def axes_sample(generator: str = typer.Option(...), features: Path = typer.Optio
 
 
 @axes_app.command("fit")
-def axes_fit(cache: Path = typer.Argument(...), method: str = typer.Option("glm", help=" | ".join(METHODS)),
-             out: Path = typer.Option(..., "--out"),
+def axes_fit(cache: Path = typer.Argument(..., help="(z, y) cache directory from `tlgan axes sample`"),
+             method: str = typer.Option("glm", help=" | ".join(METHODS)),
+             out: Path = typer.Option(..., "--out", help="axes directory to write"),
              disentangle_from: list[str] = typer.Option([], "--disentangle-from",
                                                         help="also save a heat map of axes projected off these"),
              layers: str | None = typer.Option(None, help="W+ caches: act on style layers A-B only (0 = coarsest)")):
@@ -127,7 +134,8 @@ def axes_find(generator: str | None = typer.Option(None, help="run dir / file (R
                                                               "(default: the shipped model's when --generator "
                                                               "is not given)"),
               model: str = typer.Option("faces", help="shipped model when --generator is not given"),
-              out: Path = typer.Option(..., "--out"), seed: int = typer.Option(0), device: str = DEVICE):
+              out: Path = typer.Option(..., "--out", help="directory to write the directions to (as axes)"),
+              seed: int = SEED, device: str = DEVICE):
     """Unsupervised directions (GANSpace PCA or SeFa), named PC0…/SeFa0… and labelled by what they move."""
     from ..device import resolve, to_device
     from ..latent.directions import annotate
@@ -156,8 +164,9 @@ def axes_find(generator: str | None = typer.Option(None, help="run dir / file (R
 def axes_match(directions: Path = typer.Argument(..., help="axes directory of unsupervised directions"),
                axes: Path = typer.Option(..., "--axes", help="supervised axes to pair them with"),
                generator: str | None = typer.Option(None, help="default: the shipped model's"),
-               n: int = typer.Option(4096, "--n"), seed: int = typer.Option(0),
-               json_out: Path | None = typer.Option(None, "--json")):
+               n: int = typer.Option(4096, "--n", help="prior latents the correlations are measured on"),
+               seed: int = SEED,
+               json_out: Path | None = typer.Option(None, "--json", help="also write the pairs here")):
     """Pair directions with supervised axes: Hungarian assignment on |corr| of the latents' coordinates."""
     import json
 
@@ -180,16 +189,19 @@ def axes_match(directions: Path = typer.Argument(..., help="axes directory of un
 
 
 @axes_app.command("export")
-def axes_export(axes_path: Path = typer.Option(..., "--axes"), name: str = typer.Option(...),
-                out: Path = typer.Option(..., "--out")):
+def axes_export(axes_path: Path = typer.Option(..., "--axes", help="axes directory"),
+                name: str = typer.Option(..., help="the axis to export"),
+                out: Path = typer.Option(..., "--out", help="the .npy file to write (1 × d)")):
     """Write one axis as an InterFaceGAN boundary .npy (1, d)."""
     from ..latent.axes import Axes, export_boundary
     typer.echo(f"wrote {export_boundary(Axes.load(axes_path), name, out)}")
 
 
 @axes_app.command("import")
-def axes_import(boundary: Path = typer.Argument(...), axes_path: Path = typer.Option(..., "--axes"),
-                name: str = typer.Option(...), binary: bool = typer.Option(True)):
+def axes_import(boundary: Path = typer.Argument(..., help="InterFaceGAN boundary .npy (1 × d)"),
+                axes_path: Path = typer.Option(..., "--axes", help="axes directory to add it to"),
+                name: str = typer.Option(..., help="the new axis's name"),
+                binary: bool = typer.Option(True, help="a yes/no attribute (--no-binary: a continuous one)")):
     """Add an InterFaceGAN boundary .npy (1, d) to an axes directory under ``--name``."""
     from ..latent.axes import Axes, import_boundary
     axes = Axes.load(axes_path)
@@ -199,8 +211,9 @@ def axes_import(boundary: Path = typer.Argument(...), axes_path: Path = typer.Op
 
 
 @app.command()
-def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
-         seed: int = typer.Option(0), n: int = typer.Option(1, "--n", help="rows: seeds seed..seed+n-1"),
+def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
+         seed: int = typer.Option(0, help="the face: the latent of this seed (as in the editor)"),
+         n: int = typer.Option(1, "--n", help="rows: seeds seed..seed+n-1"),
          set_: list[str] = typer.Option([], "--set", help="AXIS=λ (repeatable)"),
          lock: list[str] = typer.Option([], "--lock", help="axes the edits must not move (repeatable)"),
          sweep: str | None = typer.Option(None, help="AXIS=START:STOP:COUNT, one column per λ"),
@@ -211,7 +224,7 @@ def edit(generator: str | None = typer.Option(None), axes: Path | None = typer.O
          method: str = typer.Option("hybrid", help="--image: inversion method, opt | encoder | hybrid"),
          encoder: Path | None = typer.Option(None, help="--image: encoder run (default: the shipped model's)"),
          model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion"),
-         out: Path = typer.Option(Path("edit.png"), "--out")):
+         out: Path = typer.Option(Path("edit.png"), "--out", help="the PNG to write")):
     """Edit generated faces, a real image or a saved latent along feature axes: original | edited, or a sweep."""
     import torch
 
@@ -280,9 +293,11 @@ def read_latent(path: Path, z_dim: int):
 
 @app.command()
 def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (binary 0/1, continuous values)'),
-             n: int = typer.Option(100, "--n"), out: Path = typer.Option(..., "--out"),
-             seed: int = typer.Option(0), generator: str | None = typer.Option(None),
-             axes: Path | None = typer.Option(None), features: Path | None = typer.Option(None),
+             n: int = typer.Option(100, "--n", help="images to write"),
+             out: Path = typer.Option(..., "--out", help="directory for the PNGs and their attributes"),
+             seed: int = SEED, generator: str | None = GENERATOR, axes: Path | None = AXES,
+             features: Path | None = typer.Option(None, help="extractor that accepts or rejects each sample "
+                                                              "(default: the shipped model's)"),
              lock: list[str] = typer.Option([], "--lock", help="attributes to keep at their prior rates, e.g. "
                                                                "Male,Young (repeatable)"),
              judge: Path | None = typer.Option(None, help="independent extractor that grades the written set "
@@ -328,12 +343,13 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
 
 
 @evaluate_app.command("axes")
-def evaluate_axes_cmd(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
+def evaluate_axes_cmd(generator: str | None = GENERATOR, axes: Path | None = AXES,
                       judge: Path | None = typer.Option(None, help="independent extractor (default: shipped)"),
-                      references: list[str] = typer.Option(["Male"], "--reference"),
+                      references: list[str] = typer.Option(["Male"], "--reference", help="attributes whose "
+                                                           "leakage is measured and locked (repeatable)"),
                       n: int = typer.Option(1024, "--n", help="latents (figures come with 95% bootstrap CIs)"),
-                      seed: int = typer.Option(0),
-                      json_out: Path = typer.Option(Path("axes_eval.json"), "--json"),
+                      seed: int = SEED,
+                      json_out: Path = typer.Option(Path("axes_eval.json"), "--json", help="the figures' JSON"),
                       report: Path | None = typer.Option(None, help="markdown report (default beside --json)"),
                       device: str = DEVICE):
     """Controllability, flip rate and leakage of every axis, raw and disentangled, by an independent judge."""
@@ -375,8 +391,9 @@ def evaluate_directions_cmd(sets: list[str] = typer.Option(..., "--set", help="L
                             n: int = typer.Option(512, "--n", help="latents per figure"),
                             n_real: int = typer.Option(1000, help="real faces for the exact-attribute figures"),
                             dci_method: str = typer.Option("lasso", help="lasso | gbt"),
-                            seed: int = typer.Option(0),
-                            json_out: Path = typer.Option(Path("directions_eval.json"), "--json")):
+                            seed: int = SEED,
+                            json_out: Path = typer.Option(Path("directions_eval.json"), "--json",
+                                                          help="the figures' JSON (.md and .png beside it)")):
     """Supervised axes vs unsupervised directions, side by side: matched direction per attribute, re-scoring Δ,
     attribute dependency, flip rate, correlation with the exact attribute, DCI, linear separability."""
     from ..extractors import load_extractor

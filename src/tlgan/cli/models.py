@@ -7,14 +7,16 @@ import typer
 
 from ..errors import UserError
 from ..training import FAMILIES
-from .app import DEVICE, app, data_app, evaluate_app
+from .app import DEVICE, SEED, app, data_app, evaluate_app
 
 
 @data_app.command("render")
 def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is rendered"),
                 n: int = typer.Option(1000, "--n", help="number of images"),
                 out: Path = typer.Option(..., "--out", help="output folder"),
-                seed: int = typer.Option(0), resolution: int = typer.Option(64), start: int = typer.Option(0)):
+                seed: int = typer.Option(0, help="renderer seed (another seed draws other faces)"),
+                resolution: int = typer.Option(64, help="image size in pixels"),
+                start: int = typer.Option(0, help="index of the first face: renders faces start..start+n-1")):
     """Render procedural faces: PNGs, attributes.csv (CelebA-style columns) and contact_sheet.png."""
     from ..data.faces import write_faces
     if dataset != "faces":
@@ -31,11 +33,14 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
           data_b: str | None = typer.Option(None, help="cyclegan, pix2pix: the second domain"),
           attributes: str | None = typer.Option(None, help="stargan: comma-separated binary labels to condition "
                                                            "on (default Black_Hair,Blond_Hair,Brown_Hair,Male,Young)"),
-          resolution: int | None = typer.Option(None), steps: int | None = typer.Option(None),
-          batch_size: int | None = typer.Option(None), out: Path = typer.Option(Path("runs/latest")),
+          resolution: int | None = typer.Option(None, help="image size (default: the family's or dataset's)"),
+          steps: int | None = typer.Option(None, help="generator updates (default: the family's)"),
+          batch_size: int | None = typer.Option(None, help="images per update (default: the family's)"),
+          out: Path = typer.Option(Path("runs/latest"), help="the run directory"),
           config: Path | None = typer.Option(None, help="YAML file overriding defaults"),
           resume: bool = typer.Option(False, help="continue the run in --out"),
-          seed: int | None = typer.Option(None), device: str = DEVICE,
+          seed: int | None = typer.Option(None, help="seed of the weights and batches (default: 0, or the config's)"),
+          device: str = DEVICE,
           full_precision: bool = typer.Option(False, "--full-precision", help="CUDA: float32 throughout (no bf16 "
                                               "autocast, channels_last or TF32)"),
           compile_g: bool = typer.Option(False, "--compile", help="torch.compile G's forward (slow to start)")):
@@ -77,7 +82,8 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
 
 @app.command()
 def sample(run: str = typer.Argument(..., help="run directory, TorchScript file or module:function"),
-           n: int = typer.Option(64, "--n"), seed: int = typer.Option(0),
+           n: int = typer.Option(64, "--n", help="images to draw"),
+           seed: int = typer.Option(0, help="seed of the latents"),
            out: Path | None = typer.Option(None, help="grid PNG"),
            out_dir: Path | None = typer.Option(None, help="one PNG per sample"),
            save_latents: Path | None = typer.Option(None, help="write the latents as .npy"),
@@ -117,7 +123,8 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
 
 
 @app.command()
-def export(run: Path = typer.Argument(...), out: Path = typer.Option(..., "--out"),
+def export(run: Path = typer.Argument(..., help="a training run directory"),
+           out: Path = typer.Option(..., "--out", help="the directory to write (Hugging Face layout)"),
            fp16: bool = typer.Option(True, help="store weights as float16 (half the size)")):
     """Export a run's generator (best if kept, else last) as a small self-contained directory."""
     from ..generator import export_generator
@@ -143,8 +150,10 @@ def import_cmd(pkl: Path = typer.Argument(..., help="an NVIDIA StyleGAN2 / Style
 
 
 @evaluate_app.command("fd")
-def evaluate_fd(run: str = typer.Argument(...), data: str = typer.Option(..., help="dataset the generator models"),
-                n: int = typer.Option(2000, "--n"), seed: int = typer.Option(0),
+def evaluate_fd(run: str = typer.Argument(..., help="the generator: run directory, export or NVIDIA .pkl"),
+                data: str = typer.Option(..., help="dataset the generator models"),
+                n: int = typer.Option(2000, "--n", help="samples (and as many real images) compared"),
+                seed: int = SEED,
                 features: Path | None = typer.Option(None, help="extractor directory used as the feature network "
                                                         "(default: a classifier trained on --data, cached)"),
                 resolution: int | None = typer.Option(None, help="score at this size (samples resized, e.g. a "

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from ..errors import UserError
-from .app import DEVICE, app
+from .app import AXES, DEVICE, GENERATOR, app
 
 
 def _check_port(host: str, port: int) -> None:
@@ -52,7 +52,8 @@ def _serve(app, host: str, port: int, open_browser: bool) -> None:
 
 
 @app.command()
-def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open", help="open a browser"),
+def demo(port: int = typer.Option(8000, help="TCP port"),
+         open_browser: bool = typer.Option(False, "--open", help="open a browser"),
          model: str = typer.Option("faces", help="shipped model: faces | fashion (Fashion-MNIST garments)"),
          device: str = DEVICE):
     """Start the web editor on a shipped model (default: faces) at http://127.0.0.1:PORT (offline)."""
@@ -67,10 +68,11 @@ def demo(port: int = typer.Option(8000), open_browser: bool = typer.Option(False
 
 
 @app.command()
-def serve(generator: str | None = typer.Option(None), axes: Path | None = typer.Option(None),
+def serve(generator: str | None = GENERATOR, axes: Path | None = AXES,
           features: Path | None = typer.Option(None, help="extractor for the attribute read-out"),
           host: str = typer.Option("127.0.0.1", help="bind address (127.0.0.1: this machine only)"),
-          port: int = typer.Option(8000), open_browser: bool = typer.Option(False, "--open"),
+          port: int = typer.Option(8000, help="TCP port"),
+          open_browser: bool = typer.Option(False, "--open", help="open the page in a browser"),
           directions: Path | None = typer.Option(None, help="unsupervised directions (tlgan axes find) for a "
                                                              "second slider panel"),
           device: str = DEVICE):

@@ -54,12 +54,15 @@ def style_transfer_cmd(content: Path = typer.Option(..., help="the image whose l
                        net: str = typer.Option("random", help="feature network: random | faces | fashion | an "
                                                               "extractor directory"),
                        size: int = typer.Option(128, help="both images are centre-cropped and resized to this"),
-                       steps: int = typer.Option(300), optimizer: str = typer.Option("adam", help="adam | lbfgs"),
+                       steps: int = typer.Option(300, help="optimiser steps on the pixels"),
+                       optimizer: str = typer.Option("adam", help="adam | lbfgs"),
                        lr: float = typer.Option(0.02, help="Adam's step on pixels in [-1, 1]"),
-                       content_weight: float = typer.Option(1.0), style_weight: float = typer.Option(10.0),
+                       content_weight: float = typer.Option(1.0, help="weight of the content (feature) loss"),
+                       style_weight: float = typer.Option(10.0, help="weight of the style (Gram matrix) loss"),
                        tv_weight: float = typer.Option(0.0, help="total variation (smoothness) weight"),
-                       content_layer: str = typer.Option("relu3_2"),
-                       style_layers: str = typer.Option("relu1_1,relu2_1,relu3_1,relu4_1"),
+                       content_layer: str = typer.Option("relu3_2", help="the layer whose features are kept"),
+                       style_layers: str = typer.Option("relu1_1,relu2_1,relu3_1,relu4_1",
+                                                        help="comma-separated layers whose Gram matrices are matched"),
                        grid: Path | None = typer.Option(None, help="also write content | style | result here")):
     """Neural style transfer: optimise the pixels for the content image's deep features and the style image's
     Gram matrices (+ total variation); prints the loss terms before and after."""
