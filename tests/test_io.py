@@ -144,3 +144,26 @@ def test_factory_generators_differing_only_in_a_plain_attribute_are_different_ge
     a, b = (load_generator(f"scaled_gens:{f}", trust_code=True) for f in ("one", "two"))
     assert a.content_hash != b.content_hash
     sys.modules.pop("scaled_gens", None)
+
+
+def test_captions_wrap_instead_of_running_off_the_image():
+    """A title wider than the grid (a long `tlgan edit` recipe on a two-column grid) wraps at spaces onto more lines,
+    each within the image; a label wider than its column wraps within the column."""
+    import numpy as np
+    from PIL import ImageFont
+
+    from tlgan.data.images import caption, wrap_text
+    font = ImageFont.load_default(size=14)
+    title = "seeds 11..14: Smiling=+1.5, Eyeglasses=+2; locked: Male, Young"
+    lines = wrap_text(title, font, 260)
+    assert len(lines) >= 2 and " ".join(lines) == title and all(font.getlength(t) <= 260 for t in lines)
+    assert wrap_text("Mouth_Slightly_Open +3", font, 120) == ["Mouth_Slightly_", "Open +3"]   # at underscores
+    long_word = wrap_text("Mouth_Slightly_Open", font, 40)               # a piece still wider: anywhere
+    assert "".join(long_word) == "Mouth_Slightly_Open" and all(font.getlength(t) <= 40 for t in long_word)
+    grid = np.zeros((200, 268, 3), np.uint8)
+    one_line = caption(grid, ["original", "edited"], "short")
+    wrapped = caption(grid, ["original", "edited"], title)
+    assert wrapped.shape[0] - one_line.shape[0] == (len(lines) - 1) * 20 and wrapped.shape[1] == 268
+    labels = caption(grid, ["Mouth_Slightly_Open +3", "b"])
+    assert labels.shape[0] - caption(grid, ["a", "b"]).shape[0] == 20   # the long label took two lines
+    assert (wrapped[-200:] == grid).all()                                 # the images below are untouched

@@ -88,24 +88,44 @@ def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None =
 
 
 def caption(grid: np.ndarray, col_labels, title: str | None = None, size: int = 14) -> np.ndarray:
-    """A uint8 (H, W, 3) grid with a white strip above it: ``title`` on the first line, then one label centred over
-    each of ``len(col_labels)`` equal-width columns."""
+    """A uint8 (H, W, 3) grid with a white strip above it: ``title`` first, then one label centred over each of
+    ``len(col_labels)`` equal-width columns; text wider than the image (a label: its column) wraps at spaces."""
     from PIL import ImageDraw, ImageFont
     font = ImageFont.load_default(size=size)
-    lines = (title is not None) + bool(col_labels)
-    strip = lines * (size + 6) + 4
+    column = grid.shape[1] / max(len(col_labels), 1)
+    title_lines = wrap_text(title, font, grid.shape[1] - 8) if title is not None else []
+    label_lines = [wrap_text(label, font, column - 4) for label in col_labels]
+    line = size + 6
+    strip = (len(title_lines) + max(map(len, label_lines), default=0)) * line + 4
     img = Image.new("RGB", (grid.shape[1], grid.shape[0] + strip), "white")
     img.paste(Image.fromarray(grid), (0, strip))
     draw = ImageDraw.Draw(img)
-    y = 3
-    if title is not None:
-        draw.text((4, y), title, fill="black", font=font)
-        y += size + 6
-    width = grid.shape[1] / max(len(col_labels), 1)
-    for i, label in enumerate(col_labels):
-        w = draw.textlength(label, font=font)
-        draw.text((i * width + (width - w) / 2, y), label, fill="black", font=font)
+    for k, text in enumerate(title_lines):
+        draw.text((4, 3 + k * line), text, fill="black", font=font)
+    y = 3 + len(title_lines) * line
+    for i, lines in enumerate(label_lines):
+        for k, text in enumerate(lines):
+            draw.text((i * column + (column - font.getlength(text)) / 2, y + k * line), text, fill="black", font=font)
     return np.asarray(img)
+
+
+def wrap_text(text: str, font, width: float) -> list[str]:
+    """``text`` split into lines no wider than ``width`` pixels in ``font`` (unless one character is): at spaces,
+    and a word wider than that alone after its underscores (``Mouth_Slightly_`` / ``Open``), else anywhere."""
+    import re
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+            continue
+        lines.append("")
+        pieces = [word] if font.getlength(word) <= width else re.findall(r"[^_]*_|[^_]+", word)
+        for piece in pieces:
+            for part in [piece] if font.getlength(piece) <= width else piece:
+                if lines[-1] and font.getlength(lines[-1] + part) > width:
+                    lines.append("")
+                lines[-1] += part
+    return lines
 
 
 def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
