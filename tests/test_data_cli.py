@@ -111,6 +111,9 @@ def test_cli_render_train_sample(tmp_path):
     csv = (tmp_path / "faces" / "attributes.csv").read_text().splitlines()
     assert csv[0].startswith("filename,Male,Young,Smiling") and len(csv) == 7
     assert (tmp_path / "faces" / "contact_sheet.png").exists()
+    (tmp_path / "faces" / "._000000.png").write_bytes(b"macOS resource fork")   # a hidden file left by a copy
+    rendered = load_data(f"folder:{tmp_path / 'faces'}", 32)   # the render is a dataset: its preview is no image of it
+    assert len(rendered) == 6 and rendered.label_names[:2] == ["Male", "Young"]
     run = tmp_path / "run"
     code, _, err = run_cli("train", "wgan", "--data", "digits", "--steps", "3", "--out", str(run))
     assert code == 0, err

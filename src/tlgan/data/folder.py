@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .images import IMAGE_EXT, center_crop_resize, read_image
+from .images import IMAGE_EXT, center_crop_resize, list_images, read_image
 
 
 def _read_celeba_attrs(path: Path) -> tuple[list[str], list[str], np.ndarray]:
@@ -71,11 +71,11 @@ def load_folder(path: str, resolution: int, channels: int | None = None, limit: 
         missing = [f for f in files[:limit] if not (img_dir / f).exists()]
         if missing:
             raise UserError(f"{table}: {len(missing)} listed files are missing from {img_dir}, e.g. {missing[0]}")
-        unlisted = sorted({p.name for p in img_dir.iterdir() if p.suffix.lower() in IMAGE_EXT} - set(files))
+        unlisted = sorted(set(list_images(img_dir)) - set(files))
         if unlisted and table.suffix == ".csv":
             raise UserError(f"{table} has no row for {len(unlisted)} image(s) in {img_dir}, e.g. {unlisted[0]}")
     else:
-        files = sorted(p.name for p in img_dir.iterdir() if p.suffix.lower() in IMAGE_EXT)
+        files = list_images(img_dir)
         names, labels = [], None
     if limit:
         files = files[:limit]

@@ -13,6 +13,14 @@ from PIL import Image, UnidentifiedImageError
 from ..errors import UserError
 
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
+PREVIEW = "contact_sheet.png"   # the preview `tlgan data render` and `tlgan generate` write beside their images
+
+
+def list_images(folder) -> list[str]:
+    """Sorted names of the image files in ``folder`` (by extension, any case), leaving out hidden files (``._x.png``
+    from macOS copies) and tlgan's own preview, ``contact_sheet.png``: not images of the set."""
+    return sorted(p.name for p in Path(folder).iterdir()
+                  if p.suffix.lower() in IMAGE_EXT and not p.name.startswith(".") and p.name != PREVIEW)
 
 
 def to_model_range(x_uint8: torch.Tensor) -> torch.Tensor:
@@ -170,7 +178,7 @@ def read_images(path: str | os.PathLike, shape: tuple[int, int, int],
     if root.is_file():
         root, names = root.parent, [root.name]
     elif root.is_dir():
-        names = sorted(p.name for p in root.iterdir() if p.suffix.lower() in IMAGE_EXT)
+        names = list_images(root)
     else:
         raise UserError(f"input {root} does not exist")
     if not names:

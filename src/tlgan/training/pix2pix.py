@@ -7,8 +7,6 @@ on the (input, output) pair, least-squares loss; G adds ``l1_lambda`` (100) × L
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
 from .. import losses
@@ -19,9 +17,8 @@ from .trainer import Built, Trainer
 
 def _check_folder_pairs(a: str, b: str) -> None:
     """UserError unless folders ``a`` and ``b`` (``folder:`` specs) hold images of the same file names."""
-    from ..data.folder import IMAGE_EXT
-    names = [sorted(p.name for p in Path(s[len("folder:"):]).iterdir() if p.suffix.lower() in IMAGE_EXT)
-             for s in (a, b)]
+    from ..data.images import list_images
+    names = [list_images(s[len("folder:"):]) for s in (a, b)]
     if names[0] != names[1]:
         only = sorted(set(names[0]) ^ set(names[1])) or [x for x, y in zip(*names, strict=False) if x != y]
         raise UserError(f"pix2pix pairs images by file name: {a} and {b} differ (e.g. {only[0]})")
