@@ -289,3 +289,27 @@ def test_resuming_onto_a_pickled_checkpoint_is_one_line(tmp_path):
     with pytest.raises(UserError, match="corrupt or not a tlgan checkpoint"):
         train_detector(anomaly_config(method="ganomaly", data="digits", normal_class=0, steps=2, width=4),
                        tmp_path / "det", resume=True, progress=False, log=lambda *_: None)
+
+
+def test_an_interrupted_detector_names_itself_and_the_command_that_resumes_it(tmp_path, monkeypatch):
+    """Ctrl-C in `tlgan anomaly train` points to `tlgan anomaly train … --resume` (not to `tlgan train dcgan`, the
+    family its GAN stage reads settings from); that command finishes the run; the log names the method."""
+    import os
+    import signal
+
+    from tlgan.anomaly.trainers import GANomalyTrainer
+    from tlgan.errors import Interrupted
+    update, calls = GANomalyTrainer.update, []
+
+    def update_then_ctrl_c(self):
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)   # handled by the loop's Ctrl-C handler, installed by now
+        return update(self)
+    monkeypatch.setattr(GANomalyTrainer, "update", update_then_ctrl_c)
+    cfg, logs = anomaly_config(method="ganomaly", data="digits", normal_class=0, steps=6, width=4), []
+    with pytest.raises(Interrupted, match="the same `tlgan anomaly train` command with --resume"):
+        train_detector(cfg, tmp_path / "det", progress=False, log=logs.append)
+    run = train_detector(cfg, tmp_path / "det", resume=True, progress=False, log=logs.append)
+    assert Detector(run).calibration["n"] > 0
+    assert any(line.startswith("trained ganomaly to step 6") for line in logs), logs

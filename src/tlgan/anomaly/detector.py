@@ -248,7 +248,8 @@ def calibrate(run: Path, acfg: AnomalyConfig, hold: ImageData | None = None, met
 
 def _stage(cfg, run: Path, data, make, resume, progress, log, runtime=None) -> None:
     state = run / "state" / "trainer.pt"
-    if state.exists():
+    started = state.exists()
+    if started:
         try:
             step = int(torch.load(state, weights_only=True)["step"])
         except Exception as e:  # truncated, or not our file (weights_only refuses pickled code)
@@ -258,9 +259,8 @@ def _stage(cfg, run: Path, data, make, resume, progress, log, runtime=None) -> N
             return
         if not resume:
             raise UserError(f"{run} holds an unfinished stage; pass --resume to continue it")
-        train(cfg, run, resume=True, data=data, progress=progress, log=log, make_trainer=make, runtime=runtime)
-        return
-    train(cfg, run, data=data, progress=progress, log=log, make_trainer=make, runtime=runtime)
+    train(cfg, run, resume=started, data=data, progress=progress, log=log, make_trainer=make, runtime=runtime,
+          resume_hint="the same `tlgan anomaly train` command with --resume")
 
 
 def egbad_scores(nets: dict, x: torch.Tensor, z: torch.Tensor, xr: torch.Tensor,

@@ -53,6 +53,7 @@ class EGBADTrainer(_Reconstructing):
     discriminators, D_xx on (x, x) vs (x, G(E(x))) and D_zz on (z, z) vs (z, E(G(z))), make E and G invert each other,
     and all three discriminators are spectrally normalised (no BatchNorm). ``cycle=False`` is the plain BiGAN.
     """
+    label = "egbad"
 
     def __init__(self, cfg, data, cycle: bool = True, runtime=None):
         self.cycle = cycle
@@ -109,6 +110,7 @@ class GANomalyTrainer(_Reconstructing):
     Generator loss = w_adv ‖f(x) − f(G(E(x)))‖² + w_con ‖x − G(E(x))‖₁ + w_lat ‖E(x) − E2(G(E(x)))‖²
     (``cfg_weights`` = (w_adv, w_con, w_lat)); D is re-initialised when its loss collapses below 1e-5.
     """
+    label = "ganomaly"
 
     def __init__(self, cfg, data, weights=(1.0, 50.0, 1.0), runtime=None):
         super().__init__(cfg, data, runtime)
@@ -153,6 +155,7 @@ class IZIFEncoderTrainer(_Reconstructing):
 
     ``g`` and ``critic`` come from a finished WGAN-GP run; κ = 0 gives the izi objective.
     """
+    label = "f-AnoGAN encoder"
 
     def __init__(self, cfg, data, g, critic, kappa: float = 1.0, runtime=None):
         self.g, self.d, self.kappa = g.eval().requires_grad_(False), critic.eval().requires_grad_(False), kappa

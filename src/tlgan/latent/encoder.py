@@ -27,6 +27,7 @@ from .invert import feature_map, frozen, signed_output
 
 class EncoderTrainer(Trainer):
     """Trains network ``e`` (``conv_encoder`` at the generator's size) against a frozen generator."""
+    label = "inversion encoder"
 
     grid_nrow = 8
 
@@ -98,7 +99,8 @@ def train_encoder(generator, generator_path: str, out: str | Path, extractor=Non
     make = lambda c, d, runtime=None: EncoderTrainer(c, d, generator, extractor, kappa, latent_weight,  # noqa: E731
                                                      inverts, runtime)
     return train(cfg, out, resume=resume, data=images, progress=progress, log=log, make_trainer=make,
-                 runtime=runtime, deadline=deadline)
+                 runtime=runtime, deadline=deadline,
+                 resume_hint="the same `tlgan invert train-encoder` command with --resume")
 
 
 def _trained_on(generator_path: str) -> str:

@@ -58,12 +58,13 @@ def run_config(run: str | Path) -> TrainConfig:
 
 def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageData | None = None,
           progress: bool = True, log=print, make_trainer=None, runtime: Runtime | None = None,
-          deadline: float | None = None, on_checkpoint=None) -> Path:
+          deadline: float | None = None, on_checkpoint=None, resume_hint: str | None = None) -> Path:
     """Train ``cfg`` into run directory ``out`` (or continue it with ``resume``) on ``runtime``'s device (default
     the CPU; see :mod:`tlgan.device`). Returns the run path.
 
     ``deadline`` (a ``time.time()``): stop after the step that passes it, with a checkpoint, as if cfg.steps were
-    reached. ``on_checkpoint(run, step)`` is called after each checkpoint is written.
+    reached. ``on_checkpoint(run, step)`` is called after each checkpoint is written. ``resume_hint``: how the user
+    continues the run after Ctrl-C (default: ``tlgan train MODEL --out RUN --resume``).
 
     ``make_trainer(cfg, data, runtime=...)`` builds the :class:`Trainer` (default: the family ``cfg.model`` names in
     :data:`tlgan.training.registry.FAMILIES`).
@@ -95,7 +96,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, data: ImageDa
         if main:
             ensure_dir(run)
             write_json(run / "config.json", _run_config(cfg, trainer))
-        return _loop(trainer, run, progress and main, log, deadline, on_checkpoint)
+        return _loop(trainer, run, progress and main, log, deadline, on_checkpoint, resume_hint)
     except BaseException:
         if main and created and not (run / "state").exists():
             shutil.rmtree(run, ignore_errors=True)  # no half-written run directory
@@ -158,7 +159,7 @@ class _StopOnCtrlC:
 
 
 def _loop(trainer: Trainer, run: Path, progress: bool, log, deadline: float | None = None,
-          on_checkpoint=None) -> Path:
+          on_checkpoint=None, resume_hint: str | None = None) -> Path:
     """Step ``trainer`` to cfg.steps; every rank steps, rank 0 alone writes grids, scalars and checkpoints.
     Ctrl-C (one process) finishes the current step, writes a checkpoint and raises :class:`Interrupted`."""
     from torch.utils.tensorboard import SummaryWriter
@@ -166,7 +167,8 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log, deadline: float | No
     writer = SummaryWriter(str(run / "tb")) if main else None
     metric_fn = _metric(cfg, trainer.data.to("cpu"), trainer.rt) if cfg.metric != "none" and main else None
     t0, start = time.time(), trainer.step_no
-    bar = progress_bar(total=cfg.steps, initial=start, desc=f"{cfg.model} {cfg.data}", disable=not progress)
+    name = trainer.label or cfg.model
+    bar = progress_bar(total=cfg.steps, initial=start, desc=f"{name} {cfg.data}", disable=not progress)
     stop = _StopOnCtrlC(log)
     try:
         stop.start()
@@ -221,7 +223,7 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log, deadline: float | No
                 break
             if stopping:
                 raise Interrupted(f"interrupted at step {s}; the checkpoint is in {run}: continue with "
-                                  f"`tlgan train {cfg.model} --out {run} --resume`")
+                                  + (resume_hint or f"`tlgan train {cfg.model} --out {run} --resume`"))
     finally:
         stop.close()
         bar.close()
@@ -229,7 +231,7 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log, deadline: float | No
             writer.close()
     distributed.barrier()  # every rank returns once rank 0's last checkpoint is on disk
     rate = (trainer.step_no - start) * cfg.batch_size / max(time.time() - t0, 1e-9)
-    log(f"trained {cfg.model} to step {trainer.step_no} ({rate:.0f} img/s); run written to {run}")
+    log(f"trained {name} to step {trainer.step_no} ({rate:.0f} img/s); run written to {run}")
     return run
 
 

@@ -56,6 +56,7 @@ class Trainer:
     keys: ClassVar[frozenset[str]] = frozenset()
     defaults: ClassVar[dict] = {}
     grid_nrow: ClassVar[int | None] = None  # images per row of the sample grids (None: a square grid)
+    label: ClassVar[str | None] = None      # its name in the progress bar and log (None: the family, cfg.model)
 
     def __init__(self, cfg: TrainConfig, data: ImageData, runtime: Runtime | None = None):
         self.rt = runtime or CPU
