@@ -167,3 +167,16 @@ def test_captions_wrap_instead_of_running_off_the_image():
     labels = caption(grid, ["Mouth_Slightly_Open +3", "b"])
     assert labels.shape[0] - caption(grid, ["a", "b"]).shape[0] == 20   # the long label took two lines
     assert (wrapped[-200:] == grid).all()                                 # the images below are untouched
+
+
+def test_images_are_read_into_writable_arrays(tmp_path):
+    """read_image and center_crop_resize return arrays torch.from_numpy takes without warning (a read-only view of
+    Pillow's buffer made `tlgan style-transfer` print PyTorch's non-writable-array warning)."""
+    import numpy as np
+    from PIL import Image
+
+    from tlgan.data.images import center_crop_resize, read_image
+    Image.fromarray(np.zeros((20, 30, 3), np.uint8)).save(tmp_path / "a.png")
+    arr = read_image(tmp_path / "a.png")
+    assert arr.flags.writeable and center_crop_resize(arr, 16).flags.writeable
+    assert center_crop_resize(arr, 20).flags.writeable     # the crop alone, no resize

@@ -145,7 +145,7 @@ def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
             if channels == 0:
                 channels = 1 if im.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
             im = im.convert("RGB" if channels == 3 else "L")
-            arr = np.asarray(im)
+            arr = np.array(im)  # writable: torch.from_numpy warns on a read-only array
     except Image.DecompressionBombError:
         raise UserError(f"{path}: the image is too large to read safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") \
             from None
@@ -162,7 +162,7 @@ def center_crop_resize(arr: np.ndarray, size: int) -> np.ndarray:
     crop = arr[top:top + s, left:left + s]
     mode = "L" if crop.shape[2] == 1 else "RGB"
     im = Image.fromarray(crop[:, :, 0] if mode == "L" else crop, mode).resize((size, size), Image.LANCZOS)
-    out = np.asarray(im)
+    out = np.array(im)
     return out[:, :, None] if mode == "L" else out
 
 
