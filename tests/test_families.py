@@ -155,6 +155,17 @@ def test_fd_metric_does_not_touch_the_runs_random_stream(tmp_path, monkeypatch):
     assert torch.allclose(load_generator(out)(z), load_generator(cold)(z), atol=1e-2)  # fp16 weights
 
 
+def test_fd_says_when_it_trains_its_feature_network(tmp_path, monkeypatch):
+    """A first FD on a dataset trains its classifier (minutes on a CPU): with a log it says so, once."""
+    from tlgan.data import load_data
+    from tlgan.metrics import default_feature_net
+    monkeypatch.setenv("TLGAN_CACHE", str(tmp_path / "fd-cache"))
+    data, logs = load_data("digits", 16), []
+    default_feature_net("digits", data, steps=3, log=logs.append)
+    default_feature_net("digits", data, steps=3, log=logs.append)
+    assert len(logs) == 1 and "training FD-digits's feature network once" in logs[0] and "cached in" in logs[0]
+
+
 def test_generate_on_a_one_channel_generator_writes_grey_pngs(tmp_path):
     """Bug (b): `tlgan generate` with a greyscale (digits) generator."""
     from tlgan.data import load_data

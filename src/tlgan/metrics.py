@@ -39,15 +39,19 @@ def feature_net_path(dataset: str, resolution: int, n: int, steps: int = 1500) -
     return cache_dir() / f"fd-{dataset.replace(':', '_').replace('/', '_')}-{resolution}px-{n}-{steps}steps"
 
 
-def default_feature_net(dataset: str, data: ImageData, steps: int = 1500):
-    """The dataset's own classifier (trained once on ``data``'s labels and cached); its pooled features."""
+def default_feature_net(dataset: str, data: ImageData, steps: int = 1500, log=None):
+    """The dataset's own classifier (trained once on ``data``'s labels and cached); its pooled features.
+    ``log`` (e.g. ``print``): say so, with a progress bar, when it has to be trained (minutes on a CPU)."""
     from .extractors import load_extractor, save_extractor, train_extractor
     if data.labels is None:
         raise UserError(f"FD needs a labelled dataset for its default feature network ({dataset!r} has no labels)")
     path = feature_net_path(dataset, data.shape[-1], len(data), steps)
     if (path / "extractor.json").exists():
         return load_extractor(path)
-    save_extractor(train_extractor(data, steps=steps, seed=123, progress=False), path)
+    if log is not None:
+        log(f"training FD-{dataset}'s feature network once: a classifier on {len(data):,} images at "
+            f"{data.shape[-1]} px, {steps} steps; cached in {path}")
+    save_extractor(train_extractor(data, steps=steps, seed=123, progress=log is not None), path)
     return load_extractor(path)  # the stored (fp16) weights: a cold and a warm cache score alike
 
 
@@ -71,9 +75,10 @@ class FrechetScorer:
 
     @classmethod
     def for_dataset(cls, spec: str, train_data: ImageData, n: int = 2000, feature_net=None,
-                    extractor_steps: int = 1500) -> FrechetScorer:
-        """Reference = ``n`` test-split images of ``spec`` at the training data's resolution."""
-        net = feature_net or default_feature_net(spec, train_data, extractor_steps)
+                    extractor_steps: int = 1500, log=None) -> FrechetScorer:
+        """Reference = ``n`` test-split images of ``spec`` at the training data's resolution; ``log``: as for
+        :func:`default_feature_net`."""
+        net = feature_net or default_feature_net(spec, train_data, extractor_steps, log)
         res = train_data.shape[-1]
         test = load_data(spec, res, n, split="test")
         return cls(net, test.batch(torch.arange(len(test))), f"FD-{train_data.name}")

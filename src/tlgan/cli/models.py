@@ -176,7 +176,7 @@ def evaluate_fd(run: str = typer.Argument(..., help="the generator: run director
         raise UserError(f"--resolution {resolution} differs from the --features network's {net.resolution}")
     res = net.resolution if net is not None else resolution or g.resolution
     train_data = load_data(data, res, None if data != "faces" else 10_000)
-    scorer = FrechetScorer.for_dataset(data, train_data, n=n, feature_net=net)
+    scorer = FrechetScorer.for_dataset(data, train_data, n=n, feature_net=net, log=typer.echo)
     _, x = g.sample(n, seed)
     fd = scorer.score(g.to_signed(x))  # resized to the feature network's size first
     typer.echo(f"{scorer.name}: {fd:.3f}   floor (real vs real): {scorer.floor(train_data, n):.3f}"
