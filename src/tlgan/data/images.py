@@ -97,7 +97,7 @@ def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None =
 
 def caption(grid: np.ndarray, col_labels, title: str | None = None, size: int = 14) -> np.ndarray:
     """A uint8 (H, W, 3) grid with a white strip above it: ``title`` first, then one label centred over each of
-    ``len(col_labels)`` equal-width columns; text wider than the image (a label: its column) wraps at spaces."""
+    ``len(col_labels)`` equal-width columns; text wider than the image (a label: its column) wraps (wrap_text)."""
     from PIL import ImageDraw, ImageFont
     font = ImageFont.load_default(size=size)
     column = grid.shape[1] / max(len(col_labels), 1)
