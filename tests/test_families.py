@@ -166,6 +166,27 @@ def test_fd_says_when_it_trains_its_feature_network(tmp_path, monkeypatch):
     assert len(logs) == 1 and "training FD-digits's feature network once" in logs[0] and "cached in" in logs[0]
 
 
+def test_a_shipped_feature_network_is_read_before_the_cache(tmp_path, monkeypatch):
+    """A network shipped under its cache name is used as it is: nothing trained, nothing written to the cache. The
+    faces network at 64 px (what `tlgan evaluate fd --data faces` and the gate of benchmarks/faces64_candidates.py
+    use) is shipped."""
+    import tlgan.metrics as metrics
+    from tlgan.data import load_data
+    from tlgan.extractors import load_extractor
+    faces = metrics.SHIPPED_FEATURE_NETS / metrics.feature_net_path("faces", 64, 10_000).name
+    assert load_extractor(faces).resolution == 64
+    data = load_data("digits", 16)
+    monkeypatch.setenv("TLGAN_CACHE", str(tmp_path / "train-here"))
+    metrics.default_feature_net("digits", data, steps=3)
+    shipped = tmp_path / "shipped"
+    (tmp_path / "train-here").rename(shipped)
+    monkeypatch.setattr(metrics, "SHIPPED_FEATURE_NETS", shipped)
+    monkeypatch.setenv("TLGAN_CACHE", str(tmp_path / "empty"))
+    logs = []
+    net = metrics.default_feature_net("digits", data, steps=3, log=logs.append)
+    assert not logs and not (tmp_path / "empty").exists() and net.resolution == 16
+
+
 def test_generate_on_a_one_channel_generator_writes_grey_pngs(tmp_path):
     """Bug (b): `tlgan generate` with a greyscale (digits) generator."""
     from tlgan.data import load_data
