@@ -187,6 +187,7 @@ def test_layout_at_two_widths_keeps_every_label_whole(page, width):
                                     " + 1).map(e => e.textContent)")
     assert not cut, cut
     assert page.is_visible("#legend") and "λ" in page.inner_text("#legend")
+    assert "the page opens with Male locked" in page.inner_text("#legend")  # the model's own lock as the example
     assert page.eval_on_selector("#edited", "e => e.getBoundingClientRect().width") >= (256 if width >= 1400 else 200)
     assert "→" in page.inner_text("#attr-No_Beard")  # before -> after
     ARTIFACTS.mkdir(exist_ok=True)

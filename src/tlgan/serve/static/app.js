@@ -284,6 +284,10 @@ async function main() {
   buildSliders();
   showPanel("supervised");
   state.lock = [...(info.default_lock || [])];
+  if (state.lock.length) {  // the legend's example: the model's own default lock
+    $("lockexample").textContent = `: the page opens with ${state.lock.join(", ")} locked, so the other sliders ` +
+      `do not move the latent along ${state.lock.length > 1 ? "those axes" : "that axis"}`;
+  }
   syncControls();
   const keep = () => $("keepedits").checked;
   $("go").onclick = () => loadSeed($("seed").value, keep());
