@@ -66,6 +66,33 @@ def test_import_writes_a_run_that_opens_in_z_w_and_w_plus(tmp_path, capsys):
         assert direct.content_hash != g.content_hash and direct(z).shape == img.shape
 
 
+def test_sefa_reads_the_style_affines_of_an_nvidia_generator(tmp_path):
+    """SeFa in W / W+ of an imported StyleGAN2 (it stopped with an AttributeError): ``style_weights(j, j)`` is the
+    weight of the convolutions' style affine that reads ws[j] — found here by running the synthesis on distinct
+    per-layer styles — and of the last ToRGB's for the last entry, which no convolution reads."""
+    from tlgan.latent.directions import fit_sefa
+    from tlgan.models.stylegan2_nv import SynthesisLayer, ToRGB
+    net, _ = load_nvidia(FIXTURES / "sg2ada_64_map2_fp16.pkl", quiet=True)
+    ws = torch.randn(2, net.n_ws, net.w_dim)
+    readers = {}   # ws index -> the affines that read it, by kind
+    hooks = [m.affine.register_forward_hook(
+        lambda mod, inp, out, kind=type(m).__name__: readers.setdefault(
+            next(j for j in range(net.n_ws) if torch.equal(inp[0], ws[:, j])), {}).setdefault(kind, []).append(mod))
+        for m in net.modules() if isinstance(m, SynthesisLayer | ToRGB)]
+    with torch.no_grad():
+        net.synthesis(ws)
+    for h in hooks:
+        h.remove()
+    assert sorted(readers) == list(range(net.n_ws))
+    for j, kinds in readers.items():
+        affines = kinds.get("SynthesisLayer") or kinds["ToRGB"]
+        assert torch.equal(net.style_weights(j, j), torch.cat([a.weight * a.weight_gain for a in affines]).detach())
+    run = import_checkpoint(FIXTURES / "sg2ada_64_map2_fp16.pkl", tmp_path / "run")
+    for space, layers in (("w", None), ("w+", (0, 2))):
+        axes = fit_sefa(load_generator(f"{run}@{space}"), k=3, layers=layers)
+        assert axes.vectors.shape == (3, net.w_dim * (net.n_ws if space == "w+" else 1))
+
+
 def test_a_conditional_model_needs_its_class():
     with pytest.raises(UserError, match="--class"):
         load_nvidia(FIXTURES / "sg2ada_32_cond.pkl", quiet=True)

@@ -121,6 +121,11 @@ class StyleGenerator(nn.Module):
                 self.w_avg.lerp_(w.mean(0).to(self.w_avg.dtype), 1 - self.w_avg_beta)
         return self.w_avg + psi * (w - self.w_avg) if psi != 1.0 else w
 
+    def style_weights(self, first: int, last: int) -> torch.Tensor:
+        """Effective weights (Σ C_in, w_dim) of the style affines of layers ``first``..``last`` (SeFa's matrix)."""
+        return torch.cat([(lay.conv.affine.weight * lay.conv.affine.scale).detach()
+                          for lay in list(self.layers)[first:last + 1]])
+
     def rgb_layer_of(self, layer: int) -> int:
         """Index of the ws entry that styles the RGB output after ``layer`` (the next layer's style)."""
         return min(layer + 1, self.n_ws - 1)

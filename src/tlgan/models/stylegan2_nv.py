@@ -267,5 +267,18 @@ class NVStyleGAN2(nn.Module):
             w[:, :k] = self.mapping.w_avg.lerp(w[:, :k], self.truncation)
         return w
 
+    def style_weights(self, first: int, last: int) -> torch.Tensor:
+        """Effective weights (Σ C_in, w_dim) of the style affines that read ws[first..last] (SeFa's matrix): the
+        convolutions', and for the last entry, which only the last ToRGB reads, that ToRGB's."""
+        convs, rgbs, i = {}, {}, 0
+        for r in self.synthesis.resolutions:
+            block = getattr(self.synthesis, f"b{r}")
+            for k, conv in enumerate([block.conv1] if block.in_channels == 0 else [block.conv0, block.conv1]):
+                convs[i + k] = conv.affine
+            rgbs[i + block.num_conv] = block.torgb.affine
+            i += block.num_conv
+        affines = [convs.get(j) or rgbs[j] for j in range(first, last + 1)]
+        return torch.cat([(a.weight * a.weight_gain).detach() for a in affines])
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.synthesis(self.map_plus(z))

@@ -88,9 +88,7 @@ def latent_weight(generator) -> tuple[str, torch.Tensor]:
 def _style_weight(generator, layers) -> torch.Tensor:
     """Stacked style-modulation weights (Σ C_in, w_dim) of the style layers in ``layers`` (default all)."""
     net = _style_net(generator)
-    first, last = layers or (0, net.n_ws - 1)
-    return torch.cat([(lay.conv.affine.weight * lay.conv.affine.scale).detach()
-                      for lay in list(net.layers)[first:last + 1]])
+    return net.style_weights(*(layers or (0, net.n_ws - 1)))
 
 
 def fit_sefa(generator, k: int = 20, layers: tuple[int, int] | None = None) -> Axes:
