@@ -310,6 +310,26 @@ def test_the_pggan_port_matches_a_hand_written_forward(tmp_path, lod):
         assert np.abs(load_generator(run)(torch.from_numpy(z)).numpy() - out).max() <= 1e-6
 
 
+def test_sefa_and_ganspace_find_directions_in_an_imported_pggan(tmp_path):
+    """TL-GAN's own generator family, imported: SeFa's matrix is the dense layer's effective weight (its output, read
+    at the ``dense`` module GANSpace hooks, is the pixel-normalised latent times it), and both methods run in Z
+    (they stopped with "no linear layer reading its latent")."""
+    from tlgan.latent.directions import fit_ganspace, fit_sefa
+    run = import_checkpoint(_pggan_pickle(tmp_path / "pggan.pkl", _pggan_variables()), tmp_path / "run")
+    g = load_generator(run)
+    name, a = g.net.latent_weight()
+    seen = []
+    hook = dict(g.net.named_modules())[name].register_forward_hook(lambda m, i, o: seen.append(o))
+    z = torch.randn(5, 16)
+    with torch.no_grad():
+        g.net(z)
+    hook.remove()
+    pz = z * (z.square().mean(1, keepdim=True) + 1e-8).rsqrt()
+    assert a.shape == (256, 16) and torch.allclose(seen[0], pz @ a.T, atol=1e-5)
+    for axes in (fit_sefa(g, k=3), fit_ganspace(g, k=3, n=400, progress=False)):
+        assert axes.vectors.shape == (3, 16) and np.allclose(np.linalg.norm(axes.vectors, axis=1), 1, atol=1e-5)
+
+
 def test_a_pggan_file_with_a_missing_variable_is_one_line(tmp_path):
     v = _pggan_variables()
     del v["8x8/Conv1/weight"]

@@ -51,6 +51,7 @@ class NVPGGAN(nn.Module):
         missing = [n for n in self._needed() if n not in self.v]
         if missing:
             raise UserError(f"pg-GAN variables missing: {', '.join(missing[:4])}")
+        self.dense = nn.Identity()  # the 4×4 dense layer's output (N, 16·C): a module GANSpace can read (--layer)
 
     def _needed(self) -> list[str]:
         names = ["4x4/Dense/weight", "4x4/Dense/bias", "4x4/Conv/weight", "4x4/Conv/bias", "lod"]
@@ -89,6 +90,12 @@ class NVPGGAN(nn.Module):
         scope = f"ToRGB_lod{self.log2 - res}"
         return self._conv(x, scope, gain=1.0) + self.v[f"{scope}/bias"].view(1, -1, 1, 1)
 
+    def latent_weight(self) -> tuple[str, torch.Tensor]:
+        """("dense", A (16·C, z_dim)): the dense layer's effective weight on the (pixel-normalised) latent, its
+        label columns left out; SeFa's matrix in Z."""
+        w = self._w("4x4/Dense/weight", math.sqrt(2) / 4, self.v["4x4/Dense/weight"].shape[0])
+        return "dense", w[:self.z_dim].T.detach()
+
     @property
     def lod(self) -> float:
         """Level of detail the snapshot draws at (0 = full resolution), or the override set on this model."""
@@ -102,7 +109,7 @@ class NVPGGAN(nn.Module):
         if self.normalize_latents:
             x = _pixel_norm(x)
         w = self._w("4x4/Dense/weight", math.sqrt(2) / 4, x.shape[1])
-        x = self._post((x @ w).view(len(x), -1, 4, 4), "4x4/Dense")
+        x = self._post(self.dense(x @ w).view(len(x), -1, 4, 4), "4x4/Dense")
         x = self._post(self._conv(x, "4x4/Conv"), "4x4/Conv")
         lod, images = self.lod, self._torgb(x, 2)
         for res in range(3, self.log2 + 1):

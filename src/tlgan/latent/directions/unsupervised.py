@@ -71,7 +71,10 @@ def latent_weight(generator) -> tuple[str, torch.Tensor]:
     """(module name, A (out, z_dim)): the first linear layer that reads the latent of a Z-space generator.
 
     Accepted: ``nn.Linear`` / equalised dense layers with ``z_dim`` inputs, a ``ConvTranspose2d`` with ``z_dim``
-    input channels (a DCGAN's first layer on its 1×1 input). UserError when the generator has none."""
+    input channels (a DCGAN's first layer on its 1×1 input), or what the network's own ``latent_weight()`` says (an
+    imported pg-GAN, whose weights are not in layer modules). UserError when the generator has none."""
+    if hasattr(generator.net, "latent_weight"):
+        return generator.net.latent_weight()
     d = generator.z_dim
     for name, m in generator.net.named_modules():
         w = getattr(m, "weight", None)
@@ -79,8 +82,9 @@ def latent_weight(generator) -> tuple[str, torch.Tensor]:
             continue
         if isinstance(m, nn.ConvTranspose2d) and m.in_channels == d:
             return name, w.detach().reshape(d, -1).T
-        if w.dim() == 2 and w.shape[1] == d and (isinstance(m, nn.Linear) or hasattr(m, "scale")):
-            return name, w.detach() * getattr(m, "scale", 1.0)
+        equalised = hasattr(m, "scale") or hasattr(m, "weight_gain")  # tlgan's, NVIDIA's
+        if w.dim() == 2 and w.shape[1] == d and (isinstance(m, nn.Linear) or equalised):
+            return name, w.detach() * getattr(m, "scale", getattr(m, "weight_gain", 1.0))
     raise UserError(f"generator {generator.name or '(unnamed)'} has no linear layer reading its {d}-d latent "
                     f"(Linear, equalised dense or ConvTranspose2d on the 1x1 latent): SeFa needs one")
 
