@@ -59,6 +59,19 @@ def test_out_of_range_options(args, words, tmp_path):
     _one_line_error(*run_cli(*args), words)
 
 
+@pytest.mark.parametrize("args", [
+    ["translate", "MISSING", "--input", "x.png"],
+    ["anomaly", "score", "MISSING", "--input", "x"],
+    ["invert", "images", "src/tlgan/pretrained/faces/generator/samples.png", "--method", "encoder",
+     "--encoder", "MISSING", "--out", "OUT"],
+])
+def test_a_run_that_does_not_exist_is_named_as_such(args, tmp_path):
+    """Not "is not a cyclegan run": the path is missing, and the message says so."""
+    missing = str(tmp_path / "no-such-run")
+    _one_line_error(*run_cli(*[a.replace("MISSING", missing).replace("OUT", str(tmp_path / "o")) for a in args]),
+                    f"{missing} does not exist")
+
+
 def test_a_bad_filter_fails_before_rendering(tmp_path):
     t = time.perf_counter()
     _one_line_error(*run_cli("train", "dcgan", "--data", "faces#Nope", "--out", str(tmp_path / "r")), "Nope")

@@ -24,6 +24,8 @@ def run_model(run: str | Path) -> str | None:
 
 def _translator(run: Path, model: str | tuple[str, ...]) -> dict:
     """The ``translator`` entry of a run's config.json; UserError unless the run is a ``model`` run."""
+    if not Path(run).exists():
+        raise UserError(f"{run} does not exist")
     cfg = _run_config(run)
     models = (model,) if isinstance(model, str) else model
     if cfg.get("model") not in models:

@@ -298,6 +298,8 @@ class Detector:
     def __init__(self, run: str | Path, method: str | None = None, calibrated: bool = True):
         self.run = Path(run)
         meta_path = self.run / "anomaly.json"
+        if not self.run.exists():
+            raise UserError(f"{self.run} does not exist")
         if not meta_path.exists():
             raise UserError(f"{self.run} is not an anomaly-detector run (no anomaly.json); "
                             "train one with `tlgan anomaly train`")

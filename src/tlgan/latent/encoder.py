@@ -117,6 +117,8 @@ def load_encoder(run: str | Path, generator) -> torch.nn.Module:
 
     UserError if the run is not an encoder run or was trained for another generator (by content hash)."""
     run = Path(run)
+    if not run.exists():
+        raise UserError(f"encoder run {run} does not exist")
     cfg = read_json(run / "config.json") if (run / "config.json").exists() else {}
     inv = cfg.get("inverts")
     if inv is None:
