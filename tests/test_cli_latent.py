@@ -32,6 +32,11 @@ def test_generate_meets_the_request_more_often_than_chance(tmp_path):
     assert stats["accepted"] >= 8 and len(list((tmp_path / "g").glob("0*.png"))) == 8
     assert stats["rate"] > 3 * stats["base_rate"], stats  # editing along the axes, not lucky sampling
     assert "met the request" in out
+    # the folder is labelled training data: the extractor's reading, which met the request on every image
+    from tlgan.data import load_data
+    data = load_data(f"folder:{tmp_path / 'g'}", 64)
+    assert len(data) == 8 and data.binary[data.label_names.index("Eyeglasses")]
+    assert (data.labels[:, [data.label_names.index(a) for a in ("Eyeglasses", "Smiling")]] == 1).all()
 
 
 @pytest.mark.parametrize("args,expect", [

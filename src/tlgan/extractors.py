@@ -57,6 +57,19 @@ def predict_labels(extractor: Extractor, x: torch.Tensor, probabilities: bool = 
     return torch.where(torch.tensor(extractor.binary), torch.sigmoid(y), y) if probabilities else y
 
 
+def write_attributes(path, files: list[str], extractor: Extractor, x: torch.Tensor) -> None:
+    """``attributes.csv`` for images ``x`` (N, C, H, W) in [-1, 1] saved as ``files``: ``filename`` then the
+    extractor's reading of every label, binary ones as 0/1 (its decision), continuous ones in their units; the
+    layout ``--data folder:`` reads."""
+    from .io import atomic_write_text
+    y = predict_labels(extractor, x, probabilities=True)
+    rows = [",".join(["filename", *extractor.label_names])]
+    for name, row in zip(files, y.tolist(), strict=True):
+        rows.append(",".join([name] + [str(int(v > 0.5)) if b else f"{v:.4g}"
+                                       for v, b in zip(row, extractor.binary, strict=True)]))
+    atomic_write_text(path, "\n".join(rows) + "\n")
+
+
 def check_compatible(generator, extractor: Extractor) -> None:
     """UserError unless the extractor reads images with the generator's channel count."""
     if getattr(extractor, "channels", generator.channels) != generator.channels:

@@ -303,11 +303,12 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
              judge: Path | None = typer.Option(None, help="independent extractor that grades the written set "
                                                            "(default with the shipped model: its judge)")):
     """Write images whose predicted attributes meet the request (data augmentation); print the achieved rate, by the
-    extractor and by an independent judge, and how the other attributes' rates moved."""
+    extractor and by an independent judge, and how the other attributes' rates moved. The folder (PNGs and the
+    extractor's attributes.csv) is --data folder:OUT training data as it is."""
     import json
 
     from ..data.images import save_grid, save_pngs
-    from ..extractors import load_extractor
+    from ..extractors import load_extractor, write_attributes
     from ..latent.edit import generate_wanted, grade_written_set, parse_assignments
     if n < 1:
         raise UserError("--n must be >= 1")
@@ -325,7 +326,9 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     grader = load_extractor(judge) if judge is not None else None
     _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed, lock=locked)
     ensure_dir(out)
-    save_pngs(x, out, [f"{i:05d}.png" for i in range(len(x))], g.value_range)
+    files = [f"{i:05d}.png" for i in range(len(x))]
+    save_pngs(x, out, files, g.value_range)
+    write_attributes(out / "attributes.csv", files, extractor, x)
     if len(x):
         save_grid(x[:64], out / "contact_sheet.png", g.value_range)
     if grader is not None:
