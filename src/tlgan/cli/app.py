@@ -22,7 +22,6 @@ DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda (auto: the GPU
 GENERATOR = typer.Option(None, "--generator", help="run directory, export or NVIDIA .pkl (RUN@w: its W space); "
                          "with --trust-code also .pt2 / .pt / module:function (default: the shipped model)")
 AXES = typer.Option(None, "--axes", help="axes directory (default: the shipped model's)")
-FEATURES = typer.Option(None, "--features", help="extractor directory (default: the shipped model's)")
 SEED = typer.Option(0, "--seed", help="random seed: the same seed gives the same result")
 
 
