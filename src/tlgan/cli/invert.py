@@ -57,7 +57,25 @@ def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path
     enc = load_encoder(enc_path, g) if enc_path is not None else None
     res = invert(g, x, method, encoder=enc, extractor=m.extractor, settings=OptSettings(steps=steps), seed=seed,
                  progress=True)
+    if method == "hybrid" and encoder is None and generator is None:  # the shipped model, as the editor inverts
+        _warn_unlike(enc_path / "upload_check.json", file_names, x, res.recon)
     return file_names, x, res
+
+
+def _warn_unlike(check: Path, file_names: list[str], x, recon) -> None:
+    """The editor's upload warning on the command line: a line on stderr naming the images reconstructed below the
+    PSNR that 95% of held-out faces reach (``upload_check.json`` beside the shipped encoder, if measured)."""
+    from ..io import read_json
+    from ..metrics import psnr
+    if not check.exists():
+        return
+    threshold, quality = read_json(check)["threshold_db"], psnr(x, recon)
+    low = sorted((float(q), name) for name, q in zip(file_names, quality, strict=True) if q < threshold)
+    if low:
+        worst = ", ".join(f"{name} {q:.1f} dB" for q, name in low[:3]) + (", …" if len(low) > 3 else "")
+        typer.echo(f"warning: {len(low)} of {len(file_names)} image(s) reconstructed below {threshold:.1f} dB PSNR, "
+                   f"which 95% of held-out faces reach: unlike what the model draws, so edits act on the "
+                   f"reconstruction, not on the image ({worst})", err=True)
 
 
 @invert_app.command("images")
