@@ -122,7 +122,7 @@ function syncControls() {
 
 function showAttributes(attrs) {
   const box = $("attributes");
-  if (!info.labels.length) { box.textContent = "(no feature extractor loaded)"; return; }
+  if (!info.labels.length) { box.textContent = "(no feature extractor loaded: start the editor with --features DIR to see the attributes)"; return; }
   if (!box.childElementCount) {
     for (const lab of info.labels) {
       const el = document.createElement("div");
