@@ -152,7 +152,9 @@ def train_encoder_cmd(out: Path = typer.Option(..., "--out", help="the encoder's
     path = generator or str(default_paths(model)["generator"])
     train_encoder(m.generator, path, out, extractor=m.extractor, data=data, steps=steps, batch_size=batch_size,
                   kappa=kappa, latent_weight=latent_weight, seed=seed, resume=resume, runtime=Runtime.of(device))
-    typer.echo(f"encoder written to {out}; use it with `tlgan invert IMG --method hybrid --encoder {out}`")
+    with_generator = f" --generator {generator}" if generator else ""
+    typer.echo(f"encoder written to {out}; use it with `tlgan invert IMG{with_generator} --method hybrid "
+               f"--encoder {out}`")
 
 
 @evaluate_app.command("inversion")
