@@ -165,7 +165,8 @@ def _loop(trainer: Trainer, run: Path, progress: bool, log, deadline: float | No
     from torch.utils.tensorboard import SummaryWriter
     cfg, main, n_proc = trainer.cfg, distributed.is_main(), distributed.world()
     writer = SummaryWriter(str(run / "tb")) if main else None
-    metric_fn = _metric(cfg, trainer.data.to("cpu"), trainer.rt) if cfg.metric != "none" and main else None
+    metric_fn = (_metric(cfg, trainer.data.to("cpu"), trainer.rt, log if progress else None)
+                 if cfg.metric != "none" and main else None)
     t0, start = time.time(), trainer.step_no
     name = trainer.label or cfg.model
     bar = progress_bar(total=cfg.steps, initial=start, desc=f"{name} {cfg.data}", disable=not progress)
@@ -239,15 +240,16 @@ def _fmt(out: dict) -> str:
     return " ".join(f"{k}={float(v):.3f}" for k, v in out.items())
 
 
-def _metric(cfg: TrainConfig, data: ImageData, rt: Runtime):
-    """A function G -> FD-<dataset> against held-out real images (lower is better).
+def _metric(cfg: TrainConfig, data: ImageData, rt: Runtime, log=None):
+    """A function G -> FD-<dataset> against held-out real images (lower is better); ``log``: say so when the
+    feature network has to be trained first (minutes).
 
     Building it (loading or training the feature network, reading test images) never touches the run's random
     stream: a cold and a warm feature-network cache give the same run."""
     from ..metrics import FrechetScorer
     with torch.random.fork_rng(devices=[]):
         scorer = FrechetScorer.for_dataset(cfg.data, data, n=cfg.metric_samples,
-                                           extractor_steps=cfg.fd_extractor_steps)
+                                           extractor_steps=cfg.fd_extractor_steps, log=log)
         floor = scorer.floor(data, cfg.metric_samples)
     z = torch.randn(cfg.metric_samples, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 3))
 
