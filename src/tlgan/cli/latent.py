@@ -11,6 +11,7 @@ from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
 from ..pretrained import resolve_models
 from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app
 
+MAX_GENERATE = 10_000  # images `tlgan generate` keeps in memory before writing them
 features_app = typer.Typer(no_args_is_help=True, help="Train feature extractors (image -> attributes).")
 axes_app = typer.Typer(no_args_is_help=True, help="Build (z, y) caches and fit feature axes.")
 app.add_typer(features_app, name="features")
@@ -310,8 +311,9 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     from ..data.images import save_grid, save_pngs
     from ..extractors import load_extractor, write_attributes
     from ..latent.edit import generate_wanted, grade_written_set, parse_assignments
-    if n < 1:
-        raise UserError("--n must be >= 1")
+    if not 1 <= n <= MAX_GENERATE:
+        raise UserError(f"--n must be between 1 and {MAX_GENERATE:,} (for more, run again with another --seed and "
+                        "--out)")
     wanted = parse_assignments([want], "--want")
     if not wanted:
         raise UserError('--want names no attribute; give e.g. --want "Smiling=1,Eyeglasses=1"')
@@ -334,7 +336,8 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     if grader is not None:
         stats |= grade_written_set(g, grader, x, wanted, seed + 1)
     (out / "request.json").write_text(json.dumps({"want": wanted, "lock": locked, "seed": seed, **stats}, indent=2))
-    typer.echo(f"wrote {len(x)} images to {out}; {stats['accepted']}/{stats['tried']} edited samples met the "
+    short = f" (of the {n:,} requested: the search stops after {stats['tried']:,} latents)" if len(x) < n else ""
+    typer.echo(f"wrote {len(x)} images{short} to {out}; {stats['accepted']}/{stats['tried']} edited samples met the "
                f"request by the extractor ({stats['rate']:.1%}) vs {stats['base_rate']:.1%} of unedited samples")
     if grader is not None:
         typer.echo(f"by the independent judge: {stats['judge_rate']:.1%} of the written set meet the request "

@@ -83,7 +83,7 @@ def parse_sweep(text: str) -> tuple[str, np.ndarray]:
 
 @torch.no_grad()
 def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n: int, seed: int = 0,
-                    max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int = 50,
+                    max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int | None = None,
                     tolerance: float = 0.1, lock=()):
     """Images whose *predicted* attributes meet ``want`` ({name: 0/1 for binary, a value for continuous}).
 
@@ -91,7 +91,8 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
     whose attributes should keep their prior rates) in steps of ``step``
     up to ``max_lambda`` (so it stays near the prior), stopping at the first step where the extractor sees
     the attribute as wanted (binary: decision; continuous: within ``tolerance`` × max(1, |value|)); the
-    result is kept only if every wanted attribute holds at the end.
+    result is kept only if every wanted attribute holds at the end. At most ``max_rounds`` batches are tried
+    (default: enough for 4·n latents, at least 50 batches), so a rare request can return fewer than ``n``.
     Returns (latents (n', d), images (n', C, R, R), stats dict with tried/accepted/rate/base_rate).
     """
     from ..extractors import label_images, predict_labels
@@ -123,7 +124,7 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
 
     gen = torch.Generator().manual_seed(seed)
     kept_z, kept_x, tried, base_ok = [], [], 0, 0
-    for _ in range(max_rounds):
+    for _ in range(max_rounds or max(50, math.ceil(4 * n / batch))):
         if sum(len(k) for k in kept_z) >= n:
             break
         z = generator.prior(torch.randn(batch, generator.prior_dim, generator=gen))
