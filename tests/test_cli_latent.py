@@ -46,7 +46,7 @@ def test_generate_meets_the_request_more_often_than_chance(tmp_path):
     (["edit", "--set", "Smiling=1", "--lock", "Nope"], "unknown axis"),
     (["edit", "--sweep", "Smiling=-3:3"], "START:STOP:COUNT"),
     (["generate", "--want", "Smiling=0.5", "--n", "2"], "binary attribute takes 0 or 1"),
-    (["generate", "--want", "Smiling=1", "--n", "10000000"], "--n must be between 1 and 10,000"),
+    (["generate", "--want", "Smiling=1", "--n", "10000000"], "--n must be at most 10,000 for this 64-px generator"),
 ])
 def test_bad_edits_are_one_line_errors(tmp_path, args, expect):
     extra = ["--out", str(tmp_path / "x")] if args[0] == "generate" else ["--out", str(tmp_path / "x.png")]

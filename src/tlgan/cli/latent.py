@@ -11,7 +11,7 @@ from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
 from ..pretrained import resolve_models
 from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app
 
-MAX_GENERATE = 10_000  # images `tlgan generate` keeps in memory before writing them
+MAX_GENERATE_BYTES = 2 ** 31  # images `tlgan generate` keeps in memory before writing them
 features_app = typer.Typer(no_args_is_help=True, help="Train feature extractors (image -> attributes).")
 axes_app = typer.Typer(no_args_is_help=True, help="Build (z, y) caches and fit feature axes.")
 app.add_typer(features_app, name="features")
@@ -311,14 +311,17 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     from ..data.images import save_grid, save_pngs
     from ..extractors import load_extractor, write_attributes
     from ..latent.edit import generate_wanted, grade_written_set, parse_assignments
-    if not 1 <= n <= MAX_GENERATE:
-        raise UserError(f"--n must be between 1 and {MAX_GENERATE:,} (for more, run again with another --seed and "
-                        "--out)")
+    if n < 1:
+        raise UserError("--n must be >= 1")
     wanted = parse_assignments([want], "--want")
     if not wanted:
         raise UserError('--want names no attribute; give e.g. --want "Smiling=1,Eyeglasses=1"')
     m = resolve_models(generator, axes, features)
     g, ax, extractor = m.generator, m.axes, m.extractor
+    most = min(10_000, MAX_GENERATE_BYTES // (4 * g.channels * g.resolution ** 2))  # all kept in memory, then written
+    if n > most:
+        raise UserError(f"--n must be at most {most:,} for this {g.resolution}-px generator (for more, run again with "
+                        "another --seed and --out)")
     if extractor is None:
         raise UserError("generate needs --features (the extractor that checks the attributes)")
     locked = [a.strip() for item in lock for a in item.split(",") if a.strip()]
