@@ -33,7 +33,7 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
-# Feature networks shipped with the package under their cache names (faces at 64 px: 17 minutes on 2 CPU cores to
+# Feature networks shipped with the package under their cache names (faces at 64 px: about 17 minutes on 2 cores to
 # train; the one `tlgan evaluate fd --data faces` and the faces model's gate use), read before the cache.
 SHIPPED_FEATURE_NETS = Path(__file__).parent / "pretrained" / "fd"
 
