@@ -26,6 +26,12 @@ def test_help_shows_flags_without_a_value():
     Typer 0.29 printed ``--help <bool>``: the pin in pyproject.toml keeps it out, this test keeps the pin honest."""
     code, out, _ = run_cli("--help")
     lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("│ --")}
-    assert code == 0 and {"--threads", "--trust-code", "--help"} <= set(lines), out
+    assert code == 0 and {"--threads", "--trust-code", "--version", "--help"} <= set(lines), out
     assert "<int>" in lines["--threads"] or "INTEGER" in lines["--threads"]
-    assert not any(word in lines[flag] for flag in ("--trust-code", "--help") for word in ("<bool>", "BOOLEAN"))
+    assert not any(word in lines[flag] for flag in ("--trust-code", "--version", "--help") for word in ("<bool>", "BOOLEAN"))
+
+
+def test_version():
+    import tlgan
+    code, out, _ = run_cli("--version")
+    assert code == 0 and out.startswith(f"tlgan {tlgan.__version__} (PyTorch ") and out.count("\n") == 1

@@ -25,12 +25,27 @@ AXES = typer.Option(None, "--axes", help="axes directory (default: the shipped m
 SEED = typer.Option(0, "--seed", help="random seed: the same seed gives the same result")
 
 
+def _version(asked: bool) -> None:
+    """``--version``: tlgan's version with PyTorch's and whether it sees a GPU; then exit."""
+    if asked:
+        import platform
+
+        import torch
+
+        from .. import __version__
+        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA GPU"
+        typer.echo(f"tlgan {__version__} (PyTorch {torch.__version__}, Python {platform.python_version()}, {gpu})")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(threads: int | None = typer.Option(None, "--threads", help="CPU threads for PyTorch (default: torch's "
                                                                         "choice, or OMP_NUM_THREADS)"),
           trust_code: bool = typer.Option(False, "--trust-code", help="allow models that run code when loaded: "
                                           "torch.export / TorchScript files and module:function factories "
-                                          "(e.g. tlgan --trust-code sample g.pt2)")):
+                                          "(e.g. tlgan --trust-code sample g.pt2)"),
+          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version (with PyTorch's and the GPU it sees) and exit")):
     """tlgan: controllable image generation with GANs (TL-GAN)."""
     if trust_code:
         import os
