@@ -19,6 +19,7 @@ if [ "${1:-}" != "--keep-encoder" ]; then
   rm -rf runs/encoder-shipped
   tlgan invert train-encoder --out runs/encoder-shipped --steps 2000 --seed 0 --latent-weight 10
   rm -rf $P/encoder && tlgan invert export-encoder runs/encoder-shipped --out $P/encoder
+  rm -f $P/encoder/upload_check.json  # train-encoder's check (gradients, noise): the next step measures faces' own
 fi
 # the editor's threshold for flagging an upload that is not a face
 step $P/encoder/upload_check.json python scripts/upload_check.py --n "${N_UPLOAD:-64}"

@@ -124,6 +124,36 @@ def test_an_image_unlike_a_face_is_flagged_on_the_command_line_too(tmp_path):
     assert len(list((tmp_path / "out").glob("*.npy"))) == 13
 
 
+def test_your_own_encoder_brings_its_upload_check(small_gan, tmp_path):
+    """`tlgan invert train-encoder` measures the threshold on held-out images of its data (digits here) and keeps it
+    with the encoder through export; then `tlgan invert` and the editor, given that encoder, flag noise."""
+    import io
+
+    from fastapi.testclient import TestClient
+
+    from tlgan.latent.axes import Axes
+    from tlgan.latent.upload_check import threshold
+    from tlgan.serve.app import load_app
+    run, g = small_gan
+    code, out, err = run_cli("invert", "train-encoder", "--generator", str(run), "--steps", "100", "--batch-size",
+                             "16", "--out", str(tmp_path / "enc"))
+    assert code == 0 and "upload check: 9" in out, err[-800:]   # 94% or more of the held-out digits pass
+    code, _, err = run_cli("invert", "export-encoder", str(tmp_path / "enc"), "--out", str(tmp_path / "exported"))
+    assert code == 0 and threshold(tmp_path / "exported") == threshold(tmp_path / "enc") is not None, err
+    noise = np.random.default_rng(0).integers(0, 256, (16, 16), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "noise.png")
+    code, _, err = run_cli("invert", str(tmp_path / "noise.png"), "--generator", str(run), "--encoder",
+                           str(tmp_path / "exported"), "--out", str(tmp_path / "inv"))
+    assert code == 0 and "warning: 1 of 1 image(s)" in err, err[-800:]
+    Axes(["a"], np.eye(1, g.z_dim, dtype=np.float32), [True], generator_hash=g.content_hash).save(tmp_path / "axes")
+    app = load_app(str(run), tmp_path / "axes", encoder_path=tmp_path / "exported")
+    buf = io.BytesIO()
+    Image.fromarray(noise).save(buf, format="PNG")
+    r = TestClient(app, base_url="http://127.0.0.1").post("/api/invert", content=buf.getvalue(),
+                                                           headers={"Content-Type": "image/png"})
+    assert r.status_code == 200 and "far from what the model draws" in r.json()["warning"], r.text[:300]
+
+
 def _one_line_error(code, err, words):
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], err[-500:]

@@ -47,6 +47,7 @@ def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path
     from ..data.images import read_images
     from ..latent.encoder import load_encoder
     from ..latent.invert import METHODS, OptSettings, invert
+    from ..latent.upload_check import threshold
     if method not in METHODS:
         raise UserError(f"unknown --method {method!r}; expected one of {', '.join(METHODS)}")
     if steps < 1:
@@ -57,24 +58,23 @@ def invert_path(path: Path, generator: str | None, m, method: str, encoder: Path
     enc = load_encoder(enc_path, g) if enc_path is not None else None
     res = invert(g, x, method, encoder=enc, extractor=m.extractor, settings=OptSettings(steps=steps), seed=seed,
                  progress=True)
-    if method == "hybrid" and encoder is None and generator is None:  # the shipped model, as the editor inverts
-        _warn_unlike(enc_path / "upload_check.json", file_names, x, res.recon)
+    if method == "hybrid":  # as the editor inverts uploads: warn where the encoder's threshold was measured
+        _warn_unlike(threshold(enc_path), file_names, x, res.recon)
     return file_names, x, res
 
 
-def _warn_unlike(check: Path, file_names: list[str], x, recon) -> None:
+def _warn_unlike(threshold_db: float | None, file_names: list[str], x, recon) -> None:
     """The editor's upload warning on the command line: a line on stderr naming the images reconstructed below the
-    PSNR that 95% of held-out faces reach (``upload_check.json`` beside the shipped encoder, if measured)."""
-    from ..io import read_json
+    PSNR that 95% of held-out images reach (the encoder's ``upload_check.json``; nothing if it was never measured)."""
     from ..metrics import psnr
-    if not check.exists():
+    if threshold_db is None:
         return
-    threshold, quality = read_json(check)["threshold_db"], psnr(x, recon)
-    low = sorted((float(q), name) for name, q in zip(file_names, quality, strict=True) if q < threshold)
+    quality = psnr(x, recon)
+    low = sorted((float(q), name) for name, q in zip(file_names, quality, strict=True) if q < threshold_db)
     if low:
         worst = ", ".join(f"{name} {q:.1f} dB" for q, name in low[:3]) + (", …" if len(low) > 3 else "")
-        typer.echo(f"warning: {len(low)} of {len(file_names)} image(s) reconstructed below {threshold:.1f} dB PSNR, "
-                   f"which 95% of held-out faces reach: unlike what the model draws, so edits act on the "
+        typer.echo(f"warning: {len(low)} of {len(file_names)} image(s) reconstructed below {threshold_db:.1f} dB "
+                   f"PSNR, which 95% of held-out images reach: unlike what the model draws, so edits act on the "
                    f"reconstruction, not on the image ({worst})", err=True)
 
 
@@ -144,7 +144,7 @@ def train_encoder_cmd(out: Path = typer.Option(..., "--out", help="the encoder's
     """Train an inversion encoder E with G frozen (image MSE + κ feature MSE on real images, latent consistency
     on G's samples); the run is resumable like any other."""
     from ..device import Runtime
-    from ..latent.encoder import train_encoder
+    from ..latent.encoder import check_uploads, train_encoder
     from ..pretrained import default_paths
     if steps < 1 or batch_size < 2 or kappa < 0 or latent_weight < 0:
         raise UserError("--steps must be >= 1, --batch-size >= 2, --kappa and --latent-weight >= 0")
@@ -152,6 +152,7 @@ def train_encoder_cmd(out: Path = typer.Option(..., "--out", help="the encoder's
     path = generator or str(default_paths(model)["generator"])
     train_encoder(m.generator, path, out, extractor=m.extractor, data=data, steps=steps, batch_size=batch_size,
                   kappa=kappa, latent_weight=latent_weight, seed=seed, resume=resume, runtime=Runtime.of(device))
+    check_uploads(out, m.generator, m.extractor, log=typer.echo)
     with_generator = f" --generator {generator}" if generator else ""
     typer.echo(f"encoder written to {out}; use it with `tlgan invert IMG{with_generator} --method hybrid "
                f"--encoder {out}`")

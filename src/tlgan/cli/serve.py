@@ -75,11 +75,14 @@ def serve(generator: str | None = GENERATOR, axes: Path | None = AXES,
           open_browser: bool = typer.Option(False, "--open", help="open the page in a browser"),
           directions: Path | None = typer.Option(None, help="unsupervised directions (tlgan axes find) for a "
                                                              "second slider panel"),
+          encoder: Path | None = typer.Option(None, help="encoder uploads are inverted with (tlgan invert "
+                                                          "train-encoder; default: the shipped model's, else none: "
+                                                          "300 optimisation steps) and its upload warning"),
           device: str = DEVICE):
     """Serve the web editor for any generator + axes (default: the shipped faces model)."""
     from ..device import resolve
     from ..serve.app import load_app
     resolve(device)  # a GPU asked for where there is none: one line, before the port is taken
     _check_port(host, port)
-    _serve(load_app(generator, axes, features, _allowed_hosts(host), directions_path=directions, device=device),
-           host, port, open_browser)
+    _serve(load_app(generator, axes, features, _allowed_hosts(host), directions_path=directions, device=device,
+                    encoder_path=encoder), host, port, open_browser)

@@ -22,6 +22,7 @@ from ..errors import UserError
 from ..generator import load_network
 from ..io import read_json
 from ..training import Built, Trainer, make_config, train
+from . import upload_check
 from .invert import feature_map, frozen, signed_output
 
 
@@ -145,4 +146,28 @@ def export_encoder(run: str | Path, out: str | Path) -> Path:
     ensure_dir(out / "state")
     save_weights(load_file(str(weights)), out / "state" / "e.safetensors", half=True)
     write_json(out / "config.json", read_json(run / "config.json"))
+    if (run / upload_check.FILE).exists():
+        write_json(out / upload_check.FILE, read_json(run / upload_check.FILE))
     return out
+
+
+def check_uploads(run: str | Path, generator, extractor=None, n: int = 64, log=print) -> dict | None:
+    """Measure the upload threshold of the encoder in ``run`` (:mod:`tlgan.latent.upload_check`) on ``n`` held-out
+    images of the data it was trained on, against colour gradients and noise, and write ``run/upload_check.json``:
+    then the editor and ``tlgan invert`` warn about images unlike what the generator draws. Returns the report, or
+    None (nothing written) for ``folder:`` data, which has no held-out split."""
+    from ..io import write_json
+    run = Path(run)
+    data = read_json(run / "config.json")["data"]
+    if data.startswith("folder:"):
+        log(f"no upload check: {data} has no held-out split (measure one with tlgan.latent.upload_check.measure)")
+        return None
+    test = load_data(data, generator.resolution, n, split="test")
+    real = test.batch(torch.arange(min(n, len(test))))
+    report = upload_check.measure(generator, load_encoder(run, generator), extractor, real,
+                                  upload_check.unlike_images(len(real), generator.resolution, generator.channels))
+    write_json(run / upload_check.FILE, report)
+    log(f"upload check: {report['real_pass_rate']:.0%} of {len(real)} held-out images reconstruct above "
+        f"{report['threshold_db']:.1f} dB PSNR, {report['unlike_flagged_rate']:.0%} of gradients and noise below it; "
+        f"wrote {run / upload_check.FILE}")
+    return report

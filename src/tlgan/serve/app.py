@@ -32,7 +32,6 @@ from starlette.concurrency import run_in_threadpool
 from ..data.images import to_uint8
 from ..errors import UserError
 from ..extractors import predict_labels
-from ..io import read_json
 from ..latent.axes import Axes
 from ..latent.edit import MAX_LAMBDA, edit_latents
 
@@ -163,7 +162,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
     ``encoder``: the inversion encoder uploads are inverted with (hybrid); without one, 300 optimisation steps.
     ``directions``: unsupervised directions (GANSpace / SeFa) shown as a second slider panel.
     ``upload_threshold_db``: an upload reconstructed below this PSNR gets a warning (it is unlike what the model
-    draws; scripts/upload_check.py measures it for the shipped model)."""
+    draws; :mod:`tlgan.latent.upload_check`, measured when an encoder is trained)."""
     axes.check_latent(generator.z_dim)
     if directions is not None:
         directions.check_latent(generator.z_dim)
@@ -297,15 +296,17 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
 
 
 def load_app(generator_path=None, axes_path=None, features_path=None, allowed_hosts=LOCAL_HOSTS,
-             model: str = "faces", directions_path=None, device: str = "cpu") -> FastAPI:
+             model: str = "faces", directions_path=None, device: str = "cpu", encoder_path=None) -> FastAPI:
     """The app over given paths, or over the shipped ``model`` (faces or fashion) when none are given.
     ``directions_path``: unsupervised directions for the second panel (shipped model: its own, if any);
+    ``encoder_path``: the encoder uploads are inverted with, and its upload check (shipped model: its own);
     ``device``: where the generator and extractor run (``auto`` | ``cpu`` | ``cuda``). Loads on the renders' thread."""
     return TORCH_THREAD.submit(_load_app, generator_path, axes_path, features_path, allowed_hosts, model,
-                               directions_path, device).result()
+                               directions_path, device, encoder_path).result()
 
 
-def _load_app(generator_path, axes_path, features_path, allowed_hosts, model, directions_path, device) -> FastAPI:
+def _load_app(generator_path, axes_path, features_path, allowed_hosts, model, directions_path, device,
+              encoder_path) -> FastAPI:
     from ..device import to_device
     from ..pretrained import resolve_models
     m = resolve_models(generator_path, axes_path, features_path, model=model)
@@ -313,22 +314,24 @@ def _load_app(generator_path, axes_path, features_path, allowed_hosts, model, di
         for net in (m.generator, m.extractor):  # oneDNN's faster conv layout (benchmarks/editor_g128.py)
             if net is not None:
                 net.to(memory_format=torch.channels_last)
+    from ..latent.encoder import load_encoder
+    from ..latent.upload_check import threshold
+    encoder = load_encoder(encoder_path, m.generator) if encoder_path else None
     if not m.shipped:
         return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — {m.generator.name}",
-                          allowed_hosts=allowed_hosts,
-                          directions=Axes.load(directions_path) if directions_path else None)
-    from ..latent.encoder import load_encoder
+                          allowed_hosts=allowed_hosts, encoder=encoder,
+                          directions=Axes.load(directions_path) if directions_path else None,
+                          upload_threshold_db=threshold(encoder_path))
     from ..pretrained import default_paths
     paths = default_paths(model)
-    enc = paths["encoder"]
+    if encoder is None and paths["encoder"].exists():
+        encoder_path = paths["encoder"]
+        encoder = load_encoder(encoder_path, m.generator)
     directions_path = directions_path or (paths["directions"] if paths["directions"].exists() else None)
     # the faces model's raw Smiling axis leaks into Male (ratio ~2.9, docs/axes_eval.md): open with Male locked
-    check = enc / "upload_check.json"
     return create_app(m.generator, m.axes, m.extractor, f"tlgan editor — shipped {model} model",
-                      ("Male",) if model == "faces" else (), allowed_hosts,
-                      load_encoder(enc, m.generator) if enc.exists() else None,
-                      Axes.load(directions_path) if directions_path else None,
-                      read_json(check)["threshold_db"] if check.exists() else None)
+                      ("Male",) if model == "faces" else (), allowed_hosts, encoder,
+                      Axes.load(directions_path) if directions_path else None, threshold(encoder_path))
 
 
 def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0):
