@@ -234,3 +234,16 @@ def test_uploads_are_bounded_typed_and_never_hold_up_renders(client, z, tmp_path
     assert max(render_times) < 2.0, render_times  # an inversion takes several seconds; a render does not wait
     body = client.get("/openapi.json").json()["paths"]["/api/invert"]["post"]["requestBody"]["content"]
     assert set(body) == {"image/png", "image/jpeg", "image/webp"}
+
+
+def test_the_fashion_editor_flags_a_face_and_not_a_garment():
+    """The shipped Fashion-MNIST model's encoder carries its upload check: of 8 held-out test garments at most 2 are
+    flagged (95% pass: 0.4 expected), a face (in grey) is."""
+    from tlgan.data import load_data
+    from tlgan.data.faces import render_faces
+    fashion = TestClient(load_app(model="fashion"), base_url="http://127.0.0.1")
+    garments = list(load_data("fashion", split="test").x[:8, 0].numpy())
+    face = render_faces(1, seed=0, resolution=32, start=10_000_000)[0][0].float().mean(0).byte().numpy()  # resized
+    warnings = [fashion.post("/api/invert", content=_png_bytes(img), headers={"Content-Type": "image/png"})
+                .json()["warning"] for img in [*garments, face]]
+    assert sum(w is not None for w in warnings[:8]) <= 2 and "far from what the model draws" in warnings[8], warnings
