@@ -1,4 +1,4 @@
-"""The editor's HTTP API on the shipped faces model: validation (4xx, never 5xx) and a loopback load test."""
+"""The editor's HTTP API on the shipped models: validation (4xx, never 5xx), uploads and a loopback load test."""
 import concurrent.futures as cf
 import time
 
