@@ -54,6 +54,7 @@ def test_decompression_bomb_in_a_folder(tmp_path):
     (["features", "train", "--data", "digits", "--batch-size", "0", "--out", "x"], "--batch-size"),
     (["evaluate", "fd", GEN, "--data", "digits", "--n", "1"], "--n must be between"),
     (["evaluate", "axes", "--reference", "Wings", "--n", "8"], "unknown axis 'Wings'"),
+    (["data", "inspect", "nope"], "unknown dataset 'nope'"),
 ])
 def test_out_of_range_options(args, words, tmp_path):
     _one_line_error(*run_cli(*args), words)

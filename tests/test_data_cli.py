@@ -114,6 +114,12 @@ def test_cli_render_train_sample(tmp_path):
     (tmp_path / "faces" / "._000000.png").write_bytes(b"macOS resource fork")   # a hidden file left by a copy
     rendered = load_data(f"folder:{tmp_path / 'faces'}", 32)   # the render is a dataset: its preview is no image of it
     assert len(rendered) == 6 and rendered.label_names[:2] == ["Male", "Young"]
+    code, out, err = run_cli("data", "inspect", f"folder:{tmp_path / 'faces'}", "--resolution", "32",
+                             "--sheet", str(tmp_path / "sheet.png"))
+    assert code == 0 and out.startswith("folder: 6 images, C×H×W = 3×32×32; 21 label(s)"), err
+    share = sum(float(r.split(",")[1]) for r in csv[1:]) / 6    # Male, as written in attributes.csv
+    assert f"Male                   binary      {share:6.1%} have it" in out and "age" in out and "mean" in out
+    assert (tmp_path / "sheet.png").exists()
     run = tmp_path / "run"
     code, _, err = run_cli("train", "wgan", "--data", "digits", "--steps", "3", "--out", str(run))
     assert code == 0, err

@@ -1,4 +1,5 @@
-"""Commands on datasets and generative models: ``data render``, ``train``, ``sample``, ``export``, ``evaluate fd``."""
+"""Commands on datasets and generative models: ``data render|inspect``, ``train``, ``sample``, ``export``,
+``evaluate fd``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,6 +24,26 @@ def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is ren
         raise UserError(f"only the 'faces' dataset is rendered (got {dataset!r})")
     write_faces(out, n, seed, resolution, start)
     typer.echo(f"wrote {n} faces, attributes.csv and contact_sheet.png to {out}")
+
+
+@data_app.command("inspect")
+def data_inspect(spec: str = typer.Argument(..., help="faces | fashion | digits | shapes | ring8 | folder:PATH, "
+                                                      "optionally filtered (fashion#Sneaker) or paired"),
+                 resolution: int | None = typer.Option(None, help="image size (default: the dataset's own)"),
+                 n: int | None = typer.Option(None, "--n", help="images to read (default: the dataset's own count)"),
+                 split: str = typer.Option("train", help="train | test"),
+                 sheet: Path | None = typer.Option(None, help="also write the first 64 images as a PNG grid")):
+    """What tlgan reads from a dataset: the count, the image shape, and every label with its share (binary) or
+    its mean and spread (continuous)."""
+    from ..data import load_data
+    data = load_data(spec, resolution, n, split=split)
+    typer.echo(data.describe())
+    if sheet is not None and data.is_image:
+        import torch
+
+        from ..data.images import save_grid
+        save_grid(data.batch(torch.arange(min(64, len(data)))), sheet)
+        typer.echo(f"wrote the first {min(64, len(data))} images to {sheet}")
 
 
 @app.command()

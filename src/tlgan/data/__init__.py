@@ -48,6 +48,19 @@ class ImageData:
         b = self.x[idx.to(self.x.device) if isinstance(idx, torch.Tensor) else idx]
         return to_model_range(b) if self.is_image else b
 
+    def describe(self) -> str:
+        """A few lines for people: the count and shape, then each label, binary ones with the share that has it,
+        continuous ones with their mean and spread."""
+        what = "images, C×H×W" if self.is_image else "points, D"
+        lines = [f"{self.name}: {len(self):,} {what} = {'×'.join(map(str, self.shape))}; "
+                 f"{len(self.label_names) or 'no'} label(s)"]
+        for j, (name, binary) in enumerate(zip(self.label_names, self.binary, strict=True)):
+            col = self.labels[:, j]
+            lines.append(f"  {name:22s} " + (f"binary      {col.mean():6.1%} have it" if binary else
+                                              f"continuous  mean {col.mean():.3g}, sd {col.std():.3g}, "
+                                              f"range {col.min():.3g} … {col.max():.3g}"))
+        return "\n".join(lines)
+
     def to(self, device) -> ImageData:
         """The same dataset with its images on ``device`` (itself when they are there already); labels stay NumPy."""
         if self.x.device == torch.device(device):
