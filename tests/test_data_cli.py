@@ -157,3 +157,16 @@ def test_render_in_chunks_matches_one_render(tmp_path):
         assert name == f"{10 + i:06d}.png"
         assert np.array_equal(np.asarray(Image.open(tmp_path / "f" / name)), imgs[i].permute(1, 2, 0).numpy())
     assert len((tmp_path / "f" / "attributes.csv").read_text().splitlines()) == 6
+
+
+def test_one_colour_image_makes_a_colour_folder(tmp_path):
+    """A stray greyscale image sorted first no longer turns a colour folder grey (the first file decided once);
+    a folder of greyscale images stays one-channel."""
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (20, 20), dtype=np.uint8)).save(tmp_path / "a_grey.png")
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (30, 20, 3), dtype=np.uint8)).save(tmp_path / f"b{i}.jpg")
+    assert load_data(f"folder:{tmp_path}", 16).shape == (3, 16, 16)
+    for f in tmp_path.glob("b*.jpg"):
+        f.unlink()
+    assert load_data(f"folder:{tmp_path}", 16).shape == (1, 16, 16)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .images import IMAGE_EXT, center_crop_resize, list_images, read_image
+from .images import IMAGE_EXT, center_crop_resize, is_grey, list_images, read_image
 
 
 def _read_celeba_attrs(path: Path) -> tuple[list[str], list[str], np.ndarray]:
@@ -52,7 +52,7 @@ def _read_csv_attrs(path: Path) -> tuple[list[str], list[str], np.ndarray]:
 def load_folder(path: str, resolution: int, channels: int | None = None, limit: int | None = None):
     """Read a folder of images. Out: (uint8 array (N, res, res, C), attribute names, float labels (N, K) or None).
 
-    ``channels`` None: 1 if the first image is greyscale, else 3 (every image is converted to that).
+    ``channels`` None: 1 if every image is greyscale, else 3 (every image is converted to that).
     Layouts: CelebA (``img_align_celeba/`` + ``list_attr_celeba.txt``), ``attributes.csv`` beside the images,
     or a bare folder of images. A missing or unreadable image raises UserError naming the file.
     """
@@ -82,7 +82,7 @@ def load_folder(path: str, resolution: int, channels: int | None = None, limit: 
         labels = labels[:limit] if labels is not None else None
     if not files:
         raise UserError(f"{img_dir} holds no images ({', '.join(sorted(IMAGE_EXT))})")
-    if channels is None:
-        channels = read_image(img_dir / files[0], 0).shape[2]
+    if channels is None:  # one colour image makes a colour dataset (the first file alone once decided it)
+        channels = 1 if all(is_grey(img_dir / f) for f in files) else 3
     arr = np.stack([center_crop_resize(read_image(img_dir / f, channels), resolution) for f in files])
     return arr, names, labels

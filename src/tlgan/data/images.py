@@ -136,6 +136,18 @@ def wrap_text(text: str, font, width: float) -> list[str]:
     return lines
 
 
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+
+
+def is_grey(path: str | os.PathLike) -> bool:
+    """Whether the image file at ``path`` is greyscale (read from its header only); UserError as for read_image."""
+    try:
+        with Image.open(path) as im:
+            return im.mode in GREY_MODES
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise UserError(f"{path}: not a readable image file ({type(e).__name__}); expected PNG/JPEG/BMP") from None
+
+
 def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
     """Read an image file as uint8 (H, W, channels); ``channels`` 0: 1 for a greyscale file, else 3.
 
@@ -143,7 +155,7 @@ def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
     try:
         with Image.open(path) as im:
             if channels == 0:
-                channels = 1 if im.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
+                channels = 1 if im.mode in GREY_MODES else 3
             im = im.convert("RGB" if channels == 3 else "L")
             arr = np.array(im)  # writable: torch.from_numpy warns on a read-only array
     except Image.DecompressionBombError:
