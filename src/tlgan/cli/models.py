@@ -36,6 +36,8 @@ def data_inspect(spec: str = typer.Argument(..., help="faces | fashion | digits 
     """What tlgan reads from a dataset: the count, the image shape, and every label with its share (binary) or
     its mean and spread (continuous)."""
     from ..data import load_data
+    if n is not None and n < 1:
+        raise UserError("--n must be >= 1")
     data = load_data(spec, resolution, n, split=split)
     typer.echo(data.describe())
     if sheet is not None and data.is_image:

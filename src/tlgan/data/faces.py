@@ -267,6 +267,9 @@ def render_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0, ba
     params).
     """
     from ..progress import progress_bar
+    if resolution not in RESOLUTIONS:  # before the progress bar (render() checks too)
+        from ..errors import UserError
+        raise UserError(f"faces resolution must be one of {RESOLUTIONS}, got {resolution}")
     imgs, attrs = [], {k: [] for k in ATTRIBUTES}
     for s in progress_bar(range(start, start + n, batch), desc=f"rendering {n:,} faces at {resolution} px",
                           disable=not progress, leave=False):
