@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -139,30 +140,34 @@ def wrap_text(text: str, font, width: float) -> list[str]:
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
 
-def is_grey(path: str | os.PathLike) -> bool:
-    """Whether the image file at ``path`` is greyscale (read from its header only); UserError as for read_image."""
+@contextmanager
+def _opened(path: str | os.PathLike):
+    """``Image.open(path)``, with what goes wrong while it is open (a decompression bomb, a file that is no image or
+    is cut short) as a UserError naming the file."""
     try:
         with Image.open(path) as im:
-            return im.mode in GREY_MODES
+            yield im
+    except Image.DecompressionBombError:
+        raise UserError(f"{path}: the image is too large to read safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") \
+            from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise UserError(f"{path}: not a readable image file ({type(e).__name__}); expected PNG/JPEG/BMP") from None
+
+
+def is_grey(path: str | os.PathLike) -> bool:
+    """Whether the image file at ``path`` is greyscale (read from its header only); UserError as for read_image."""
+    with _opened(path) as im:
+        return im.mode in GREY_MODES
 
 
 def read_image(path: str | os.PathLike, channels: int = 3) -> np.ndarray:
     """Read an image file as uint8 (H, W, channels); ``channels`` 0: 1 for a greyscale file, else 3.
 
     Raises UserError naming the file if it is not an image."""
-    try:
-        with Image.open(path) as im:
-            if channels == 0:
-                channels = 1 if im.mode in GREY_MODES else 3
-            im = im.convert("RGB" if channels == 3 else "L")
-            arr = np.array(im)  # writable: torch.from_numpy warns on a read-only array
-    except Image.DecompressionBombError:
-        raise UserError(f"{path}: the image is too large to read safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") \
-            from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise UserError(f"{path}: not a readable image file ({type(e).__name__}); expected PNG/JPEG/BMP") from None
+    with _opened(path) as im:
+        if channels == 0:
+            channels = 1 if im.mode in GREY_MODES else 3
+        arr = np.array(im.convert("RGB" if channels == 3 else "L"))  # writable: torch.from_numpy warns on read-only
     return arr if channels == 3 else arr[:, :, None]
 
 
