@@ -308,7 +308,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     extractor's attributes.csv) is --data folder:OUT training data as it is."""
     import json
 
-    from ..data.images import save_grid, save_pngs
+    from ..data.images import PREVIEW, save_grid, save_pngs
     from ..extractors import load_extractor, write_attributes
     from ..latent.edit import generate_wanted, grade_written_set, parse_assignments
     if n < 1:
@@ -335,7 +335,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
     save_pngs(x, out, files, g.value_range)
     write_attributes(out / "attributes.csv", files, extractor, x)
     if len(x):
-        save_grid(x[:64], out / "contact_sheet.png", g.value_range)
+        save_grid(x[:64], out / PREVIEW, g.value_range)
     if grader is not None:
         stats |= grade_written_set(g, grader, x, wanted, seed + 1)
     (out / "request.json").write_text(json.dumps({"want": wanted, "lock": locked, "seed": seed, **stats}, indent=2))

@@ -141,12 +141,16 @@ def _box(x, y, cx, cy, hw, hh):
     return outside + torch.maximum(qx, qy).clamp(max=0)
 
 
-def render(attrs: dict[str, np.ndarray], resolution: int = 64, device=None) -> torch.Tensor:
-    """Draw faces. In: a dict from ``sample_attributes`` (N rows). Out: float tensor (N, 3, R, R) in [0, 1], drawn
-    on ``device`` (default the CPU)."""
+def _check_resolution(resolution: int) -> None:
     if resolution not in RESOLUTIONS:
         from ..errors import UserError
         raise UserError(f"faces resolution must be one of {RESOLUTIONS}, got {resolution}")
+
+
+def render(attrs: dict[str, np.ndarray], resolution: int = 64, device=None) -> torch.Tensor:
+    """Draw faces. In: a dict from ``sample_attributes`` (N rows). Out: float tensor (N, 3, R, R) in [0, 1], drawn
+    on ``device`` (default the CPU)."""
+    _check_resolution(resolution)
     n, r = len(attrs["Male"]), resolution
     t = {k: torch.as_tensor(np.asarray(v), dtype=torch.float32, device=device).view(n, 1, 1)
          for k, v in attrs.items()}
@@ -267,9 +271,7 @@ def render_faces(n: int, seed: int = 0, resolution: int = 64, start: int = 0, ba
     params).
     """
     from ..progress import progress_bar
-    if resolution not in RESOLUTIONS:  # before the progress bar (render() checks too)
-        from ..errors import UserError
-        raise UserError(f"faces resolution must be one of {RESOLUTIONS}, got {resolution}")
+    _check_resolution(resolution)  # before the progress bar
     imgs, attrs = [], {k: [] for k in ATTRIBUTES}
     for s in progress_bar(range(start, start + n, batch), desc=f"rendering {n:,} faces at {resolution} px",
                           disable=not progress, leave=False):
@@ -326,7 +328,7 @@ def write_faces(out, n: int, seed: int = 0, resolution: int = 64, start: int = 0
     from ..errors import UserError
     from ..io import ensure_dir
     from ..progress import progress_bar
-    from .images import make_grid, save_png, save_pngs
+    from .images import PREVIEW, make_grid, save_png, save_pngs
     if resolution not in RESOLUTIONS or not 1 <= n <= MAX_RENDER:
         raise UserError(f"--resolution must be one of {RESOLUTIONS} and --n between 1 and {MAX_RENDER:,}")
     out = Path(out)
@@ -348,7 +350,7 @@ def write_faces(out, n: int, seed: int = 0, resolution: int = 64, start: int = 0
                 rows.append(name + "," + ",".join(f"{attrs[a][i]:.4g}" if a in CONTINUOUS
                                                   else str(int(attrs[a][i])) for a in ATTRIBUTES))
             if s == start:
-                save_png(make_grid(imgs[:64]), out / "contact_sheet.png", min_size=512)
+                save_png(make_grid(imgs[:64]), out / PREVIEW, min_size=512)
             bar.update(k)
     (out / "attributes.csv").write_text("\n".join(rows) + "\n")
 
