@@ -66,6 +66,16 @@ def _slide(page, name, value):
     _settle(page)
 
 
+def _assert_fits(page):
+    """Nothing wider than the window or its panel (no sideways scrolling) and no slider label cut."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    assert page.eval_on_selector_all("main > section", "els => els.every(e => e.scrollWidth <= e.clientWidth)"), \
+        "a panel's content is wider than the panel"
+    cut = page.eval_on_selector_all(".axis .name, .axis .name *", "els => els.filter(e => e.scrollWidth > e.clientWidth"
+                                    " + 1).map(e => e.textContent)")
+    assert not cut, cut
+
+
 def _seed(page, seed):
     page.fill("#seed", str(seed))
     page.click("#go")
@@ -183,9 +193,7 @@ def test_layout_at_two_widths_keeps_every_label_whole(page, width):
     page.click("#reset")
     _slide(page, "No_Beard", -2)  # a beard; also fills the sweep strip under the images
     page.wait_for_function("document.querySelectorAll('#sweep img').length === 5")
-    cut = page.eval_on_selector_all(".axis .name, .axis .name *", "els => els.filter(e => e.scrollWidth > e.clientWidth"
-                                    " + 1).map(e => e.textContent)")
-    assert not cut, cut
+    _assert_fits(page)
     assert page.is_visible("#legend") and "λ" in page.inner_text("#legend")
     assert "the page opens with Male locked" in page.inner_text("#legend")  # the model's own lock as the example
     assert page.eval_on_selector("#edited", "e => e.getBoundingClientRect().width") >= (256 if width >= 1400 else 200)
@@ -207,6 +215,7 @@ def test_unsupervised_panel_switches_and_its_direction_moves_its_top_attribute(p
     before = _attr(page, top)
     _slide(page, "SeFa0", 3)
     assert _attr(page, top) > before + 0.1, (top, before, _attr(page, top))
+    _assert_fits(page)  # the directions' long names share the panel with their sliders
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "editor_directions.png"), full_page=True)
     page.click("#reset")

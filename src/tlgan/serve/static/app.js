@@ -66,13 +66,19 @@ function fitQuality(q) {
   return ["", ""];
 }
 
+// A direction's share of the variance: whole percent, one decimal below 10% (never a bare "0%").
+function varShare(r) {
+  const pct = 100 * r;
+  return pct >= 10 ? `${pct.toFixed(0)}%` : pct >= 0.1 ? `${pct.toFixed(1)}%` : "<0.1%";
+}
+
 function buildSliders() {
   const box = $("sliders");
   box.innerHTML = "";
   for (const ax of info.axes) {
     const q = ax.quality || {};
     const unsup = ax.group === "unsupervised";
-    const [qtext, qtip] = unsup ? [`${(100 * (q.variance_ratio || 0)).toFixed(0)}% var`,
+    const [qtext, qtip] = unsup ? [`${varShare(q.variance_ratio || 0)} var`,
       "share of the variance (GANSpace) or of the weight's energy (SeFa) along this direction"] : fitQuality(q);
     const row = document.createElement("div");
     row.className = "axis";
