@@ -19,4 +19,6 @@ step $D/sweep_no_beard_locked.png tlgan edit --seed 2 --n 4 --sweep No_Beard=-2:
   --out $D/sweep_no_beard_locked.png
 step $D/sweep_smiling.png tlgan edit --seed 2 --n 4 --sweep Smiling=-3:3:7 --lock Male --lock No_Beard \
   --out $D/sweep_smiling.png
+step $D/sweep_smiling.webp tlgan edit --seed 2 --n 4 --sweep Smiling=-3:3:13 --lock Male --lock No_Beard \
+  --out $D/sweep_smiling.webp
 exit ${failed:-0}

@@ -25,6 +25,27 @@ def test_edit_and_sweep_write_images(tmp_path):
     assert "read-out" in out and "Smiling" in out.split("read-out")[1]
 
 
+def test_sweep_animation_walks_forth_and_back_beside_the_original(tmp_path):
+    code, out, err = run_cli("edit", "--seed", "3", "--sweep", "Smiling=-2:2:5", "--lock", "Male",
+                             "--out", str(tmp_path / "s.webp"))
+    assert code == 0, err
+    anim = Image.open(tmp_path / "s.webp")
+    assert anim.n_frames == 8  # λ -2, -1, 0, 1, 2, then 1, 0, -1 back
+    frames = []
+    for i in range(anim.n_frames):
+        anim.seek(i)
+        frames.append(np.asarray(anim.convert("RGB")))
+    k = frames[0].shape[1] // 134  # one row of two 64-px faces with 2-px gaps, upscaled k times
+    faces = [f[-68 * k:] for f in frames]  # below the caption
+    left, right = ([f[:, 2 * k:66 * k] for f in faces], [f[:, 68 * k:132 * k] for f in faces])
+    assert all(np.array_equal(left[0], x) for x in left)  # the original stays
+    assert np.array_equal(right[2], left[0]) and np.array_equal(right[6], left[0])  # λ = 0 is the original
+    assert np.array_equal(right[1], right[7]) and np.abs(right[0].astype(int) - right[4]).mean() > 10
+    assert "Smiling" in out.split("read-out")[1]
+    code, _, err = run_cli("edit", "--set", "Smiling=1", "--out", str(tmp_path / "e.gif"))
+    assert code == 2 and "--sweep" in err and len(err.strip().splitlines()) == 1
+
+
 def test_generate_meets_the_request_more_often_than_chance(tmp_path):
     code, out, err = run_cli("generate", "--want", "Eyeglasses=1,Smiling=1", "--n", "8", "--out", str(tmp_path / "g"))
     assert code == 0, err

@@ -225,13 +225,18 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
          method: str = typer.Option("hybrid", help="--image: inversion method, opt | encoder | hybrid"),
          encoder: Path | None = typer.Option(None, help="--image: encoder run (default: the shipped model's)"),
          model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion"),
-         out: Path = typer.Option(Path("edit.png"), "--out", help="the PNG to write")):
+         out: Path = typer.Option(Path("edit.png"), "--out", help="the PNG to write; with --sweep, a .gif or "
+                                                                  ".webp file is an animation of the sweep (forth "
+                                                                  "and back, 2 s each way)")):
     """Edit generated faces, a real image or a saved latent along feature axes: original | edited, or a sweep."""
     import torch
 
-    from ..data.images import save_grid
+    from ..data.images import ANIMATIONS, save_grid
     from ..latent.edit import edit_latents, parse_assignments, parse_sweep
     edits = parse_assignments(set_)
+    animate = out.suffix.lower() in ANIMATIONS
+    if animate and not sweep:
+        raise UserError(f"an animation ({out.name}) shows a sweep: give --sweep AXIS=START:STOP:COUNT")
     m = resolve_models(generator, axes, model=model)
     g, ax = m.generator, m.axes
     for name in lock:
@@ -266,7 +271,10 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
     if inputs is not None:
         labels = ["input", "reconstruction" if labels[0] == "original" else labels[0], *labels[1:]]
         imgs = [inputs, *imgs]
-    save_grid(torch.stack(imgs, 1).flatten(0, 1), out, nrow=len(imgs), col_labels=labels, title=title)
+    if animate:
+        _save_sweep_animation(g, z0, inputs, imgs, labels, title, out)
+    else:
+        save_grid(torch.stack(imgs, 1).flatten(0, 1), out, nrow=len(imgs), col_labels=labels, title=title)
     typer.echo(f"wrote {out} ({title})")
     if m.extractor is not None:  # what changed, as the extractor reads it: first column -> last column
         from ..extractors import predict_labels
@@ -275,6 +283,25 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
         typer.echo(f"extractor read-out, mean over {n} face(s), {labels[0]} -> {labels[-1]}: " + ", ".join(
             f"{k} {before[i]:.2f} -> {after[i]:.2f}" + (" (locked)" if k in lock else "")
             for k, i in ((k, m.extractor.label_names.index(k)) for k in dict.fromkeys(names))))
+
+
+def _save_sweep_animation(g, z0, inputs, columns, labels, title, out: Path) -> None:
+    """The sweep's columns as frames, forth and back: each frame the faces as they are (the input image, or the
+    original) beside the current column; 2 s each way."""
+    import torch
+
+    from ..data.images import grid_image, save_animation
+    sweep_cols = columns[1:] if inputs is not None else columns
+    sweep_labels = labels[1:] if inputs is not None else labels
+    if inputs is None:
+        with torch.no_grad():
+            first, first_label = g.to_signed(g(z0)), "original"
+    else:
+        first, first_label = inputs, "input"
+    order = list(range(len(sweep_cols))) + list(range(len(sweep_cols) - 2, 0, -1))
+    frames = [grid_image(torch.stack([first, sweep_cols[i]], 1).flatten(0, 1), nrow=2,
+                         col_labels=[first_label, sweep_labels[i]], title=title) for i in order]
+    save_animation(frames, out, ms_per_frame=max(40, 2000 // len(sweep_cols)))
 
 
 def read_latent(path: Path, z_dim: int):

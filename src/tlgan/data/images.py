@@ -57,14 +57,20 @@ def make_grid(x_uint8: torch.Tensor, nrow: int | None = None, pad: int = 2) -> n
     return grid
 
 
-def save_png(arr: np.ndarray, path: str | os.PathLike, min_size: int = 0) -> Path:
-    """Write an (H, W, 3) or (H, W) uint8 array as PNG atomically; upscale (nearest) to at least ``min_size``."""
+def _file_to_write(path, kind: str) -> Path:
+    """``path`` as a Path whose folder exists (made if missing); UserError if it or its folder is in the way."""
     path = Path(path)
     if path.is_dir():
-        raise UserError(f"{path} is a directory; give a .png file name")
+        raise UserError(f"{path} is a directory; give a {kind} file name")
     if path.parent.exists() and not path.parent.is_dir():
         raise UserError(f"{path.parent} is a file, not a directory")
     path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_png(arr: np.ndarray, path: str | os.PathLike, min_size: int = 0) -> Path:
+    """Write an (H, W, 3) or (H, W) uint8 array as PNG atomically; upscale (nearest) to at least ``min_size``."""
+    path = _file_to_write(path, ".png")
     img = Image.fromarray(arr)
     if min_size and max(img.size) < min_size:
         k = math.ceil(min_size / max(img.size))
@@ -86,14 +92,36 @@ def save_pngs(x: torch.Tensor, out_dir, names, value_range=(-1.0, 1.0)) -> Path:
 
 def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None = None, min_size: int = 512,
               col_labels=None, title: str | None = None) -> Path:
-    """Save float images (N, C, H, W) in ``value_range`` as one PNG grid, optionally with a label above each
-    column and a title line (drawn after the nearest upscaling to ``min_size``, so the text stays sharp)."""
+    """Save float images (N, C, H, W) in ``value_range`` as one PNG grid (``grid_image``)."""
+    return save_png(grid_image(x, value_range, nrow, min_size, col_labels, title), path)
+
+
+def grid_image(x: torch.Tensor, value_range=(-1.0, 1.0), nrow: int | None = None, min_size: int = 512,
+               col_labels=None, title: str | None = None) -> np.ndarray:
+    """Float images (N, C, H, W) in ``value_range`` tiled ``nrow`` to a row into a uint8 (H', W', 3) grid, upscaled
+    (nearest) to at least ``min_size``, optionally with a label above each column and a title line (drawn after
+    the upscaling, so the text stays sharp)."""
     grid = make_grid(to_uint8(x, value_range), nrow)
-    if not col_labels and not title:
-        return save_png(grid, path, min_size=min_size)
     k = max(1, math.ceil(min_size / max(grid.shape[:2])))
     grid = np.repeat(np.repeat(grid, k, 0), k, 1)
-    return save_png(caption(grid, col_labels or [], title), path)
+    return caption(grid, col_labels or [], title) if col_labels or title else grid
+
+
+ANIMATIONS = (".gif", ".webp")
+
+
+def save_animation(frames: list[np.ndarray], path, ms_per_frame: int) -> Path:
+    """Write uint8 (H, W, 3) frames as an endlessly looping animation, GIF or WebP by ``path``'s suffix
+    (atomically)."""
+    path = _file_to_write(path, " or ".join(ANIMATIONS))
+    if path.suffix.lower() not in ANIMATIONS:
+        raise UserError(f"{path}: an animation is written as .gif or .webp")
+    images = [Image.fromarray(f) for f in frames]
+    tmp = path.with_name(path.name + ".tmp")
+    images[0].save(tmp, format=path.suffix[1:].upper(), save_all=True, append_images=images[1:],
+                   duration=ms_per_frame, loop=0, **({"lossless": True} if path.suffix.lower() == ".webp" else {}))
+    os.replace(tmp, path)
+    return path
 
 
 def caption(grid: np.ndarray, col_labels, title: str | None = None, size: int = 14) -> np.ndarray:
