@@ -59,7 +59,8 @@ def main() -> None:
               f"{r['locks_kept']:.0%}; already had it {r['already_had']:.0%})")
     write_json(args.json, {"judge": "the shipped independent judge (CNN, another renderer seed)", "n": args.n,
                            "rows_of_picture": ["unedited", *EDITS], "edits": results})
-    save_grid(torch.cat(rows), args.png, nrow=8, title="seeds 0-7: unedited, then each edit (rows as listed)")
+    save_grid(torch.cat(rows), args.png, nrow=8, title="seeds 0-7, each edit on its row",
+              row_labels=["unedited", *EDITS])
     print(f"wrote {args.json} and {args.png}")
 
 

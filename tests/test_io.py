@@ -169,6 +169,24 @@ def test_captions_wrap_instead_of_running_off_the_image():
     assert (wrapped[-200:] == grid).all()                                 # the images below are untouched
 
 
+def test_row_labels_stand_left_of_their_rows():
+    """Row labels widen the image by a white margin holding each label beside its row's middle; the images keep their
+    pixels, and a grid without row labels is unchanged."""
+    import numpy as np
+    import torch
+
+    from tlgan.data.images import caption, grid_image
+    grid = np.zeros((200, 268, 3), np.uint8)
+    plain = caption(grid, ["a", "b"])
+    rows = caption(grid, ["a", "b"], row_labels=["seed 1", "Smiling +1.5, No_Beard +2, Male locked"])
+    margin = rows.shape[1] - 268
+    assert 40 < margin <= 168 and rows.shape[0] - plain.shape[0] == 0  # the long label wraps within 160 px
+    assert (rows[-200:, margin:] == grid).all() and (rows[-200:, :margin] == plain[-200:, :margin].max()).any()
+    ink = (rows[-200:, :margin] < 128).any(2).any(1)  # which lines of the margin hold text
+    assert ink[:100].any() and ink[100:].any() and not ink[:30].any() and not ink[-30:].any()  # centred in each row
+    assert plain.shape[1] == 268 and grid_image(torch.zeros(4, 3, 8, 8), nrow=2, min_size=66).shape == (66, 66, 3)
+
+
 def test_images_are_read_into_writable_arrays(tmp_path):
     """read_image and center_crop_resize return arrays torch.from_numpy takes without warning (a read-only view of
     Pillow's buffer made `tlgan style-transfer` print PyTorch's non-writable-array warning)."""

@@ -255,6 +255,7 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
         z0, source = read_latent(latent, g.z_dim), latent.name
     else:
         z0 = torch.cat([g.latents(1, seed + i) for i in range(n)])
+    rows = [f"seed {seed + i}" for i in range(n)] if image is None and latent is None and n > 1 else None
     n = len(z0)
     recipe = ", ".join(f"{k}={v:+g}" for k, v in edits.items())
     if sweep:
@@ -272,9 +273,10 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
         labels = ["input", "reconstruction" if labels[0] == "original" else labels[0], *labels[1:]]
         imgs = [inputs, *imgs]
     if animate:
-        _save_sweep_animation(g, z0, inputs, imgs, labels, title, out)
+        _save_sweep_animation(g, z0, inputs, imgs, labels, title, rows, out)
     else:
-        save_grid(torch.stack(imgs, 1).flatten(0, 1), out, nrow=len(imgs), col_labels=labels, title=title)
+        save_grid(torch.stack(imgs, 1).flatten(0, 1), out, nrow=len(imgs), col_labels=labels, title=title,
+                  row_labels=rows)
     typer.echo(f"wrote {out} ({title})")
     if m.extractor is not None:  # what changed, as the extractor reads it: first column -> last column
         from ..extractors import predict_labels
@@ -285,7 +287,7 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
             for k, i in ((k, m.extractor.label_names.index(k)) for k in dict.fromkeys(names))))
 
 
-def _save_sweep_animation(g, z0, inputs, columns, labels, title, out: Path) -> None:
+def _save_sweep_animation(g, z0, inputs, columns, labels, title, rows, out: Path) -> None:
     """The sweep's columns as frames, forth and back: each frame the faces as they are (the input image, or the
     original) beside the current column; 2 s each way."""
     import torch
@@ -300,7 +302,7 @@ def _save_sweep_animation(g, z0, inputs, columns, labels, title, out: Path) -> N
         first, first_label = inputs, "input"
     order = list(range(len(sweep_cols))) + list(range(len(sweep_cols) - 2, 0, -1))
     frames = [grid_image(torch.stack([first, sweep_cols[i]], 1).flatten(0, 1), nrow=2,
-                         col_labels=[first_label, sweep_labels[i]], title=title) for i in order]
+                         col_labels=[first_label, sweep_labels[i]], title=title, row_labels=rows) for i in order]
     save_animation(frames, out, ms_per_frame=max(40, 2000 // len(sweep_cols)))
 
 

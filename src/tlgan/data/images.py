@@ -91,20 +91,20 @@ def save_pngs(x: torch.Tensor, out_dir, names, value_range=(-1.0, 1.0)) -> Path:
 
 
 def save_grid(x: torch.Tensor, path, value_range=(-1.0, 1.0), nrow: int | None = None, min_size: int = 512,
-              col_labels=None, title: str | None = None) -> Path:
+              col_labels=None, title: str | None = None, row_labels=None) -> Path:
     """Save float images (N, C, H, W) in ``value_range`` as one PNG grid (``grid_image``)."""
-    return save_png(grid_image(x, value_range, nrow, min_size, col_labels, title), path)
+    return save_png(grid_image(x, value_range, nrow, min_size, col_labels, title, row_labels), path)
 
 
 def grid_image(x: torch.Tensor, value_range=(-1.0, 1.0), nrow: int | None = None, min_size: int = 512,
-               col_labels=None, title: str | None = None) -> np.ndarray:
+               col_labels=None, title: str | None = None, row_labels=None) -> np.ndarray:
     """Float images (N, C, H, W) in ``value_range`` tiled ``nrow`` to a row into a uint8 (H', W', 3) grid, upscaled
-    (nearest) to at least ``min_size``, optionally with a label above each column and a title line (drawn after
-    the upscaling, so the text stays sharp)."""
+    (nearest) to at least ``min_size``, optionally with a label above each column, one left of each row and a title
+    line (drawn after the upscaling, so the text stays sharp)."""
     grid = make_grid(to_uint8(x, value_range), nrow)
     k = max(1, math.ceil(min_size / max(grid.shape[:2])))
     grid = np.repeat(np.repeat(grid, k, 0), k, 1)
-    return caption(grid, col_labels or [], title) if col_labels or title else grid
+    return caption(grid, col_labels or [], title, row_labels=row_labels) if col_labels or title or row_labels else grid
 
 
 ANIMATIONS = (".gif", ".webp")
@@ -124,25 +124,34 @@ def save_animation(frames: list[np.ndarray], path, ms_per_frame: int) -> Path:
     return path
 
 
-def caption(grid: np.ndarray, col_labels, title: str | None = None, size: int = 14) -> np.ndarray:
-    """A uint8 (H, W, 3) grid with a white strip above it: ``title`` first, then one label centred over each of
-    ``len(col_labels)`` equal-width columns; text wider than the image (a label: its column) wraps (wrap_text)."""
+def caption(grid: np.ndarray, col_labels, title: str | None = None, size: int = 14, row_labels=None) -> np.ndarray:
+    """A uint8 (H, W, 3) grid with white margins: above it ``title`` first, then one label centred over each of
+    ``len(col_labels)`` equal-width columns; left of it one label beside each of ``len(row_labels)`` equal-height
+    rows (at most 160 px wide). Text wider than its place (the image, a column, the row margin) wraps (wrap_text)."""
     from PIL import ImageDraw, ImageFont
     font = ImageFont.load_default(size=size)
-    column = grid.shape[1] / max(len(col_labels), 1)
-    title_lines = wrap_text(title, font, grid.shape[1] - 8) if title is not None else []
-    label_lines = [wrap_text(label, font, column - 4) for label in col_labels]
     line = size + 6
+    row_lines = [wrap_text(label, font, 160) for label in row_labels or []]
+    margin = math.ceil(max((font.getlength(t) for lines in row_lines for t in lines), default=-8)) + 8
+    column = grid.shape[1] / max(len(col_labels), 1)
+    title_lines = wrap_text(title, font, margin + grid.shape[1] - 8) if title is not None else []
+    label_lines = [wrap_text(label, font, column - 4) for label in col_labels]
     strip = (len(title_lines) + max(map(len, label_lines), default=0)) * line + 4
-    img = Image.new("RGB", (grid.shape[1], grid.shape[0] + strip), "white")
-    img.paste(Image.fromarray(grid), (0, strip))
+    img = Image.new("RGB", (margin + grid.shape[1], grid.shape[0] + strip), "white")
+    img.paste(Image.fromarray(grid), (margin, strip))
     draw = ImageDraw.Draw(img)
     for k, text in enumerate(title_lines):
         draw.text((4, 3 + k * line), text, fill="black", font=font)
     y = 3 + len(title_lines) * line
     for i, lines in enumerate(label_lines):
         for k, text in enumerate(lines):
-            draw.text((i * column + (column - font.getlength(text)) / 2, y + k * line), text, fill="black", font=font)
+            draw.text((margin + i * column + (column - font.getlength(text)) / 2, y + k * line), text, fill="black",
+                      font=font)
+    row = grid.shape[0] / max(len(row_lines), 1)
+    for i, lines in enumerate(row_lines):
+        top = strip + i * row + (row - len(lines) * line) / 2
+        for k, text in enumerate(lines):
+            draw.text((4, top + k * line), text, fill="black", font=font)
     return np.asarray(img)
 
 
