@@ -69,7 +69,8 @@ print(f"\nmean: GLM {np.nanmean([glm.quality[n].get('auc', glm.quality[n]['r2'])
       f"SVM {np.mean([svm.quality[n]['val_accuracy'] for n in svm.names]):.3f}")
 if args.json:
     from tlgan.io import write_json
-    write_json(args.json, {"n": args.n, "resolution": g.resolution, "extractor_resolution": ext.resolution,
+    write_json(args.json, {"n": args.n, "generator_hash": g.content_hash, "resolution": g.resolution,
+                           "extractor_resolution": ext.resolution,
                            "sample_label_s": t_sample, "bare_s": t_bare, "glm_s": t_glm, "svm_s": t_svm,
                            "attributes": len(glm.names), "threads": torch.get_num_threads(),
                            "glm_mean_quality": float(np.nanmean([glm.quality[n].get("auc", glm.quality[n]["r2"])

@@ -42,7 +42,8 @@ print(f"GANSpace, {args.k} directions, n = {args.n}: {t_pca:7.2f} s   "
       f"(target < {TARGETS['ganspace_s']:g} s: {'met' if t_pca < TARGETS['ganspace_s'] else 'MISSED'})")
 cos = np.abs(sefa.vectors[:5] @ pca.vectors[:5].T)
 print("|cos| of SeFa_i and PC_i, i < 5: " + " ".join(f"{c:.3f}" for c in np.diag(cos)))
-out = {"generator": str(args.generator or p["generator"]), "k": args.k, "n": args.n, "sefa_s": t_sefa,
+out = {"generator": str(args.generator or p["generator"]), "generator_hash": g.content_hash, "k": args.k,
+       "n": args.n, "sefa_s": t_sefa,
        "ganspace_s": t_pca, "targets": TARGETS, "cos_sefa_pc": np.diag(cos).tolist(),
        "threads": torch.get_num_threads()}
 if args.generator is None:

@@ -16,7 +16,7 @@ import numpy as np
 
 def measure(url: str, n: int = 200) -> dict:
     """``n`` edit requests (random λ on two axes, one lock) against the editor at ``url`` after 5 warm-up ones:
-    {"n", "resolution", "axes", "p50_ms", "p95_ms"}."""
+    {"n", "resolution", "axes", "p50_ms", "p95_ms", "generator_hash"}."""
     with httpx.Client(base_url=url, timeout=30) as c:
         info = c.get("/api/info").json()
         names = [a["name"] for a in info["axes"]]
@@ -33,7 +33,7 @@ def measure(url: str, n: int = 200) -> dict:
             r.raise_for_status()
     t = np.asarray(times)
     return {"n": n, "resolution": info["resolution"], "axes": len(names), "p50_ms": float(np.percentile(t, 50)),
-            "p95_ms": float(np.percentile(t, 95))}
+            "p95_ms": float(np.percentile(t, 95)), "generator_hash": info["generator_hash"]}
 
 
 def main() -> None:

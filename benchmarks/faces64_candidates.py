@@ -14,7 +14,6 @@ candidate ships only if it beats the shipped model on FD-faces@64 and on the num
 FD-faces@64 and no more attributes outside ±25%.
 """
 import argparse
-import json
 from pathlib import Path
 
 import torch
@@ -23,6 +22,7 @@ from tlgan.data import load_data
 from tlgan.data.images import resize, save_grid
 from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
+from tlgan.io import write_json
 from tlgan.metrics import FrechetScorer, generator_quality
 from tlgan.pretrained import default_paths
 
@@ -48,12 +48,13 @@ def main() -> None:
     results = {}
     for name, path in models.items():
         g = load_generator(path)
-        results[name] = {"generator": path, "resolution": g.resolution, **generator_quality(g, scorer, floor, judge)}
+        results[name] = {"generator": path, "generator_hash": g.content_hash, "resolution": g.resolution,
+                         **generator_quality(g, scorer, floor, judge)}
         r = results[name]
         print(f"{name} ({g.resolution} px): FD-faces@64 {r['fd']:.2f} ({r['fd'] / floor:.1f}x the floor "
               f"{floor:.2f}), {r['outside_25']} of {r['judged']} attributes outside ±25%")
     if args.json:
-        Path(args.json).write_text(json.dumps({"models": results}, indent=2))
+        write_json(args.json, {"generator_hash": results["shipped"]["generator_hash"], "models": results})
         print(f"wrote {args.json}")
     if args.grid:
         gens = [load_generator(p) for p in models.values()]

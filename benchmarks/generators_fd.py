@@ -44,7 +44,8 @@ def main() -> None:
     train28 = load_data("fashion", g28.resolution)
     rows.append(scored("Fashion-MNIST, DCGAN 28 px", g28, FrechetScorer.for_dataset("fashion", train28, n=args.n),
                        train28, args.n, "Fashion-MNIST's default classifier"))
-    result = {"rows": rows, "threads": torch.get_num_threads(), "torch": torch.__version__}
+    result = {"rows": rows, "generator_hash": g64.content_hash, "threads": torch.get_num_threads(),
+              "torch": torch.__version__}
     for r in rows:
         print(f"{r['model']}: FD {r['fd']:.2f} (floor {r['floor']:.2f}) over {r['features']}")
     if args.json:

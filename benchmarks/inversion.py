@@ -73,4 +73,4 @@ if args.front:
     out["front"] = {"steps": args.front_steps, "n": args.n, "generator_hash": g.content_hash,
                     "points": [{"latent_weight": w, "encoder_psnr": x, "flip_rate": y} for w, x, y in points]}
 if args.json:
-    write_json(args.json, out)
+    write_json(args.json, {**out, "generator_hash": g.content_hash})

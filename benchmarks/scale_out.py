@@ -59,8 +59,10 @@ for n, backend, rate, cache, same in rows:
 if args.json:
     import os
 
+    from tlgan.generator import load_generator
     from tlgan.io import write_json
     write_json(args.json, {"steps": args.steps, "rows": args.rows, "cpus": os.cpu_count(),
+                           "generator_hash": load_generator(paths["generator"]).content_hash,
                            "runs": [{"processes": n, "backend": backend, "train_img_per_s": rate,
                                      "cache_rows_per_s": cache, "cache_same": same}
                                     for n, backend, rate, cache, same in rows]})

@@ -8,11 +8,11 @@ sample rate within ±25% (relative) of the data rate (judge on real vs judge on 
                                       [--device auto]
 """
 import argparse
-import json
 
 from tlgan.device import to_device
 from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
+from tlgan.io import write_json
 from tlgan.metrics import attribute_rates
 from tlgan.pretrained import default_paths
 
@@ -37,6 +37,5 @@ for r in rows:
 outside = sum(r["within"] is False for r in rows)
 print(f"\nall attributes with a data rate >= 5% within ±25%: {'yes' if not outside else 'no'} ({outside} outside)")
 if args.json:
-    with open(args.json, "w") as f:
-        json.dump({"n": args.n, "generator": str(args.generator or p["generator"]),
-                   "rows": rows}, f, indent=2)
+    write_json(args.json, {"n": args.n, "generator": str(args.generator or p["generator"]),
+                           "generator_hash": g.content_hash, "rows": rows})

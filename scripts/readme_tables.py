@@ -16,6 +16,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_read: set[str] = set()  # the docs JSON files the table being written has read
+
+
+def doc(name: str) -> dict:
+    """docs/NAME's JSON, noted as read by the table being written (``provenance`` checks it)."""
+    _read.add(f"docs/{name}")
+    return json.loads((ROOT / "docs" / name).read_text())
 
 
 def r3gan_vs_dcgan(d: dict) -> str:
@@ -101,7 +108,7 @@ def gpu_run(d: dict) -> str:
     """docs/gpu_faces_run.json (scripts/gpu_faces.py's results.json, via install_gpu_model.py) -> the GPU run: speed
     beside 2 CPU cores (docs/gpu_faces_cpu_probe.json), each variant's images, FD and attributes, the chosen one's
     attribute table by the independent judge."""
-    cpu_run = json.loads((ROOT / "docs" / "gpu_faces_cpu_probe.json").read_text())
+    cpu_run = doc("gpu_faces_cpu_probe.json")
     cpu = cpu_run["probe_img_per_s"]
     res = str(d["resolution"])
     rows = [f"| {d['device']} | img/s, one variant alone | 2 CPU cores | speed-up |", "|---|---|---|---|"]
@@ -211,7 +218,7 @@ def anomaly_summary(d: dict) -> str:
     rows.append("")
     rows.append(f"- Best detector: {best}, {100 * top['auroc']:.1f} mean AUROC, {vs_anchor(top['auroc'])} the best "
                 f"published figure we quote ({anchor_name} {anchor[1]}).")
-    ens = json.loads((ROOT / "docs" / "anomaly_fashion_ganomaly_x3.json").read_text())  # the later ensemble
+    ens = doc("anomaly_fashion_ganomaly_x3.json")  # the later ensemble
     ens_mean = ens["mean"]["ganomaly"]
     rows.append(f"- GANomaly, {budget_text(ens['budgets']['ganomaly'])} (`docs/anomaly_fashion_ganomaly_x3.json`): "
                 f"{100 * ens_mean['auroc']:.1f} mean AUROC, {vs_anchor(ens_mean['auroc'])} {anchor_name}; "
@@ -222,7 +229,7 @@ def anomaly_summary(d: dict) -> str:
         rows.append(_egbad_target(d, "EGBAD's lowest class"))
     for name in ("anomaly_fashion_egbad1500.json", "anomaly_fashion_egbad1500_logit.json",  # EGBAD's later tries
                  "anomaly_fashion_egbad1500x2.json"):
-        e = json.loads((ROOT / "docs" / name).read_text())
+        e = doc(name)
         rows.append(_egbad_target(e, f"EGBAD, {budget_text(e['budgets']['egbad'])} (`docs/{name}`): mean "
                                      f"{100 * e['mean']['egbad']['auroc']:.1f}, lowest class"))
     encoders = [m for m in d["mean"] if m != "anogan"]
@@ -359,10 +366,9 @@ def anomaly_probe(d: dict, test_file: str = "anomaly_probe.json") -> str:
     and tlgan anomaly bench's results.json) beside docs/anomaly_validation.json + docs/anomaly_fashion.json (the
     full preset): validation and test AUROC (%) per class."""
     from tlgan.anomaly.bench import budget_text
-    docs = ROOT / "docs"
-    val, test = json.loads((docs / "anomaly_validation.json").read_text()), \
-        json.loads((docs / "anomaly_fashion.json").read_text())
-    probe_test = json.loads((docs / test_file).read_text())
+    val, test = doc("anomaly_validation.json"), \
+        doc("anomaly_fashion.json")
+    probe_test = doc(test_file)
     words = lambda b: budget_text(b) + (f", width {b['width']}" if b["method"] == "ganomaly" else "")  # noqa: E731
     budget = {m: words(b) for m, b in probe_test["budgets"].items()}
     full = {m: words(test["budgets"][m]) for m in budget}
@@ -396,7 +402,7 @@ def _auroc_by_class(columns: list[tuple[str, dict, str]], first: str = "class", 
 def anomaly_anogan_r3(d: dict) -> str:
     """docs/anomaly_fashion_anogan_r3.json (the bench with AnoGAN's GAN on R3GAN's objective) beside
     docs/anomaly_fashion.json (the full preset, DCGAN's objective): test AUROC (%) per class, on the same images."""
-    base = json.loads((ROOT / "docs" / "anomaly_fashion.json").read_text())
+    base = doc("anomaly_fashion.json")
     return "\n".join(_auroc_by_class([("DCGAN's objective (the benchmark)", base, "anogan"),
                                       ("R3GAN's objective", d, "anogan")]))
 
@@ -407,7 +413,7 @@ def anomaly_reverse_all(d: dict) -> str:
     preset, ``d`` the first) -> test AUROC (%) per anomalous class and method, and each run's wall time."""
     files = ["anomaly_fashion_reverse_ganomaly.json", "anomaly_fashion_reverse_fanogan_egbad.json",
              "anomaly_fashion_reverse_anogan.json"]
-    runs = [d] + [json.loads((ROOT / "docs" / f).read_text()) for f in files[1:]]
+    runs = [d] + [doc(f) for f in files[1:]]
     rows = _auroc_by_class([(m, r, m) for r in runs for m in r["mean"]], first="anomalous class", lowest=True)
     times = [f"{' and '.join(r['mean'])} {r['wall_s'] / 60:.0f} min (`docs/{f}`)"
              for f, r in zip(files, runs, strict=True)]
@@ -422,9 +428,8 @@ def egbad_score_choice(d: dict) -> str:
     names = {"egbad": "mixed (default)", "egbad, D_xx features only": "D_xx features",
              "egbad, D_xx logit": "D_xx logit", "egbad, pixel L1 only": "pixel L1"}
     chosen = max(names, key=lambda m: d["mean"][m])
-    docs = ROOT / "docs"
-    test = {"egbad": json.loads((docs / "anomaly_fashion_egbad1500.json").read_text()),
-            chosen: json.loads((docs / "anomaly_fashion_egbad1500_logit.json").read_text())}
+    test = {"egbad": doc("anomaly_fashion_egbad1500.json"),
+            chosen: doc("anomaly_fashion_egbad1500_logit.json")}
     rows = ["| class | " + " | ".join(f"val: {v}" for v in names.values()) + " | test: mixed | test: "
             f"{names[chosen]} |", "|---|" + "---:|" * (len(names) + 2)]
     for k in d["classes"]:
@@ -442,9 +447,8 @@ def anomaly_ensemble(d: dict, test_file: str, single_file: str) -> str:
     """docs/anomaly_*x*_validation.json (scripts/anomaly_validation.py on an ensemble bench, ``members`` > 1) +
     docs/``test_file`` (its bench results) + docs/``single_file`` (the bench of its seed-0 member alone): validation
     AUROC (%) of each member alone and of the ensemble, test AUROC of the seed-0 member and of the ensemble."""
-    docs = ROOT / "docs"
     m = d["members"][0]
-    test, single = (json.loads((docs / f).read_text()) for f in (test_file, single_file))
+    test, single = (doc(f) for f in (test_file, single_file))
     alone = [name for name in d["mean"] if name.startswith(f"{m}, seed")]
     cols = [(f"val: {name.split(', ', 1)[1]}", lambda k, n=name: d["classes"][k][n]) for name in alone]
     cols += [("val: ensemble", lambda k: d["classes"][k][m]),
@@ -462,7 +466,7 @@ def anomaly_ensemble(d: dict, test_file: str, single_file: str) -> str:
 def anomaly_passes(d: dict) -> str:
     """docs/anomaly_fashion.json + docs/anomaly_fashion_first_pass.json -> mean and lowest AUROC, first pass vs now."""
     from tlgan.anomaly.bench import budget_text
-    first = json.loads((ROOT / "docs" / "anomaly_fashion_first_pass.json").read_text())
+    first = doc("anomaly_fashion_first_pass.json")
     old_runs = first["runs"]
 
     def lowest(m):
@@ -501,7 +505,7 @@ def axes_eval(ev: dict) -> str:
     """docs/axes_eval.json + docs/axes_eval_mlp_judge.json (`tlgan evaluate axes`, by the CNN judge and by the pixel
     MLP judge) and the shipped model's files -> the per-attribute table. Leakage into the reference is given by both
     judges with 95% intervals, and flagged where they differ by more than 2× once disentangled."""
-    mlp = json.loads((ROOT / "docs" / "axes_eval_mlp_judge.json").read_text())
+    mlp = doc("axes_eval_mlp_judge.json")
     ref = ev["references"][0]
     read = lambda p: json.loads((FACES / p).read_text())  # noqa: E731
     ext, judge, judge_mlp = (read(f"{n}/extractor.json")["metrics"] for n in ("extractor", "judge", "judge_mlp"))
@@ -548,7 +552,7 @@ def _disagree(a: float, b: float) -> bool:
 def locked_leakage(ev: dict) -> str:
     """docs/axes_eval.json + docs/axes_eval_mlp_judge.json -> the documented locks (No_Beard, Smiling with Male
     locked) by both judges: leakage into Male raw → locked and the share of the raw flip rate kept."""
-    mlp = json.loads((ROOT / "docs" / "axes_eval_mlp_judge.json").read_text())
+    mlp = doc("axes_eval_mlp_judge.json")
     ref = ev["references"][0]
     rows = [f"| axis, {ref} locked | judge | leakage ratio → {ref}: raw → locked | cut | flip rate @±2: raw → "
             "locked (share kept) |", "|---|---|---|---|---|"]
@@ -574,7 +578,7 @@ def locked_leakage(ev: dict) -> str:
 def speed(render: dict) -> str:
     """docs/speed_*.json (benchmarks/render_speed.py, train_overhead.py, axes_speed.py, editor_latency.py, each with
     --json) -> the speed and cost table."""
-    read = lambda name: json.loads((ROOT / "docs" / f"speed_{name}.json").read_text())  # noqa: E731
+    read = lambda name: doc(f"speed_{name}.json")  # noqa: E731
     loop, axes, editor = read("train_overhead"), read("axes"), read("editor")
     r = render["img_per_s"]
     total = axes["sample_label_s"] + axes["glm_s"]
@@ -839,14 +843,54 @@ TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
 MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /table:(?P=name) -->)", re.S | re.M)
 
 
-def regenerate(text: str, root: Path = ROOT) -> str:
-    """``text`` with every marked table rewritten from its JSON."""
+# The shipped faces model's figures, each with the script that remakes it. Each JSON records the generator it was
+# measured on (``generator_hash``, its weights' content hash): a table built from one measured on another generator
+# than the shipped one says so under itself (``provenance``), so a new model cannot inherit its predecessor's figures
+# unnoticed.
+SHIPPED_FIGURES = {
+    "docs/faces64_candidates.json": "python benchmarks/faces64_candidates.py",
+    **dict.fromkeys(["docs/faces64_rates.json", "docs/axes_eval.json", "docs/axes_eval_mlp_judge.json",
+                     "docs/inversion_eval.json"], "bash scripts/faces_figures.sh"),
+    **dict.fromkeys(["docs/generators_fd.json", "docs/edit_success.json", "docs/generate_rates.json",
+                     "docs/directions_eval.json", "docs/directions_speed.json", "docs/sample_efficiency.json",
+                     "docs/inversion_front.json", "docs/speed_axes.json", "docs/speed_editor.json",
+                     "docs/scale_out.json"], "bash scripts/faces_benchmarks.sh")}
+
+
+@functools.cache
+def shipped_generator() -> str:
+    """The content hash of the shipped faces generator (what figures of it record as ``generator_hash``)."""
+    from tlgan.generator import load_generator
+    from tlgan.pretrained import default_paths
+    return load_generator(default_paths("faces")["generator"]).content_hash
+
+
+def provenance(files) -> str:
+    """A warning line for the shipped model's figures among ``files`` (docs/NAME.json) measured on another generator
+    than the shipped one, or that name none; "" when all are the shipped model's."""
+    recorded = {f: json.loads((ROOT / f).read_text()).get("generator_hash")
+                for f in sorted(set(files) & SHIPPED_FIGURES.keys())}
+    stale = {f: h for f, h in recorded.items() if h != shipped_generator()}
+    if not stale:
+        return ""
+    what = "; ".join(f"`{f}` was measured on generator `{h}`" if h else f"`{f}` records no generator"
+                     for f, h in stale.items())
+    remake = " and ".join(f"`{c}`" for c in dict.fromkeys(SHIPPED_FIGURES[f] for f in stale))
+    return (f"\n\n⚠ **Not shown to be the shipped faces model's figures** (generator `{shipped_generator()}`): "
+            f"{what}. Remake with {remake}.")
+
+
+def regenerate(text: str) -> str:
+    """``text`` with every marked table rewritten from its JSON (and, for the shipped model's figures, a warning
+    when they were measured on another generator)."""
     def fill(m: re.Match) -> str:
         name = m["name"]
         if name not in TABLES:
             raise SystemExit(f"error: unknown generated table {name!r}; known: {', '.join(TABLES)}")
         path, render = TABLES[name]
-        return m.group(1) + render(json.loads((root / path).read_text())) + "\n" + m.group(4)
+        _read.clear()
+        body = render(doc(Path(path).name))
+        return m.group(1) + body + provenance(_read) + "\n" + m.group(4)
     return MARKED.sub(fill, text)
 
 

@@ -404,7 +404,7 @@ def evaluate_axes_cmd(generator: str | None = GENERATOR, axes: Path | None = AXE
     from ..device import to_device
     judge_net = load_extractor(judge)
     to_device(device, g, judge_net)
-    result = evaluate_axes(g, judge_net, ax, references, n, seed)
+    result = {**evaluate_axes(g, judge_net, ax, references, n, seed), "generator_hash": g.content_hash}
     write_json(json_out, result)
     report = report or json_out.with_suffix(".md")
     write_report(result, report, report.with_suffix(".png"))
@@ -461,7 +461,8 @@ def evaluate_directions_cmd(sets: list[str] = typer.Option(..., "--set", help="L
         raise UserError("pass --judge: an extractor trained independently of the one that labelled the cache")
     encoder = encoder or (paths["encoder"] if shipped else None)
     enc = load_encoder(encoder, g) if encoder is not None else None
-    result = evaluate_directions(g, load_extractor(judge), parsed, c, enc, n, seed, n_real, dci_method)
+    result = {**evaluate_directions(g, load_extractor(judge), parsed, c, enc, n, seed, n_real, dci_method),
+              "generator_hash": g.content_hash}
     write_json(json_out, result)
     md = table(result)
     atomic_write_text(json_out.with_suffix(".md"), md)
