@@ -113,9 +113,9 @@ ANIMATIONS = (".gif", ".webp")
 def save_animation(frames: list[np.ndarray], path, ms_per_frame: int) -> Path:
     """Write uint8 (H, W, 3) frames as an endlessly looping animation, GIF or WebP by ``path``'s suffix
     (atomically)."""
-    path = _file_to_write(path, " or ".join(ANIMATIONS))
-    if path.suffix.lower() not in ANIMATIONS:
+    if Path(path).suffix.lower() not in ANIMATIONS:
         raise UserError(f"{path}: an animation is written as .gif or .webp")
+    path = _file_to_write(path, " or ".join(ANIMATIONS))
     images = [Image.fromarray(f) for f in frames]
     tmp = path.with_name(path.name + ".tmp")
     images[0].save(tmp, format=path.suffix[1:].upper(), save_all=True, append_images=images[1:],
