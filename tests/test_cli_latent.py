@@ -22,6 +22,8 @@ def test_edit_and_sweep_write_images(tmp_path):
     assert w > h  # 5 columns x 2 rows
     strip = img[:30]  # the caption strip: white paper with dark text (title, then λ over each column)
     assert (strip > 240).mean() > 0.7 and (strip < 100).any()
+    margin = img[40:, :40]  # left of the faces: each row's seed ("seed 0", "seed 1") on white paper
+    assert (margin > 240).mean() > 0.8 and (margin[: h // 2] < 100).any() and (margin[h // 2:] < 100).any()
     assert "read-out" in out and "Smiling" in out.split("read-out")[1]
 
 

@@ -245,17 +245,17 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
         raise UserError("--n must be between 1 and 64")
     if image is not None and latent is not None:
         raise UserError("give --image or --latent, not both")
-    inputs, source = None, f"seed {seed}" if n == 1 else f"seeds {seed}..{seed + n - 1}"
+    inputs, source, rows = None, f"seed {seed}" if n == 1 else f"seeds {seed}..{seed + n - 1}", None
     if image is not None:
         from .invert import invert_path
-        _, inputs, res = invert_path(image, generator, m, method, encoder, seed, model=model)
-        z0 = res.z
+        names, inputs, res = invert_path(image, generator, m, method, encoder, seed, model=model)
+        z0, rows = res.z, names if len(names) > 1 else None
         source = f"{image.name} ({method} inversion)"
     elif latent is not None:
         z0, source = read_latent(latent, g.z_dim), latent.name
     else:
         z0 = torch.cat([g.latents(1, seed + i) for i in range(n)])
-    rows = [f"seed {seed + i}" for i in range(n)] if image is None and latent is None and n > 1 else None
+        rows = [f"seed {seed + i}" for i in range(n)] if n > 1 else None
     n = len(z0)
     recipe = ", ".join(f"{k}={v:+g}" for k, v in edits.items())
     if sweep:
