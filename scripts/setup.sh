@@ -23,8 +23,8 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then
   $SUDO apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 elif [ -n "$missing" ]; then
-  step "system packages:$missing missing and no apt-get here: install them yourself (tlgan runs without them;" \
-    "dataset-fashion-mnist gives the fashion data, chromium the browser tests)"
+  step "system packages:$missing missing and no apt-get here: install them yourself if you need them" \
+    "(dataset-fashion-mnist: the Fashion-MNIST data; chromium: the browser tests)"
 else
   step "system packages: $apt_pkgs already installed"
 fi
