@@ -366,8 +366,7 @@ def anomaly_probe(d: dict, test_file: str = "anomaly_probe.json") -> str:
     and tlgan anomaly bench's results.json) beside docs/anomaly_validation.json + docs/anomaly_fashion.json (the
     full preset): validation and test AUROC (%) per class."""
     from tlgan.anomaly.bench import budget_text
-    val, test = doc("anomaly_validation.json"), \
-        doc("anomaly_fashion.json")
+    val, test = doc("anomaly_validation.json"), doc("anomaly_fashion.json")
     probe_test = doc(test_file)
     words = lambda b: budget_text(b) + (f", width {b['width']}" if b["method"] == "ganomaly" else "")  # noqa: E731
     budget = {m: words(b) for m, b in probe_test["budgets"].items()}
@@ -428,8 +427,7 @@ def egbad_score_choice(d: dict) -> str:
     names = {"egbad": "mixed (default)", "egbad, D_xx features only": "D_xx features",
              "egbad, D_xx logit": "D_xx logit", "egbad, pixel L1 only": "pixel L1"}
     chosen = max(names, key=lambda m: d["mean"][m])
-    test = {"egbad": doc("anomaly_fashion_egbad1500.json"),
-            chosen: doc("anomaly_fashion_egbad1500_logit.json")}
+    test = {"egbad": doc("anomaly_fashion_egbad1500.json"), chosen: doc("anomaly_fashion_egbad1500_logit.json")}
     rows = ["| class | " + " | ".join(f"val: {v}" for v in names.values()) + " | test: mixed | test: "
             f"{names[chosen]} |", "|---|" + "---:|" * (len(names) + 2)]
     for k in d["classes"]:
