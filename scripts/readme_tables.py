@@ -842,9 +842,9 @@ MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /ta
 
 
 # The shipped faces model's figures, each with the script that remakes it. Each JSON records the generator it was
-# measured on (``generator_hash``, its weights' content hash): a table built from one measured on another generator
-# than the shipped one says so under itself (``provenance``), so a new model cannot inherit its predecessor's figures
-# unnoticed.
+# measured on (``generator_hash``, its weights' content hash) and, where it inverted real images, the encoder
+# (``encoder_hash``): a table built from one measured on other parts than the shipped ones says so under itself
+# (``provenance``), so a new model, or a part retrained, cannot inherit its predecessor's figures unnoticed.
 SHIPPED_FIGURES = {
     "docs/faces64_candidates.json": "python benchmarks/faces64_candidates.py",
     **dict.fromkeys(["docs/faces64_rates.json", "docs/axes_eval.json", "docs/axes_eval_mlp_judge.json",
@@ -856,26 +856,32 @@ SHIPPED_FIGURES = {
 
 
 @functools.cache
-def shipped_generator() -> str:
-    """The content hash of the shipped faces generator (what figures of it record as ``generator_hash``)."""
+def shipped_parts() -> dict[str, str]:
+    """The content hashes of the shipped faces generator and encoder (what figures of them record)."""
     from tlgan.generator import load_generator
+    from tlgan.latent.encoder import encoder_hash
     from tlgan.pretrained import default_paths
-    return load_generator(default_paths("faces")["generator"]).content_hash
+    paths = default_paths("faces")
+    return {"generator": load_generator(paths["generator"]).content_hash, "encoder": encoder_hash(paths["encoder"])}
 
 
 def provenance(files) -> str:
     """A warning line for the shipped model's figures among ``files`` (docs/NAME.json) measured on another generator
-    than the shipped one, or that name none; "" when all are the shipped model's."""
-    recorded = {f: json.loads((ROOT / f).read_text()).get("generator_hash")
-                for f in sorted(set(files) & SHIPPED_FIGURES.keys())}
-    stale = {f: h for f, h in recorded.items() if h != shipped_generator()}
-    if not stale:
+    than the shipped one (or naming none), or with another encoder; "" when all are the shipped model's."""
+    shipped, problems, stale = shipped_parts(), [], set()
+    for f in sorted(set(files) & SHIPPED_FIGURES.keys()):
+        d = json.loads((ROOT / f).read_text())
+        recorded = {"generator": d.get("generator_hash"), "encoder": d.get("encoder_hash", shipped["encoder"])}
+        for part, h in recorded.items():
+            if h != shipped[part]:
+                problems.append(f"`{f}` was measured with {part} `{h}`" if h else f"`{f}` records no {part}")
+                stale.add(f)
+    if not problems:
         return ""
-    what = "; ".join(f"`{f}` was measured on generator `{h}`" if h else f"`{f}` records no generator"
-                     for f, h in stale.items())
-    remake = " and ".join(f"`{c}`" for c in dict.fromkeys(SHIPPED_FIGURES[f] for f in stale))
-    return (f"\n\n⚠ **Not shown to be the shipped faces model's figures** (generator `{shipped_generator()}`): "
-            f"{what}. Remake with {remake}.")
+    remake = " and ".join(f"`{c}`" for c in dict.fromkeys(SHIPPED_FIGURES[f] for f in sorted(stale)))
+    parts = ", ".join(f"{part} `{h}`" for part, h in shipped.items())
+    return (f"\n\n⚠ **Not shown to be the shipped faces model's figures** ({parts}): {'; '.join(problems)}. "
+            f"Remake with {remake}.")
 
 
 def regenerate(text: str) -> str:

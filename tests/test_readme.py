@@ -34,7 +34,8 @@ def test_a_hand_edited_table_fails_the_check_and_is_rewritten(tmp_path):
 
 def test_a_figure_measured_on_another_generator_says_so_under_its_table(monkeypatch, tmp_path):
     """A new shipped model cannot inherit its predecessor's figures unnoticed: a table whose JSON records another
-    generator than the shipped one (or none) carries a warning naming it and the script that remakes it."""
+    generator than the shipped one (or none), or another encoder, carries a warning naming it and the script that
+    remakes it."""
     import json
     monkeypatch.syspath_prepend(str(ROOT / "scripts"))
     import readme_tables as rt
@@ -47,11 +48,15 @@ def test_a_figure_measured_on_another_generator_says_so_under_its_table(monkeypa
         rest = {k: v for k, v in d.items() if k != "generator_hash"}
         (tmp_path / "docs" / "edit_success.json").write_text(json.dumps({**rest, **fields}))
         return rt.regenerate(page)
-    assert "⚠" not in table(generator_hash=rt.shipped_generator()) and "works on" in table()
+    shipped = rt.shipped_parts()
+    assert "⚠" not in table(generator_hash=shipped["generator"]) and "works on" in table()
     other = table(generator_hash="0123456789abcdef")
     assert "Not shown to be the shipped faces model's figures" in other and "generator `0123456789abcdef`" in other
     assert "scripts/faces_benchmarks.sh" in other
     assert "edit_success.json` records no generator" in table()
+    assert "⚠" not in table(generator_hash=shipped["generator"], encoder_hash=shipped["encoder"])
+    assert "with encoder `feedfacefeedface`" in table(generator_hash=shipped["generator"],
+                                                      encoder_hash="feedfacefeedface")  # a part retrained since
 
 
 def test_the_readme_python_example_runs_and_says_what_it_returns(monkeypatch, tmp_path):

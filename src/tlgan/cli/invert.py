@@ -173,7 +173,7 @@ def evaluate_inversion_cmd(json_out: Path = typer.Option(..., "--json", help="wr
     held-out faces against the renderer's true counterfactuals; prints Markdown tables."""
     from ..extractors import load_extractor
     from ..io import write_json
-    from ..latent.encoder import load_encoder
+    from ..latent.encoder import encoder_hash, load_encoder
     from ..latent.inversion_eval import counterfactual_grid, evaluate_inversion, report
     from ..pretrained import default_paths
     if not 4 <= n <= 4096 or opt_steps < 1:
@@ -191,7 +191,7 @@ def evaluate_inversion_cmd(json_out: Path = typer.Option(..., "--json", help="wr
     judge_net = load_extractor(judge)
     to_device(device, m.generator, m.extractor, judge_net)
     result = {**evaluate_inversion(m.generator, judge_net, m.axes, enc, m.extractor, n, opt_steps, seed),
-              "generator_hash": m.generator.content_hash}
+              "generator_hash": m.generator.content_hash, **({"encoder_hash": encoder_hash(encoder)} if enc else {})}
     write_json(json_out, result)
     typer.echo(report(result))
     typer.echo(f"wrote {json_out}")

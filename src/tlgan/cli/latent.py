@@ -440,7 +440,7 @@ def evaluate_directions_cmd(sets: list[str] = typer.Option(..., "--set", help="L
     from ..latent.axes import Axes
     from ..latent.cache import open_cache
     from ..latent.directions_eval import evaluate_directions, plot_attribute_dependency, table
-    from ..latent.encoder import load_encoder
+    from ..latent.encoder import encoder_hash, load_encoder
     from ..pretrained import default_paths
     if dci_method not in ("lasso", "gbt"):
         raise UserError(f"--dci-method must be lasso or gbt, got {dci_method!r}")
@@ -462,7 +462,7 @@ def evaluate_directions_cmd(sets: list[str] = typer.Option(..., "--set", help="L
     encoder = encoder or (paths["encoder"] if shipped else None)
     enc = load_encoder(encoder, g) if encoder is not None else None
     result = {**evaluate_directions(g, load_extractor(judge), parsed, c, enc, n, seed, n_real, dci_method),
-              "generator_hash": g.content_hash}
+              "generator_hash": g.content_hash, **({"encoder_hash": encoder_hash(encoder)} if enc else {})}
     write_json(json_out, result)
     md = table(result)
     atomic_write_text(json_out.with_suffix(".md"), md)

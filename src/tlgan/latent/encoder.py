@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from ..data import load_data
 from ..errors import UserError
 from ..generator import load_network
-from ..io import read_json
+from ..io import file_hash, read_json
 from ..training import Built, Trainer, make_config, train
 from . import upload_check
 from .invert import feature_map, frozen, signed_output
@@ -131,6 +131,11 @@ def load_encoder(run: str | Path, generator) -> torch.nn.Module:
         raise UserError(f"{run} inverts into {inv['space'].upper()}, but the generator is opened in "
                         f"{generator.space.upper()}")
     return load_network(run, "e").eval().requires_grad_(False)
+
+
+def encoder_hash(run: str | Path) -> str:
+    """The content hash of an encoder run's weights (``RUN/state/e.safetensors``): what figures made with it record."""
+    return file_hash(Path(run) / "state" / "e.safetensors")
 
 
 def export_encoder(run: str | Path, out: str | Path) -> Path:
