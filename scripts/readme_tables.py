@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-_read: set[str] = set()  # the docs JSON files the table being written has read
+_read: dict[str, dict] = {}  # the docs JSON files the table being written has read, by path
 
 
 def doc(name: str) -> dict:
     """docs/NAME's JSON, noted as read by the table being written (``provenance`` checks it)."""
-    _read.add(f"docs/{name}")
-    return json.loads((ROOT / "docs" / name).read_text())
+    d = _read[f"docs/{name}"] = json.loads((ROOT / "docs" / name).read_text())
+    return d
 
 
 def r3gan_vs_dcgan(d: dict) -> str:
@@ -865,12 +865,12 @@ def shipped_parts() -> dict[str, str]:
     return {"generator": load_generator(paths["generator"]).content_hash, "encoder": encoder_hash(paths["encoder"])}
 
 
-def provenance(files) -> str:
-    """A warning line for the shipped model's figures among ``files`` (docs/NAME.json) measured on another generator
-    than the shipped one (or naming none), or with another encoder; "" when all are the shipped model's."""
+def provenance(read: dict[str, dict]) -> str:
+    """A warning line for the shipped model's figures among ``read`` (docs/NAME.json -> its JSON) measured on another
+    generator than the shipped one (or naming none), or with another encoder; "" when all are the shipped model's."""
     shipped, problems, stale = shipped_parts(), [], set()
-    for f in sorted(set(files) & SHIPPED_FIGURES.keys()):
-        d = json.loads((ROOT / f).read_text())
+    for f in sorted(read.keys() & SHIPPED_FIGURES.keys()):
+        d = read[f]
         recorded = {"generator": d.get("generator_hash"), "encoder": d.get("encoder_hash", shipped["encoder"])}
         for part, h in recorded.items():
             if h != shipped[part]:
