@@ -154,6 +154,33 @@ def test_your_own_encoder_brings_its_upload_check(small_gan, tmp_path):
     assert r.status_code == 200 and "far from what the model draws" in r.json()["warning"], r.text[:300]
 
 
+def test_an_encoder_trained_on_a_folder_holds_images_out_for_its_upload_check(small_gan, tmp_path):
+    """A folder has no test split: train-encoder keeps a tenth of its images (at most 64) out of training, by a
+    seeded permutation, and measures the upload threshold on them; a folder changed since is said, not measured."""
+    from sklearn.datasets import load_digits
+
+    from tlgan.latent.encoder import check_uploads, folder_split
+    keep, held = folder_split(200, seed=0)
+    assert len(held) == 20 and not set(keep) & set(held) and len(keep) + len(held) == 200
+    assert len(folder_split(5000, 0)[1]) == 64 and len(folder_split(9, 0)[1]) == 0
+    run, g = small_gan
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    for i, im in enumerate(load_digits().images[-200:]):
+        Image.fromarray((im * 255 / 16).astype(np.uint8)).resize((16, 16)).save(folder / f"{i:03d}.png")
+    logs = []
+    enc = train_encoder(g, str(run), tmp_path / "enc", data=f"folder:{folder}", steps=60, batch_size=16,
+                        progress=False, log=logs.append)
+    assert any("20 of the folder's 200 images held out" in m for m in logs), logs
+    report = check_uploads(enc, g, log=logs.append)
+    assert report is not None and (enc / "upload_check.json").exists(), logs[-1]
+    assert report["unlike_flagged_rate"] >= 0.75, report   # gradients and noise fall below held-out digits
+    (folder / "000.png").unlink()
+    (enc / "upload_check.json").unlink()
+    assert check_uploads(enc, g, log=logs.append) is None and not (enc / "upload_check.json").exists()
+    assert "holds 199 images now, 200 when the encoder was trained" in logs[-1], logs[-1]
+
+
 def _one_line_error(code, err, words):
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], err[-500:]

@@ -142,13 +142,6 @@ def class_of(data: ImageData) -> np.ndarray:
     return data.labels[:, :10].argmax(1)
 
 
-def subset(data: ImageData, idx) -> ImageData:
-    """The rows ``idx`` of a dataset, as a new ImageData."""
-    idx = np.asarray(idx)
-    return dataclasses.replace(data, x=data.x[torch.from_numpy(idx)],
-                               labels=None if data.labels is None else data.labels[idx])
-
-
 def normal_split(acfg: AnomalyConfig) -> tuple[ImageData, ImageData]:
     """(train, held-out) normal training images: a fixed permutation by split_seed, ``holdout`` share held out."""
     data = load_data(acfg.data, acfg.resolution, split="train")
@@ -157,7 +150,7 @@ def normal_split(acfg: AnomalyConfig) -> tuple[ImageData, ImageData]:
     n_hold = max(1, round(len(idx) * acfg.holdout))
     if len(idx) - n_hold < acfg.batch_size:
         raise UserError(f"only {len(idx)} normal training images: too few for batches of {acfg.batch_size}")
-    return subset(data, np.sort(idx[n_hold:])), subset(data, np.sort(idx[:n_hold]))
+    return data.subset(np.sort(idx[n_hold:])), data.subset(np.sort(idx[:n_hold]))
 
 
 def _gan_config(acfg: AnomalyConfig, steps: int) -> TrainConfig:
@@ -236,7 +229,7 @@ def calibrate(run: Path, acfg: AnomalyConfig, hold: ImageData | None = None, met
     meta = {**(meta or read_json(run / "anomaly.json")), "config": dataclasses.asdict(acfg)}
     write_json(run / "anomaly.json", {**meta, "complete": False})
     det = Detector(run, calibrated=False)
-    cal = subset(hold, np.random.default_rng(acfg.seed + 1).permutation(len(hold))[:acfg.calibration_n])
+    cal = hold.subset(np.random.default_rng(acfg.seed + 1).permutation(len(hold))[:acfg.calibration_n])
     scores = det.score(cal.batch(slice(None)), progress=progress)["score"].numpy()
     calibration = {"n": len(scores), "mean": float(scores.mean()), "std": float(scores.std() + 1e-12),
                    "quantile": acfg.threshold_quantile,

@@ -5,6 +5,7 @@ table whose columns are named and typed (binary or continuous).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,6 +61,12 @@ class ImageData:
                                               f"continuous  mean {col.mean():.3g}, sd {col.std():.3g}, "
                                               f"range {col.min():.3g} … {col.max():.3g}"))
         return "\n".join(lines)
+
+    def subset(self, idx) -> ImageData:
+        """The rows ``idx`` (integer indices) as a new ImageData with the same label names."""
+        idx = np.asarray(idx, dtype=np.int64)
+        return dataclasses.replace(self, x=self.x[torch.from_numpy(idx).to(self.x.device)],
+                                   labels=None if self.labels is None else self.labels[idx])
 
     def to(self, device) -> ImageData:
         """The same dataset with its images on ``device`` (itself when they are there already); labels stay NumPy."""

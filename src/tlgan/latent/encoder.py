@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -25,6 +26,8 @@ from ..training import Built, Trainer, make_config, train
 from . import upload_check
 from .invert import feature_map, frozen, signed_output
 
+FOLDER_HOLDOUT = 64  # at most this many of a folder's images are kept out of encoder training for the upload check
+
 
 class EncoderTrainer(Trainer):
     """Trains network ``e`` (``conv_encoder`` at the generator's size) against a frozen generator."""
@@ -33,10 +36,10 @@ class EncoderTrainer(Trainer):
     grid_nrow = 8
 
     def __init__(self, cfg, data, generator, extractor, kappa: float, latent_weight: float, inverts: dict,
-                 runtime=None):
+                 held_out: dict | None = None, runtime=None):
         self.gen, self.features = generator, feature_map(extractor)
         self.frozen = (generator, extractor)
-        self.kappa, self.latent_weight, self.inverts = kappa, latent_weight, inverts
+        self.kappa, self.latent_weight, self.inverts, self.held_out = kappa, latent_weight, inverts, held_out
         super().__init__(cfg, data, runtime)
 
     def build(self) -> Built:
@@ -47,6 +50,8 @@ class EncoderTrainer(Trainer):
         e = self.network("e", "conv_encoder", z_dim=g.z_dim, resolution=g.resolution, channels=g.channels,
                          width=self.cfg.width)
         info = {"inverts": {**self.inverts, "kappa": self.kappa, "latent_weight": self.latent_weight}}
+        if self.held_out:
+            info["held_out"] = self.held_out
         return Built({"e": e}, {"e": (self.optimizer(e.parameters(), self.cfg.lr_g), self.cfg.lr_g)},
                      generator=None, info=info)
 
@@ -96,12 +101,26 @@ def train_encoder(generator, generator_path: str, out: str | Path, extractor=Non
                        device=runtime.device if runtime is not None else None)
     if images.shape[0] != generator.channels:
         raise UserError(f"{data} has {images.shape[0]}-channel images; the generator makes {generator.channels}")
+    held_out = None
+    if data.startswith("folder:"):  # no test split: keep some of the folder's images out for the upload check
+        keep, held = folder_split(len(images), seed)
+        images, held_out = images.subset(keep), {"images": len(keep) + len(held), "indices": held.tolist()}
+        if len(held):
+            log(f"{len(held)} of the folder's {held_out['images']} images held out for the upload check")
     inverts = {"generator": str(generator_path), "content_hash": generator.content_hash, "space": generator.space}
     make = lambda c, d, runtime=None: EncoderTrainer(c, d, generator, extractor, kappa, latent_weight,  # noqa: E731
-                                                     inverts, runtime)
+                                                     inverts, held_out, runtime)
     return train(cfg, out, resume=resume, data=images, progress=progress, log=log, make_trainer=make,
                  runtime=runtime, deadline=deadline,
                  resume_hint="the same `tlgan invert train-encoder` command with --resume")
+
+
+def folder_split(n_images: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) indices of a folder's ``n_images`` for an encoder: a tenth, at most ``FOLDER_HOLDOUT``,
+    held out by a permutation of ``seed`` (none of fewer than 10 images); both sorted."""
+    order = np.random.default_rng(seed).permutation(n_images)
+    n_held = min(FOLDER_HOLDOUT, n_images // 10)
+    return np.sort(order[n_held:]), np.sort(order[:n_held])
 
 
 def _trained_on(generator_path: str) -> str:
@@ -158,17 +177,25 @@ def export_encoder(run: str | Path, out: str | Path) -> Path:
 
 def check_uploads(run: str | Path, generator, extractor=None, n: int = 64, log=print) -> dict | None:
     """Measure the upload threshold of the encoder in ``run`` (:mod:`tlgan.latent.upload_check`) on ``n`` held-out
-    images of the data it was trained on, against colour gradients and noise, and write ``run/upload_check.json``:
-    then the editor and ``tlgan invert`` warn about images unlike what the generator draws. Returns the report, or
-    None (nothing written) for ``folder:`` data, which has no held-out split."""
+    images of the data it was trained on (a ``folder:``'s: the images training held out), against colour gradients
+    and noise, and write ``run/upload_check.json``: then the editor and ``tlgan invert`` warn about images unlike
+    what the generator draws. Returns the report, or None (nothing written) where no held-out image is at hand."""
     from ..io import write_json
     run = Path(run)
-    data = read_json(run / "config.json")["data"]
+    cfg = read_json(run / "config.json")
+    data = cfg["data"]
     if data.startswith("folder:"):
-        log(f"no upload check: {data} has no held-out split (measure one with tlgan.latent.upload_check.measure)")
-        return None
-    test = load_data(data, generator.resolution, n, split="test")
-    real = test.batch(torch.arange(min(n, len(test))))
+        held = cfg.get("held_out") or {}
+        images = load_data(data, generator.resolution, cfg["n_data"])
+        if not held.get("indices") or len(images) != held["images"]:
+            why = ("fewer than 10 images, none held out" if not held.get("indices") else
+                   f"it holds {len(images)} images now, {held['images']} when the encoder was trained")
+            log(f"no upload check: {data} has no held-out images ({why})")
+            return None
+        real = images.subset(held["indices"][:n]).batch(slice(None))
+    else:
+        test = load_data(data, generator.resolution, n, split="test")
+        real = test.batch(torch.arange(min(n, len(test))))
     report = upload_check.measure(generator, load_encoder(run, generator), extractor, real,
                                   upload_check.unlike_images(len(real), generator.resolution, generator.channels))
     write_json(run / upload_check.FILE, report)
