@@ -58,7 +58,7 @@ def main() -> None:
         print(f"{name:40s} success {r['success_rate']:.0%} (reached {r['requested_reached']:.0%}, locks kept "
               f"{r['locks_kept']:.0%}; already had it {r['already_had']:.0%})")
     write_json(args.json, {"judge": "the shipped independent judge (CNN, another renderer seed)", "n": args.n,
-                           "generator_hash": g.content_hash,
+                           "generator_hash": g.content_hash, "axes_hash": axes.content_hash,
                            "rows_of_picture": ["unedited", *EDITS], "edits": results})
     save_grid(torch.cat(rows), args.png, nrow=8, title="seeds 0-7, each edit on its row",
               row_labels=["unedited", *EDITS])

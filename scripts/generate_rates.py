@@ -32,7 +32,8 @@ def main() -> None:
         male = stats["other_attribute_rates"]["Male"]
         print(f"{name}: extractor {stats['rate']:.0%}, judge {stats['judge_rate']:.0%} (unedited "
               f"{stats['judge_base_rate']:.1%}); men {male['written']:.0%} vs {male['unedited']:.0%}")
-    write_json(args.json, {"want": want, "n": args.n, "runs": out, "generator_hash": m.generator.content_hash})
+    write_json(args.json, {"want": want, "n": args.n, "runs": out, "generator_hash": m.generator.content_hash,
+                           "axes_hash": m.axes.content_hash})
 
 
 if __name__ == "__main__":

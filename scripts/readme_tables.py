@@ -857,21 +857,25 @@ SHIPPED_FIGURES = {
 
 @functools.cache
 def shipped_parts() -> dict[str, str]:
-    """The content hashes of the shipped faces generator and encoder (what figures of them record)."""
+    """The content hashes of the shipped faces generator, encoder and axes (what figures of them record)."""
     from tlgan.generator import load_generator
+    from tlgan.latent.axes import Axes
     from tlgan.latent.encoder import encoder_hash
     from tlgan.pretrained import default_paths
     paths = default_paths("faces")
-    return {"generator": load_generator(paths["generator"]).content_hash, "encoder": encoder_hash(paths["encoder"])}
+    return {"generator": load_generator(paths["generator"]).content_hash, "encoder": encoder_hash(paths["encoder"]),
+            "axes": Axes.load(paths["axes"]).content_hash}
 
 
 def provenance(read: dict[str, dict]) -> str:
     """A warning line for the shipped model's figures among ``read`` (docs/NAME.json -> its JSON) measured on another
-    generator than the shipped one (or naming none), or with another encoder; "" when all are the shipped model's."""
+    generator than the shipped one (or naming none), or with another encoder or other axes (checked where a figure
+    records them); "" when all are the shipped model's."""
     shipped, problems, stale = shipped_parts(), [], set()
     for f in sorted(read.keys() & SHIPPED_FIGURES.keys()):
         d = read[f]
-        recorded = {"generator": d.get("generator_hash"), "encoder": d.get("encoder_hash", shipped["encoder"])}
+        recorded = {"generator": d.get("generator_hash"),
+                    **{part: d.get(f"{part}_hash", shipped[part]) for part in ("encoder", "axes")}}
         for part, h in recorded.items():
             if h != shipped[part]:
                 problems.append(f"`{f}` was measured with {part} `{h}`" if h else f"`{f}` records no {part}")

@@ -34,8 +34,8 @@ def test_a_hand_edited_table_fails_the_check_and_is_rewritten(tmp_path):
 
 def test_a_figure_measured_on_another_generator_says_so_under_its_table(monkeypatch, tmp_path):
     """A new shipped model cannot inherit its predecessor's figures unnoticed: a table whose JSON records another
-    generator than the shipped one (or none), or another encoder, carries a warning naming it and the script that
-    remakes it."""
+    generator than the shipped one (or none), or another encoder or other axes, carries a warning naming it and the
+    script that remakes it."""
     import json
     monkeypatch.syspath_prepend(str(ROOT / "scripts"))
     import readme_tables as rt
@@ -45,7 +45,7 @@ def test_a_figure_measured_on_another_generator_says_so_under_its_table(monkeypa
     page = "<!-- table:edit_success -->\n<!-- /table:edit_success -->\n"
 
     def table(**fields) -> str:
-        rest = {k: v for k, v in d.items() if k != "generator_hash"}
+        rest = {k: v for k, v in d.items() if not k.endswith("_hash")}
         (tmp_path / "docs" / "edit_success.json").write_text(json.dumps({**rest, **fields}))
         return rt.regenerate(page)
     shipped = rt.shipped_parts()
@@ -57,6 +57,8 @@ def test_a_figure_measured_on_another_generator_says_so_under_its_table(monkeypa
     assert "⚠" not in table(generator_hash=shipped["generator"], encoder_hash=shipped["encoder"])
     assert "with encoder `feedfacefeedface`" in table(generator_hash=shipped["generator"],
                                                       encoder_hash="feedfacefeedface")  # a part retrained since
+    assert "⚠" not in table(generator_hash=shipped["generator"], axes_hash=shipped["axes"])
+    assert "with axes `feedfacefeedface`" in table(generator_hash=shipped["generator"], axes_hash="feedfacefeedface")
 
 
 def test_the_readme_python_example_runs_and_says_what_it_returns(monkeypatch, tmp_path):

@@ -191,7 +191,8 @@ def evaluate_inversion_cmd(json_out: Path = typer.Option(..., "--json", help="wr
     judge_net = load_extractor(judge)
     to_device(device, m.generator, m.extractor, judge_net)
     result = {**evaluate_inversion(m.generator, judge_net, m.axes, enc, m.extractor, n, opt_steps, seed),
-              "generator_hash": m.generator.content_hash, **({"encoder_hash": encoder_hash(encoder)} if enc else {})}
+              "generator_hash": m.generator.content_hash, "axes_hash": m.axes.content_hash,
+              **({"encoder_hash": encoder_hash(encoder)} if enc else {})}
     write_json(json_out, result)
     typer.echo(report(result))
     typer.echo(f"wrote {json_out}")

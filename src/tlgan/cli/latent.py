@@ -404,7 +404,8 @@ def evaluate_axes_cmd(generator: str | None = GENERATOR, axes: Path | None = AXE
     from ..device import to_device
     judge_net = load_extractor(judge)
     to_device(device, g, judge_net)
-    result = {**evaluate_axes(g, judge_net, ax, references, n, seed), "generator_hash": g.content_hash}
+    result = {**evaluate_axes(g, judge_net, ax, references, n, seed), "generator_hash": g.content_hash,
+              "axes_hash": ax.content_hash}
     write_json(json_out, result)
     report = report or json_out.with_suffix(".md")
     write_report(result, report, report.with_suffix(".png"))

@@ -7,6 +7,7 @@ the cosine matrix, the generator's hash). ``slope * (u·z) + intercept`` predict
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -36,6 +37,13 @@ class Axes:
     def dim(self) -> int:
         """d, the length of each axis (the latent size)."""
         return self.vectors.shape[1]
+
+    @property
+    def content_hash(self) -> str:
+        """Short SHA-256 of the axes' names and vectors (float32): what figures made with them record."""
+        h = hashlib.sha256("\n".join(self.names).encode())
+        h.update(np.ascontiguousarray(self.vectors, np.float32).tobytes())
+        return h.hexdigest()[:16]
 
     def index(self, name: str) -> int:
         """Row of axis ``name`` in ``vectors``; UserError naming the known axes if there is none."""
