@@ -185,11 +185,13 @@ def check_uploads(run: str | Path, generator, extractor=None, n: int = 64, log=p
     cfg = read_json(run / "config.json")
     data = cfg["data"]
     if data.startswith("folder:"):
-        held = cfg.get("held_out") or {}
+        held = cfg.get("held_out")
         images = load_data(data, generator.resolution, cfg["n_data"])
-        if not held.get("indices") or len(images) != held["images"]:
-            why = ("fewer than 10 images, none held out" if not held.get("indices") else
-                   f"it holds {len(images)} images now, {held['images']} when the encoder was trained")
+        why = ("the encoder was trained by a tlgan that held none out" if not held else
+               "fewer than 10 images, none held out" if not held["indices"] else
+               f"it holds {len(images)} images now, {held['images']} when the encoder was trained"
+               if len(images) != held["images"] else "")
+        if why:
             log(f"no upload check: {data} has no held-out images ({why})")
             return None
         real = images.subset(held["indices"][:n]).batch(slice(None))
