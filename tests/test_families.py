@@ -169,12 +169,14 @@ def test_fd_says_when_it_trains_its_feature_network(tmp_path, monkeypatch):
 def test_a_shipped_feature_network_is_read_before_the_cache(tmp_path, monkeypatch):
     """A network shipped under its cache name is used as it is: nothing trained, nothing written to the cache. The
     faces network at 64 px (what `tlgan evaluate fd --data faces` and the gate of benchmarks/faces64_candidates.py
-    use) is shipped."""
+    use) and the Fashion-MNIST one (`--data fashion`, benchmarks/generators_fd.py) are shipped."""
     import tlgan.metrics as metrics
     from tlgan.data import load_data
     from tlgan.extractors import load_extractor
     faces = metrics.SHIPPED_FEATURE_NETS / metrics.feature_net_path("faces", 64, 10_000).name
     assert load_extractor(faces).resolution == 64
+    fashion = metrics.SHIPPED_FEATURE_NETS / metrics.feature_net_path("fashion", 28, 60_000).name
+    assert load_extractor(fashion).resolution == 28
     data = load_data("digits", 16)
     monkeypatch.setenv("TLGAN_CACHE", str(tmp_path / "train-here"))
     metrics.default_feature_net("digits", data, steps=3)

@@ -61,6 +61,16 @@ def test_a_figure_measured_on_another_generator_says_so_under_its_table(monkeypa
     assert "with axes `feedfacefeedface`" in table(generator_hash=shipped["generator"], axes_hash="feedfacefeedface")
 
 
+def test_the_tables_name_the_recipe_the_shipped_model_is_built_from(monkeypatch):
+    """The FD table names the shipped faces model's configs: the ones scripts/build_default_model.sh trains (a new
+    model shipped with new configs must change both)."""
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import readme_tables as rt
+    build = (ROOT / "scripts" / "build_default_model.sh").read_text()
+    for config in rt.SHIPPED_FACES_RECIPE:
+        assert (ROOT / config).exists() and f"tlgan train dcgan --config {config}" in build, config
+
+
 def test_the_readme_python_example_runs_and_says_what_it_returns(monkeypatch, tmp_path):
     """The README's Python example, run as written from any folder: the shape its last comment states is the one
     returned."""
