@@ -5,8 +5,7 @@ table whose columns are named and typed (binary or continuous).
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -65,8 +64,8 @@ class ImageData:
     def subset(self, idx) -> ImageData:
         """The rows ``idx`` (integer indices) as a new ImageData with the same label names."""
         idx = np.asarray(idx, dtype=np.int64)
-        return dataclasses.replace(self, x=self.x[torch.from_numpy(idx).to(self.x.device)],
-                                   labels=None if self.labels is None else self.labels[idx])
+        return replace(self, x=self.x[torch.from_numpy(idx).to(self.x.device)],
+                       labels=None if self.labels is None else self.labels[idx])
 
     def to(self, device) -> ImageData:
         """The same dataset with its images on ``device`` (itself when they are there already); labels stay NumPy."""
