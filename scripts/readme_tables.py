@@ -41,12 +41,20 @@ def r3gan_vs_dcgan(d: dict) -> str:
     return "\n".join(rows)
 
 
-def faces64_candidates(d: dict) -> str:
-    """docs/faces64_candidates.json (benchmarks/faces64_candidates.py) -> the shipped 64x64 model beside candidates."""
+def outside(m: dict) -> str:
+    """A model's attributes outside ±25% of their data rate, most drawn-down first: "Eyeglasses -75%, …"."""
+    out = sorted((r for r in m["rates"] if not r["within"]), key=lambda r: r["relative"])
+    return ", ".join(f"{r['attribute']} {100 * r['relative']:+.0f}%" for r in out)
+
+
+def faces64_candidates(d: dict, which: bool = False) -> str:
+    """docs/faces64_candidates.json (benchmarks/faces64_candidates.py) -> the shipped 64x64 model beside candidates
+    (``which``: name the attributes outside ±25% with their drift)."""
     rows = ["| 64×64 model | FD-faces@64 | × floor | attributes outside ±25% |", "|---|---|---|---|"]
     for name, m in d["models"].items():
+        names = f": {outside(m)}" if which else ""
         rows.append(f"| {name} (`{m['generator']}`) | {m['fd']:.2f} | {m['fd'] / m['fd_floor']:.1f} | "
-                    f"{m['outside_25']} of {m['judged']} |")
+                    f"{m['outside_25']} of {m['judged']}{names} |")
     floor = next(iter(d["models"].values()))["fd_floor"]
     rows.append(f"\nFloor (FD between two real splits, the default 64-px faces classifier): {floor:.2f}.")
     return "\n".join(rows)
@@ -55,8 +63,7 @@ def faces64_candidates(d: dict) -> str:
 def faces_model_summary(d: dict) -> str:
     """docs/faces64_candidates.json -> the README's lines on how far the shipped faces model is from real faces."""
     m = d["models"]["shipped"]
-    out = sorted((r for r in m["rates"] if not r["within"]), key=lambda r: r["relative"])
-    names = ", ".join(f"{r['attribute']} {100 * r['relative']:+.0f}%" for r in out)
+    names = outside(m)
     ratio = m["fd"] / m["fd_floor"]
     return (f"**How good the shipped faces are:** a DCGAN trained on 2 CPU cores at 32×32 and grown to 64×64 by a "
             f"learnt upscaler, so its detail is 32-px detail. FD-faces@64 {m['fd']:.1f}, {ratio:.1f}× "
@@ -793,6 +800,8 @@ def _family(group: str, names: tuple[str, str] = ("", "")):
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           "faces_model_summary": ("docs/faces64_candidates.json", faces_model_summary),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
+          "faces64_candidates_w64": ("docs/faces64_candidates_w64.json",
+                                     functools.partial(faces64_candidates, which=True)),
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
           "import_forward": ("docs/import_forward.json", import_forward),
           "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe),
@@ -850,7 +859,8 @@ MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /ta
 # (``encoder_hash``): a table built from one measured on other parts than the shipped ones says so under itself
 # (``provenance``), so a new model, or a part retrained, cannot inherit its predecessor's figures unnoticed.
 SHIPPED_FIGURES = {
-    "docs/faces64_candidates.json": "python benchmarks/faces64_candidates.py",
+    **dict.fromkeys(["docs/faces64_candidates.json", "docs/faces64_candidates_w64.json"],
+                    "python benchmarks/faces64_candidates.py"),
     **dict.fromkeys(["docs/faces64_rates.json", "docs/axes_eval.json", "docs/axes_eval_mlp_judge.json",
                      "docs/inversion_eval.json"], "bash scripts/faces_figures.sh"),
     **dict.fromkeys(["docs/generators_fd.json", "docs/edit_success.json", "docs/generate_rates.json",
