@@ -104,7 +104,8 @@ def train_encoder(generator, generator_path: str, out: str | Path, extractor=Non
     held_out = None
     if data.startswith("folder:"):  # no test split: keep some of the folder's images out for the upload check
         keep, held = folder_split(len(images), seed)
-        images, held_out = images.subset(keep), {"images": len(keep) + len(held), "indices": held.tolist()}
+        held_out = {"images": len(images), "indices": held.tolist()}
+        images = images.subset(keep)
         if len(held):
             log(f"{len(held)} of the folder's {held_out['images']} images held out for the upload check")
     inverts = {"generator": str(generator_path), "content_hash": generator.content_hash, "space": generator.space}
