@@ -42,6 +42,7 @@ import torch
 from tlgan.data import load_data
 from tlgan.device import Runtime
 from tlgan.io import write_json
+from tlgan.metrics import FD_FACES_IMAGES
 from tlgan.training import family, make_config, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,7 @@ GPU_MODEL = dict(widths=[256, 256, 256, 128, 64, 32], cardinality=2, z_dim=100, 
 TINY_MODEL = dict(widths=[16, 16, 8, 8], cardinality=2, z_dim=16, batch_size=16, penalty_every=2,
                   ema_half_life=0.2, ema_ramp=0.1)
 READERS = {  # name: (faces, training seed, renderer seed): as scripts/build_default_model.sh at 32 px
-    "fd": (10_000, 123, 0),          # the FD feature network `tlgan evaluate fd` trains (and caches) for faces
+    "fd": (FD_FACES_IMAGES, 123, 0),  # the FD feature network `tlgan evaluate fd` trains (and caches) for faces
     "extractor": (20_000, 0, 0),     # labels the generator's samples for the axes
     "judge": (20_000, 1, 1),         # independent: other faces, another seed
 }

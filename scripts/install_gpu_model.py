@@ -39,7 +39,7 @@ def main() -> None:
     from tlgan.io import write_json
     from tlgan.latent.axes import Axes
     from tlgan.latent.encoder import load_encoder
-    from tlgan.metrics import feature_net_path
+    from tlgan.metrics import FD_FACES_IMAGES, feature_net_path
     tmp = args.dest.with_name(args.dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     for name in (f"{chosen}.tar", "encoder.tar", "readers.tar", "rebuild.tar"):
@@ -61,7 +61,7 @@ def main() -> None:
     shutil.rmtree(args.dest, ignore_errors=True)
     tmp.rename(args.dest)
     fd_res = json.loads((args.dest / "fd" / "extractor.json").read_text())["resolution"]
-    key = feature_net_path("faces", fd_res, 10_000)  # the network `tlgan evaluate fd --data faces` looks for
+    key = feature_net_path("faces", fd_res, FD_FACES_IMAGES)  # the network `tlgan evaluate fd --data faces` looks for
     shutil.rmtree(key, ignore_errors=True)
     shutil.copytree(args.dest / "fd", key)
     write_json(args.json, results)

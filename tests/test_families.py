@@ -168,13 +168,15 @@ def test_fd_says_when_it_trains_its_feature_network(tmp_path, monkeypatch):
 
 def test_a_shipped_feature_network_is_read_before_the_cache(tmp_path, monkeypatch):
     """A network shipped under its cache name is used as it is: nothing trained, nothing written to the cache. The
-    faces network at 64 px (what `tlgan evaluate fd --data faces` and the gate of benchmarks/faces64_candidates.py
-    use) and the Fashion-MNIST one (`--data fashion`, benchmarks/generators_fd.py) are shipped."""
+    faces networks at 32 px and 64 px (what `tlgan evaluate fd --data faces` and the gate of
+    benchmarks/faces64_candidates.py use) and the Fashion-MNIST one (`--data fashion`, benchmarks/generators_fd.py)
+    are shipped."""
     import tlgan.metrics as metrics
     from tlgan.data import load_data
     from tlgan.extractors import load_extractor
-    faces = metrics.SHIPPED_FEATURE_NETS / metrics.feature_net_path("faces", 64, 10_000).name
-    assert load_extractor(faces).resolution == 64
+    for res in (32, 64):  # 32: the README's five commands' size
+        faces = metrics.SHIPPED_FEATURE_NETS / metrics.feature_net_path("faces", res, metrics.FD_FACES_IMAGES).name
+        assert load_extractor(faces).resolution == res
     fashion = metrics.SHIPPED_FEATURE_NETS / metrics.feature_net_path("fashion", 28, 60_000).name
     assert load_extractor(fashion).resolution == 28
     data = load_data("digits", 16)
@@ -187,6 +189,18 @@ def test_a_shipped_feature_network_is_read_before_the_cache(tmp_path, monkeypatc
     logs = []
     net = metrics.default_feature_net("digits", data, steps=3, log=logs.append)
     assert not logs and not (tmp_path / "empty").exists() and net.resolution == 16
+
+
+def test_every_faces_run_is_scored_by_one_fd_network(tmp_path, monkeypatch):
+    """FD-faces's network does not depend on how many faces a run trains on: a 32-px run on 256 faces with
+    best-by-FD scores with the shipped network (the renderer's first 10,000 faces, as `tlgan evaluate fd` and the
+    benchmarks), training none and caching none."""
+    monkeypatch.setenv("TLGAN_CACHE", str(tmp_path / "cache"))
+    train(make_config(dict(model="dcgan", data="faces", resolution=32, n_data=256, z_dim=8, width=4, metric="fd",
+                           metric_samples=64, **TINY)), tmp_path / "run", progress=False, log=lambda *_: None)
+    best = read_json(tmp_path / "run" / "best" / "metric.json")
+    assert best["metric"] == "fd" and best["value"] > best["floor"] > 0
+    assert not list((tmp_path / "cache").glob("fd-*"))
 
 
 def test_generate_on_a_one_channel_generator_writes_grey_pngs(tmp_path):

@@ -185,7 +185,7 @@ def evaluate_fd(run: str = typer.Argument(..., help="the generator: run director
     """FD-<dataset> of a generator beside the floor (FD between two real splits)."""
     from ..data import load_data
     from ..generator import load_generator
-    from ..metrics import FrechetScorer
+    from ..metrics import FD_FACES_IMAGES, FrechetScorer
     if not 2 <= n <= 100_000:
         raise UserError("--n must be between 2 and 100,000 (FD fits a covariance to the samples)")
     g = load_generator(run)
@@ -198,7 +198,7 @@ def evaluate_fd(run: str = typer.Argument(..., help="the generator: run director
     if net is not None and resolution is not None and resolution != net.resolution:
         raise UserError(f"--resolution {resolution} differs from the --features network's {net.resolution}")
     res = net.resolution if net is not None else resolution or g.resolution
-    train_data = load_data(data, res, None if data != "faces" else 10_000)
+    train_data = load_data(data, res, FD_FACES_IMAGES if data == "faces" else None)
     scorer = FrechetScorer.for_dataset(data, train_data, n=n, feature_net=net, log=typer.echo)
     _, x = g.sample(n, seed)
     fd = scorer.score(g.to_signed(x))  # resized to the feature network's size first
