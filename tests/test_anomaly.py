@@ -90,6 +90,13 @@ def test_fanogan_with_r3gans_objective_detects_anomalies(digits_test, tmp_path):
             anomaly_config(data="digits", **values)
 
 
+@pytest.mark.parametrize("values", [dict(seed=-1), dict(split_seed=-3), dict(seed=2 ** 31 - 1, members=2)])
+def test_anomaly_seeds_are_range_checked(values):
+    """A negative split seed was numpy's traceback; an ensemble's last member's seed must be a seed too."""
+    with pytest.raises(UserError, match="split_seed must be in 0"):
+        anomaly_config(data="digits", **values)
+
+
 def test_another_egbad_score_recalibrates_the_same_networks(detectors, digits_test, tmp_path):
     """egbad_score changes only how a trained detector scores: calibrate() rescores the held-out normals, and the
     bench does so instead of refusing a run trained with the other score."""

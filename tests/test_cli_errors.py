@@ -8,6 +8,11 @@ from conftest import run_cli
     (["trian"], "No such command"),
     (["sample"], "Missing argument"),
     (["sample", "run", "--seed", "seven"], "--seed"),
+    (["sample", "run", "--seed", "-1"], "--seed"),  # seeds are 0..2**31-1 on every command
+    (["data", "render", "faces", "--seed", "-2", "--out", "x"], "--seed"),  # was an OverflowError's traceback
+    (["data", "render", "faces", "--start", "-5", "--out", "x"], "--start"),
+    (["edit", "--seed", "2147483648"], "--seed"),
+    (["features", "train", "--data-seed", "-1", "--out", "x"], "--data-seed"),
     (["axes", "fit"], "Missing argument"),
     (["sample", "g.pt2", "--trust-code"], "--trust-code goes before the command: tlgan --trust-code sample"),
 ])
@@ -25,6 +30,7 @@ def test_parse_errors_are_one_line(args, words):
     (["generate", "--want", "", "--n", "2", "--out", "OUT"], "names no attribute"),
     (["generate", "--want", "Smiling=1,Smiling=0", "--n", "2", "--out", "OUT"], "twice"),
     (["edit", "--seed", "1", "--set", "Smiling=1", "--set", "Smiling=-1", "--out", "OUT/e.png"], "twice"),
+    (["edit", "--seed", "2147483647", "--n", "2", "--set", "Smiling=1", "--out", "OUT/e.png"], "past the last seed"),
     (["evaluate", "axes", "--n", "0", "--json", "OUT/ax.json"], "--n must be at least 2"),
 ])
 def test_bad_values_are_one_line_and_write_nothing(args, words, tmp_path):

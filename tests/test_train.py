@@ -188,6 +188,8 @@ def test_resume_keeps_the_runs_settings(tmp_path):
     (dict(lr_d=float("nan")), "lr_d"),
     (dict(lr_d=-1e-4), "learning rates must be > 0"),
     (dict(ema=True), "ema"),
+    (dict(seed=-1), "seed and data_seed must be in"),
+    (dict(data_seed=2 ** 31), "seed and data_seed must be in"),
 ])
 def test_config_values_are_typed_and_range_checked(values, words):
     with pytest.raises(UserError, match=words):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from .errors import UserError
 
+MAX_SEED = 2 ** 31 - 1  # seeds (of weights, latents, the renderer) are 0..MAX_SEED everywhere: CLI, configs, the editor
+
 COMMON_KEYS = frozenset({"model", "data", "resolution", "n_data", "data_seed", "steps", "batch_size", "seed",
                          "log_every", "sample_every", "ckpt_every", "lr_decay", "optimizer", "lr_g", "lr_d",
                          "betas"})  # read by every family; a family declares the rest it reads (Trainer.keys)
@@ -115,6 +117,8 @@ def resolve(cfg: TrainConfig, defaults: dict) -> TrainConfig:
               (min(cfg.z_dim, cfg.width, cfg.max_channels, cfg.pg_phase_steps, cfg.n_res + 1) >= 1,
                "z_dim, width, max_channels and pg_phase_steps must be >= 1, n_res >= 0"),
               (cfg.n_data is None or cfg.n_data >= 1, "n_data must be >= 1"),
+              (0 <= min(cfg.seed, cfg.data_seed) and max(cfg.seed, cfg.data_seed) <= MAX_SEED,
+               f"seed and data_seed must be in 0..{MAX_SEED}"),
               (cfg.resolution is None or cfg.resolution >= 4, "resolution must be >= 4"),
               (all(lr is None or lr > 0 for lr in (cfg.lr_g, cfg.lr_d)), "learning rates must be > 0"),
               (cfg.betas is None or (len(cfg.betas) == 2 and all(0 <= b < 1 for b in cfg.betas)),

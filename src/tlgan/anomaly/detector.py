@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import TrainConfig, build
+from ..config import MAX_SEED, TrainConfig, build
 from ..data import ImageData, load_data
 from ..errors import UserError
 from ..generator import load_network, load_networks
@@ -117,6 +117,8 @@ def anomaly_config(**values) -> AnomalyConfig:
                         "egbad_cycle true")
     if min(c.steps, c.encoder_steps, c.search_steps, c.calibration_n, c.members) < 1:
         raise UserError("steps, encoder_steps, search_steps, calibration_n and members must be >= 1")
+    if not 0 <= min(c.seed, c.split_seed) <= max(c.seed + c.members - 1, c.split_seed) <= MAX_SEED:
+        raise UserError(f"seed (of every ensemble member) and split_seed must be in 0..{MAX_SEED}")
     return c
 
 

@@ -9,6 +9,7 @@ import sys
 import click
 import typer
 
+from ..config import MAX_SEED
 from ..errors import Interrupted, UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -22,7 +23,7 @@ DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda (auto: the GPU
 GENERATOR = typer.Option(None, "--generator", help="run directory, export or NVIDIA .pkl (RUN@w: its W space); "
                          "with --trust-code also .pt2 / .pt / module:function (default: the shipped model)")
 AXES = typer.Option(None, "--axes", help="axes directory (default: the shipped model's)")
-SEED = typer.Option(0, "--seed", help="random seed: the same seed gives the same result")
+SEED = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="random seed: the same seed gives the same result")
 
 
 def _version(asked: bool) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import typer
 
+from ..config import MAX_SEED
 from ..errors import UserError
 from ..io import ensure_dir
 from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
@@ -24,8 +25,9 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
                    steps: int = typer.Option(2000, help="optimiser updates"),
                    n: int | None = typer.Option(None, "--n", help="training images (faces default 20000)"),
                    resolution: int | None = typer.Option(None, help="image size (default: the dataset's own)"),
-                   seed: int = typer.Option(0, help="seed of the initial weights and batches"),
-                   data_seed: int = typer.Option(0, help="faces renderer seed: another seed = another split"),
+                   seed: int = typer.Option(0, min=0, max=MAX_SEED, help="seed of the initial weights and batches"),
+                   data_seed: int = typer.Option(0, min=0, max=MAX_SEED,
+                                                 help="faces renderer seed: another seed = another split"),
                    batch_size: int = typer.Option(128, help="images per update"),
                    arch: str = typer.Option("classifier", help="classifier (a CNN) | mlp (a pixel MLP: a second "
                                                                 "judge of another architecture)"),
@@ -61,7 +63,8 @@ def axes_sample(generator: str = typer.Option(..., help="run directory, export o
                 n: int = typer.Option(20_000, "--n", "--rows", help="rows to sample (--rows under torchrun, "
                                       "whose own options --n would abbreviate)"),
                 out: Path = typer.Option(..., "--out", help="cache directory (an unfinished one is resumed)"),
-                seed: int = typer.Option(0, help="seed of the latents (a resumed cache draws the same ones)"),
+                seed: int = typer.Option(0, min=0, max=MAX_SEED,
+                                         help="seed of the latents (a resumed cache draws the same ones)"),
                 batch: int = typer.Option(256, help="latents rendered and labelled at once"), device: str = DEVICE):
     """Sample latents, render, label: the (z, y) cache (memory-mapped, resumable after a kill; under torchrun
     the processes share the batches)."""
@@ -213,7 +216,7 @@ def axes_import(boundary: Path = typer.Argument(..., help="InterFaceGAN boundary
 
 @app.command()
 def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
-         seed: int = typer.Option(0, help="the face: the latent of this seed (as in the editor)"),
+         seed: int = typer.Option(0, min=0, max=MAX_SEED, help="the face: the latent of this seed (as in the editor)"),
          n: int = typer.Option(1, "--n", help="rows: seeds seed..seed+n-1"),
          set_: list[str] = typer.Option([], "--set", help="AXIS=λ (repeatable)"),
          lock: list[str] = typer.Option([], "--lock", help="axes the edits must not move (repeatable)"),
@@ -243,6 +246,8 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
         ax.index(name)
     if not 1 <= n <= 64:
         raise UserError("--n must be between 1 and 64")
+    if seed + n - 1 > MAX_SEED:
+        raise UserError(f"--seed {seed} --n {n} would go past the last seed, {MAX_SEED}")
     if image is not None and latent is not None:
         raise UserError("give --image or --latent, not both")
     inputs, source, rows = None, f"seed {seed}" if n == 1 else f"seeds {seed}..{seed + n - 1}", None

@@ -29,6 +29,7 @@ from PIL import Image
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from ..config import MAX_SEED
 from ..data.images import to_uint8
 from ..errors import UserError
 from ..extractors import predict_labels
@@ -40,7 +41,6 @@ MAX_IMAGE_BYTES = 8 * 2 ** 20   # uploads for /api/invert
 MAX_IMAGE_PIXELS = 2048 * 2048  # decoded upload size (4.2 Mpx); the model sees R x R
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}  # upload type -> decoded format
 MAX_ABS_Z = 8.0
-MAX_SEED = 2 ** 31 - 1
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
