@@ -884,7 +884,8 @@ def shipped_parts() -> dict[str, str]:
 def provenance(read: dict[str, dict]) -> str:
     """A warning line for the shipped model's figures among ``read`` (docs/NAME.json -> its JSON) measured on another
     generator than the shipped one (or naming none), or with another encoder or other axes (checked where a figure
-    records them); "" when all are the shipped model's."""
+    records them; a figure comparing several sets of axes must include the shipped ones); "" when all are the
+    shipped model's."""
     shipped, problems, stale = shipped_parts(), [], set()
     for f in sorted(read.keys() & SHIPPED_FIGURES.keys()):
         d = read[f]
@@ -894,6 +895,9 @@ def provenance(read: dict[str, dict]) -> str:
             if h != shipped[part]:
                 problems.append(f"`{f}` was measured with {part} `{h}`" if h else f"`{f}` records no {part}")
                 stale.add(f)
+        if "set_hashes" in d and shipped["axes"] not in d["set_hashes"].values():  # evaluate directions
+            problems.append(f"`{f}` compares no set of axes with the shipped ones")
+            stale.add(f)
     if not problems:
         return ""
     remake = " and ".join(f"`{c}`" for c in dict.fromkeys(SHIPPED_FIGURES[f] for f in sorted(stale)))

@@ -198,3 +198,15 @@ def test_images_are_read_into_writable_arrays(tmp_path):
     arr = read_image(tmp_path / "a.png")
     assert arr.flags.writeable and center_crop_resize(arr, 16).flags.writeable
     assert center_crop_resize(arr, 20).flags.writeable     # the crop alone, no resize
+
+
+def test_text_and_json_outputs_make_their_folder_and_refuse_a_folder(tmp_path):
+    """`--json new/dir/x.json` was FileNotFoundError's traceback (`tlgan evaluate directions`); a folder given as
+    the file, or a file where the folder must be, is one line."""
+    from tlgan.io import read_json, write_json
+    write_json(tmp_path / "a" / "b" / "x.json", {"k": 1})
+    assert read_json(tmp_path / "a" / "b" / "x.json") == {"k": 1}
+    with pytest.raises(UserError, match="is a folder"):
+        write_json(tmp_path / "a", {"k": 2})
+    with pytest.raises(UserError, match="is a file"):
+        write_json(tmp_path / "a" / "b" / "x.json" / "y.json", {"k": 3})

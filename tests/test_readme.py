@@ -59,6 +59,10 @@ def test_a_figure_measured_on_another_generator_says_so_under_its_table(monkeypa
                                                       encoder_hash="feedfacefeedface")  # a part retrained since
     assert "⚠" not in table(generator_hash=shipped["generator"], axes_hash=shipped["axes"])
     assert "with axes `feedfacefeedface`" in table(generator_hash=shipped["generator"], axes_hash="feedfacefeedface")
+    g = shipped["generator"]  # several sets side by side (evaluate directions): the shipped axes must be one of them
+    assert "⚠" not in table(generator_hash=g, set_hashes={"glm": shipped["axes"], "sefa": "0123456789abcdef"})
+    other_sets = table(generator_hash=g, set_hashes={"sefa": "0123456789abcdef"})
+    assert "compares no set of axes with the shipped ones" in other_sets
 
 
 def test_the_tables_name_the_recipe_the_shipped_model_is_built_from(monkeypatch):

@@ -35,8 +35,12 @@ def ensure_dir(path: str | os.PathLike) -> Path:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write a text file so that readers see either the old or the whole new content."""
+    """Write a text file so that readers see either the old or the whole new content; its folder is made if
+    missing (UserError if ``path`` is a folder or a file stands where a folder must be)."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name")
+    ensure_dir(path.parent)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)

@@ -468,7 +468,8 @@ def evaluate_directions_cmd(sets: list[str] = typer.Option(..., "--set", help="L
     encoder = encoder or (paths["encoder"] if shipped else None)
     enc = load_encoder(encoder, g) if encoder is not None else None
     result = {**evaluate_directions(g, load_extractor(judge), parsed, c, enc, n, seed, n_real, dci_method),
-              "generator_hash": g.content_hash, **({"encoder_hash": encoder_hash(encoder)} if enc else {})}
+              "generator_hash": g.content_hash, **({"encoder_hash": encoder_hash(encoder)} if enc else {}),
+              "set_hashes": {label: ax.content_hash for label, ax in parsed.items()}}
     write_json(json_out, result)
     md = table(result)
     atomic_write_text(json_out.with_suffix(".md"), md)
