@@ -5,9 +5,8 @@ from pathlib import Path
 
 import typer
 
-from ..config import MAX_SEED
 from ..errors import UserError
-from .app import DEVICE, app
+from .app import DEVICE, app, seed_option
 
 anomaly_app = typer.Typer(no_args_is_help=True, help="GAN anomaly detection: AnoGAN, EGBAD, GANomaly, f-AnoGAN.")
 app.add_typer(anomaly_app, name="anomaly")
@@ -30,8 +29,7 @@ def anomaly_train(method: str = typer.Argument(..., help="anogan | egbad | ganom
                   steps: int | None = typer.Option(None, help="adversarial updates (default 3000)"),
                   encoder_steps: int | None = typer.Option(None, help="f-AnoGAN encoder updates (default 2000)"),
                   resolution: int | None = typer.Option(None, help="image size (default: the dataset's own)"),
-                  seed: int | None = typer.Option(None, min=0, max=MAX_SEED,
-                                                  help="seed of the weights and batches (default 0)"),
+                  seed: int | None = seed_option("seed of the weights and batches (default 0)", None),
                   config: Path | None = typer.Option(None, help="YAML file overriding AnomalyConfig defaults"),
                   out: Path = typer.Option(..., "--out", help="the detector's run directory"),
                   resume: bool = typer.Option(False, help="continue the run in --out"), device: str = DEVICE):

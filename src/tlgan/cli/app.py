@@ -23,7 +23,14 @@ DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda (auto: the GPU
 GENERATOR = typer.Option(None, "--generator", help="run directory, export or NVIDIA .pkl (RUN@w: its W space); "
                          "with --trust-code also .pt2 / .pt / module:function (default: the shipped model)")
 AXES = typer.Option(None, "--axes", help="axes directory (default: the shipped model's)")
-SEED = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="random seed: the same seed gives the same result")
+
+
+def seed_option(help: str, default: int | None = 0):
+    """A seed option: 0..MAX_SEED, checked by the parser (a one-line error, exit 2)."""
+    return typer.Option(default, min=0, max=MAX_SEED, help=help)
+
+
+SEED = seed_option("random seed: the same seed gives the same result")
 
 
 def _version(asked: bool) -> None:

@@ -6,10 +6,9 @@ from pathlib import Path
 import typer
 from typer.core import TyperGroup
 
-from ..config import MAX_SEED
 from ..errors import UserError
 from ..pretrained import resolve_models
-from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app
+from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app, seed_option
 
 
 class _ImagesByDefault(TyperGroup):
@@ -86,8 +85,7 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
            generator: str | None = typer.Option(None, help="default: the shipped faces model"),
            encoder: Path | None = typer.Option(None, help="encoder run (default: the shipped model's)"),
            steps: int = typer.Option(1000, help="opt: optimisation steps"),
-           seed: int = typer.Option(0, min=0, max=MAX_SEED,
-                                    help="opt, hybrid: seed of the search (its starting latents and noise)"),
+           seed: int = seed_option("opt, hybrid: seed of the search (its starting latents and noise)"),
            model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion"),
            device: str = DEVICE):
     """Invert images: writes OUT/<name>.png (reconstruction), OUT/<name>.npy (latent) and OUT/grid.png

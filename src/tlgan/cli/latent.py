@@ -10,7 +10,7 @@ from ..errors import UserError
 from ..io import ensure_dir
 from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
 from ..pretrained import resolve_models
-from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app
+from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app, seed_option
 
 MAX_GENERATE_BYTES = 2 ** 31  # images `tlgan generate` keeps in memory before writing them
 features_app = typer.Typer(no_args_is_help=True, help="Train feature extractors (image -> attributes).")
@@ -25,9 +25,8 @@ def features_train(data: str = typer.Option("faces", help="faces | fashion | dig
                    steps: int = typer.Option(2000, help="optimiser updates"),
                    n: int | None = typer.Option(None, "--n", help="training images (faces default 20000)"),
                    resolution: int | None = typer.Option(None, help="image size (default: the dataset's own)"),
-                   seed: int = typer.Option(0, min=0, max=MAX_SEED, help="seed of the initial weights and batches"),
-                   data_seed: int = typer.Option(0, min=0, max=MAX_SEED,
-                                                 help="faces renderer seed: another seed = another split"),
+                   seed: int = seed_option("seed of the initial weights and batches"),
+                   data_seed: int = seed_option("faces renderer seed: another seed = another split"),
                    batch_size: int = typer.Option(128, help="images per update"),
                    arch: str = typer.Option("classifier", help="classifier (a CNN) | mlp (a pixel MLP: a second "
                                                                 "judge of another architecture)"),
@@ -63,8 +62,7 @@ def axes_sample(generator: str = typer.Option(..., help="run directory, export o
                 n: int = typer.Option(20_000, "--n", "--rows", help="rows to sample (--rows under torchrun, "
                                       "whose own options --n would abbreviate)"),
                 out: Path = typer.Option(..., "--out", help="cache directory (an unfinished one is resumed)"),
-                seed: int = typer.Option(0, min=0, max=MAX_SEED,
-                                         help="seed of the latents (a resumed cache draws the same ones)"),
+                seed: int = seed_option("seed of the latents (a resumed cache draws the same ones)"),
                 batch: int = typer.Option(256, help="latents rendered and labelled at once"), device: str = DEVICE):
     """Sample latents, render, label: the (z, y) cache (memory-mapped, resumable after a kill; under torchrun
     the processes share the batches)."""
@@ -216,7 +214,7 @@ def axes_import(boundary: Path = typer.Argument(..., help="InterFaceGAN boundary
 
 @app.command()
 def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
-         seed: int = typer.Option(0, min=0, max=MAX_SEED, help="the face: the latent of this seed (as in the editor)"),
+         seed: int = seed_option("the face: the latent of this seed (as in the editor)"),
          n: int = typer.Option(1, "--n", help="rows: seeds seed..seed+n-1"),
          set_: list[str] = typer.Option([], "--set", help="AXIS=λ (repeatable)"),
          lock: list[str] = typer.Option([], "--lock", help="axes the edits must not move (repeatable)"),

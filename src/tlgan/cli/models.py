@@ -6,17 +6,16 @@ from pathlib import Path
 
 import typer
 
-from ..config import MAX_SEED
 from ..errors import UserError
 from ..training import FAMILIES
-from .app import DEVICE, SEED, app, data_app, evaluate_app
+from .app import DEVICE, SEED, app, data_app, evaluate_app, seed_option
 
 
 @data_app.command("render")
 def data_render(dataset: str = typer.Argument("faces", help="only 'faces' is rendered"),
                 n: int = typer.Option(1000, "--n", help="number of images"),
                 out: Path = typer.Option(..., "--out", help="output folder"),
-                seed: int = typer.Option(0, min=0, max=MAX_SEED, help="renderer seed (another seed draws other faces)"),
+                seed: int = seed_option("renderer seed (another seed draws other faces)"),
                 resolution: int = typer.Option(64, help="image size in pixels"),
                 start: int = typer.Option(0, min=0, help="index of the first face: renders faces start..start+n-1")):
     """Render procedural faces: PNGs, attributes.csv (CelebA-style columns) and contact_sheet.png."""
@@ -63,8 +62,7 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
           out: Path = typer.Option(Path("runs/latest"), help="the run directory"),
           config: Path | None = typer.Option(None, help="YAML file overriding defaults"),
           resume: bool = typer.Option(False, help="continue the run in --out"),
-          seed: int | None = typer.Option(None, min=0, max=MAX_SEED,
-                                          help="seed of the weights and batches (default: 0, or the config's)"),
+          seed: int | None = seed_option("seed of the weights and batches (default: 0, or the config's)", None),
           device: str = DEVICE,
           full_precision: bool = typer.Option(False, "--full-precision", help="CUDA: float32 throughout (no bf16 "
                                               "autocast, channels_last or TF32)"),
@@ -108,7 +106,7 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
 @app.command()
 def sample(run: str = typer.Argument(..., help="run directory, TorchScript file or module:function"),
            n: int = typer.Option(64, "--n", help="images to draw"),
-           seed: int = typer.Option(0, min=0, max=MAX_SEED, help="seed of the latents"),
+           seed: int = seed_option("seed of the latents"),
            out: Path | None = typer.Option(None, help="grid PNG"),
            out_dir: Path | None = typer.Option(None, help="one PNG per sample"),
            save_latents: Path | None = typer.Option(None, help="write the latents as .npy"),
