@@ -33,8 +33,9 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
-# Feature networks shipped with the package under their cache names (faces at 64 px: about 17 minutes on 2 cores to
-# train; the one `tlgan evaluate fd --data faces` and the faces model's gate use), read before the cache.
+# Feature networks shipped with the package under their cache names, read before the cache: faces at 64 px (about
+# 17 minutes on 2 cores to train; the faces model's gate) and 32 px (the README's five commands' size), and
+# Fashion-MNIST's.
 SHIPPED_FEATURE_NETS = Path(__file__).parent / "pretrained" / "fd"
 # The renderer never runs out of faces: FD-faces's network is trained on its first 10,000 at each size, whatever
 # a run trains on, so a run's best-by-FD, `tlgan evaluate fd` and the benchmarks score with one network.
