@@ -800,10 +800,10 @@ def _family(group: str, names: tuple[str, str] = ("", "")):
 
 TABLES = {"r3gan_vs_dcgan": ("docs/r3gan_vs_dcgan.json", r3gan_vs_dcgan),
           # the shipped model's latest measurement, under the shipped FD network (the first gate's predates it)
-          "faces_model_summary": ("docs/faces64_candidates_w64_24k.json", faces_model_summary),
+          "faces_model_summary": ("docs/faces64_candidates_w64_lrd.json", faces_model_summary),
           "faces64_candidates": ("docs/faces64_candidates.json", faces64_candidates),
           **{name: (f"docs/{name}.json", functools.partial(faces64_candidates, which=True))
-             for name in ("faces64_candidates_w64", "faces64_candidates_w64_24k")},
+             for name in ("faces64_candidates_w64", "faces64_candidates_w64_24k", "faces64_candidates_w64_lrd")},
           "nvidia_exactness": ("docs/nvidia_exactness.json", nvidia_exactness),
           "import_forward": ("docs/import_forward.json", import_forward),
           "gpu_probe": ("docs/gpu_faces_cpu_probe.json", gpu_probe),
@@ -862,7 +862,7 @@ MARKED = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(^<!-- /ta
 # (``provenance``), so a new model, or a part retrained, cannot inherit its predecessor's figures unnoticed.
 SHIPPED_FIGURES = {
     **dict.fromkeys(["docs/faces64_candidates.json", "docs/faces64_candidates_w64.json",
-                     "docs/faces64_candidates_w64_24k.json"],
+                     "docs/faces64_candidates_w64_24k.json", "docs/faces64_candidates_w64_lrd.json"],
                     "python benchmarks/faces64_candidates.py"),
     **dict.fromkeys(["docs/faces64_rates.json", "docs/axes_eval.json", "docs/axes_eval_mlp_judge.json",
                      "docs/inversion_eval.json"], "bash scripts/faces_figures.sh"),
