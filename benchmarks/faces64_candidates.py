@@ -23,7 +23,7 @@ from tlgan.data.images import resize, save_grid
 from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
 from tlgan.io import write_json
-from tlgan.metrics import FrechetScorer, generator_quality
+from tlgan.metrics import FD_FACES_IMAGES, FrechetScorer, generator_quality
 from tlgan.pretrained import default_paths
 
 
@@ -41,7 +41,7 @@ def main() -> None:
     root = Path(__file__).resolve().parent.parent
     models = {"shipped": str(shipped.relative_to(root) if shipped.is_relative_to(root) else shipped),
               **dict(c.split("=", 1) for c in args.candidate)}
-    data = load_data("faces", 64, 10_000)
+    data = load_data("faces", 64, FD_FACES_IMAGES)  # as `tlgan evaluate fd`: its FD network's images
     scorer = FrechetScorer.for_dataset("faces", data, n=2000)
     floor = scorer.floor(data, 2000)
     judge = load_extractor(paths["judge"])

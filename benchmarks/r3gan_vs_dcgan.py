@@ -27,7 +27,7 @@ from tlgan.data import load_data
 from tlgan.data.images import save_grid
 from tlgan.extractors import load_extractor
 from tlgan.generator import load_generator
-from tlgan.metrics import FrechetScorer, generator_quality
+from tlgan.metrics import FD_FACES_IMAGES, FrechetScorer, generator_quality
 from tlgan.pretrained import default_paths
 from tlgan.training import load_config, train
 
@@ -72,7 +72,7 @@ def main() -> None:
     runs = {name: Path(args.runs) / name for name in args.recipes.split(",")}
     for name, run in runs.items():
         ensure_trained(name, run)
-    data = load_data("faces", 32, 10_000)
+    data = load_data("faces", 32, FD_FACES_IMAGES)  # as `tlgan evaluate fd`: its FD network's images
     scorer = FrechetScorer.for_dataset("faces", data, n=2000)
     floor = scorer.floor(data, 2000)
     judge = load_extractor(default_paths("faces")["judge"])
