@@ -1,6 +1,6 @@
 """The README's "data augmentation, graded honestly" figures: ``tlgan generate --want Eyeglasses=1 --n 100`` on the
-shipped model, without and with ``--lock Male,Young``, graded by the extractor that labelled the axis cache and
-by the independent judge.
+shipped model, without and with ``--lock Male,Young``, at the default ``--confidence`` (0.9) and at the extractor's
+plain decision (0.5), graded by the extractor that labelled the axis cache and by the independent judge.
 
     python scripts/generate_rates.py [--json docs/generate_rates.json]
 """
@@ -10,7 +10,8 @@ import argparse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = {"raw": [], "locked": ["Male", "Young"]}
+RUNS = {"raw-0.5": ([], 0.5), "raw": ([], 0.9), "locked-0.5": (["Male", "Young"], 0.5),
+        "locked": (["Male", "Young"], 0.9)}  # name: (--lock, --confidence)
 
 
 def main() -> None:
@@ -25,10 +26,11 @@ def main() -> None:
     m = resolve_models()
     judge = load_extractor(default_paths()["judge"])
     want, out = {"Eyeglasses": 1.0}, {}
-    for name, lock in RUNS.items():
-        _, x, stats = generate_wanted(m.generator, m.extractor, m.axes, want, args.n, 0, lock=lock)
+    for name, (lock, confidence) in RUNS.items():
+        _, x, stats = generate_wanted(m.generator, m.extractor, m.axes, want, args.n, 0, lock=lock,
+                                      confidence=confidence)
         stats |= grade_written_set(m.generator, judge, x, want, 1)
-        out[name] = {"lock": lock, **stats}
+        out[name] = {"lock": lock, "confidence": confidence, **stats}
         male = stats["other_attribute_rates"]["Male"]
         print(f"{name}: extractor {stats['rate']:.0%}, judge {stats['judge_rate']:.0%} (unedited "
               f"{stats['judge_base_rate']:.1%}); men {male['written']:.0%} vs {male['unedited']:.0%}")

@@ -185,9 +185,11 @@ def generate_rates(d: dict) -> str:
             "|---|---|---|---|---|"]
     for r in d["runs"].values():
         male = r["other_attribute_rates"]["Male"]
-        lock = f"`--lock {','.join(r['lock'])}`" if r["lock"] else "no lock"
-        rows.append(f"| {lock} | {r['accepted']}/{r['tried']} ({r['rate']:.0%}) | {r['judge_rate']:.0%} | "
-                    f"{r['judge_base_rate']:.1%} | {male['written']:.0%} vs {male['unedited']:.0%} |")
+        flags = ([f"--lock {','.join(r['lock'])}"] if r["lock"] else []) + \
+            ([f"--confidence {r['confidence']:g}"] if r["confidence"] != 0.9 else [])
+        rows.append(f"| {' '.join(f'`{f}`' for f in flags) or 'defaults'} | {r['accepted']}/{r['tried']} "
+                    f"({r['rate']:.0%}) | {r['judge_rate']:.0%} | {r['judge_base_rate']:.1%} | "
+                    f"{male['written']:.0%} vs {male['unedited']:.0%} |")
     return "\n".join(rows)
 
 

@@ -158,10 +158,10 @@ def test_cli_find_and_match(tmp_path):
     from tlgan.pretrained import default_paths
     shipped = default_paths()
     rc, _, err = run_cli("axes", "match", str(shipped["directions"]), "--axes", str(shipped["axes"]), "--n", "500",
-                         "--json", str(tmp_path / "m.json"))
+                         "--json", str(tmp_path / "new" / "m.json"))
     assert rc == 0, err
     import json
-    pairs = json.loads((tmp_path / "m.json").read_text())
+    pairs = json.loads((tmp_path / "new" / "m.json").read_text())  # its folder made
     assert len(pairs) == 20 and len({p["direction"] for p in pairs}) == 20  # one direction per axis, none twice
     assert max(abs(p["corr"]) for p in pairs) > 0.7
 

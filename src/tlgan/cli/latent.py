@@ -7,7 +7,7 @@ import typer
 
 from ..config import MAX_SEED
 from ..errors import UserError
-from ..io import ensure_dir
+from ..io import ensure_dir, write_json
 from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
 from ..pretrained import resolve_models
 from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app, seed_option
@@ -170,8 +170,6 @@ def axes_match(directions: Path = typer.Argument(..., help="axes directory of un
                seed: int = SEED,
                json_out: Path | None = typer.Option(None, "--json", help="also write the pairs here")):
     """Pair directions with supervised axes: Hungarian assignment on |corr| of the latents' coordinates."""
-    import json
-
     from ..generator import load_generator
     from ..latent.axes import Axes
     from ..latent.direction_metrics import correlations, match
@@ -187,7 +185,7 @@ def axes_match(directions: Path = typer.Argument(..., help="axes directory of un
     for p in pairs:
         typer.echo(f"{p['axis']:22s} <-> {p['direction']:8s} corr {p['corr']:+.2f}  {p['label']}")
     if json_out is not None:
-        json_out.write_text(json.dumps(pairs, indent=2))
+        write_json(json_out, pairs)
 
 
 @axes_app.command("export")
@@ -333,13 +331,14 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
                                                               "(default: the shipped model's)"),
              lock: list[str] = typer.Option([], "--lock", help="attributes to keep at their prior rates, e.g. "
                                                                "Male,Young (repeatable)"),
+             confidence: float = typer.Option(0.9, min=0.5, max=0.999, help="the extractor's probability a wanted "
+                                              "yes/no attribute must reach (0.5: its plain decision; higher edits "
+                                              "further, and an independent judge agrees more often)"),
              judge: Path | None = typer.Option(None, help="independent extractor that grades the written set "
                                                            "(default with the shipped model: its judge)")):
     """Write images whose predicted attributes meet the request (data augmentation); print the achieved rate, by the
     extractor and by an independent judge, and how the other attributes' rates moved. The folder (PNGs and the
     extractor's attributes.csv) is --data folder:OUT training data as it is."""
-    import json
-
     from ..data.images import PREVIEW, save_grid, save_pngs
     from ..extractors import load_extractor, write_attributes
     from ..latent.edit import generate_wanted, grade_written_set, parse_assignments
@@ -361,7 +360,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
         from ..pretrained import default_paths
         judge = default_paths()["judge"]
     grader = load_extractor(judge) if judge is not None else None
-    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed, lock=locked)
+    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed, lock=locked, confidence=confidence)
     ensure_dir(out)
     files = [f"{i:05d}.png" for i in range(len(x))]
     save_pngs(x, out, files, g.value_range)
@@ -370,7 +369,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
         save_grid(x[:64], out / PREVIEW, g.value_range)
     if grader is not None:
         stats |= grade_written_set(g, grader, x, wanted, seed + 1)
-    (out / "request.json").write_text(json.dumps({"want": wanted, "lock": locked, "seed": seed, **stats}, indent=2))
+    write_json(out / "request.json", {"want": wanted, "lock": locked, "seed": seed, "confidence": confidence, **stats})
     short = f" (of the {n:,} requested: the search stops after {stats['tried']:,} latents)" if len(x) < n else ""
     typer.echo(f"wrote {len(x)} images{short} to {out}; {stats['accepted']}/{stats['tried']} edited samples met the "
                f"request by the extractor ({stats['rate']:.1%}) vs {stats['base_rate']:.1%} of unedited samples")
@@ -395,7 +394,6 @@ def evaluate_axes_cmd(generator: str | None = GENERATOR, axes: Path | None = AXE
                       device: str = DEVICE):
     """Controllability, flip rate and leakage of every axis, raw and disentangled, by an independent judge."""
     from ..extractors import load_extractor
-    from ..io import write_json
     from ..latent.evaluate import evaluate_axes, write_report
     if n < 2:
         raise UserError(f"--n must be at least 2 latents (controllability is a slope over faces), got {n}")
@@ -440,7 +438,7 @@ def evaluate_directions_cmd(sets: list[str] = typer.Option(..., "--set", help="L
     attribute dependency, flip rate, correlation with the exact attribute, DCI, linear separability."""
     from ..extractors import load_extractor
     from ..generator import load_generator
-    from ..io import atomic_write_text, write_json
+    from ..io import atomic_write_text
     from ..latent.axes import Axes
     from ..latent.cache import open_cache
     from ..latent.directions_eval import evaluate_directions, plot_attribute_dependency, table

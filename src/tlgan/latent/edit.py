@@ -84,13 +84,14 @@ def parse_sweep(text: str) -> tuple[str, np.ndarray]:
 @torch.no_grad()
 def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n: int, seed: int = 0,
                     max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int | None = None,
-                    tolerance: float = 0.1, lock=()):
+                    tolerance: float = 0.1, lock=(), confidence: float = 0.5):
     """Images whose *predicted* attributes meet ``want`` ({name: 0/1 for binary, a value for continuous}).
 
     Each latent walks along each wanted axis (disentangled against the other wanted axes and the ``lock`` axes,
     whose attributes should keep their prior rates) in steps of ``step``
     up to ``max_lambda`` (so it stays near the prior), stopping at the first step where the extractor sees
-    the attribute as wanted (binary: decision; continuous: within ``tolerance`` × max(1, |value|)); the
+    the attribute as wanted (binary: the extractor's probability of the wanted side at least ``confidence``, in
+    [0.5, 1); continuous: within ``tolerance`` × max(1, |value|)); the
     result is kept only if every wanted attribute holds at the end. At most ``max_rounds`` batches are tried
     (default: enough for 4·n latents, at least 50 batches), so a rare request can return fewer than ``n``.
     Returns (latents (n', d), images (n', C, R, R), stats dict with tried/accepted/rate/base_rate).
@@ -109,6 +110,9 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
     dirs = {nm: torch.from_numpy(edit_directions(axes, [nm], [o for o in names if o != nm] + lock)[0])
             for nm in names}
     cols = {nm: extractor.label_names.index(nm) for nm in names}
+    if not 0.5 <= confidence < 1:
+        raise UserError(f"the confidence must be in [0.5, 1), got {confidence}")
+    margin = math.log(confidence / (1 - confidence))  # the logit the wanted side must pass
 
     def labels(z: torch.Tensor) -> torch.Tensor:
         return label_images(generator, extractor, z)
@@ -116,7 +120,7 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
     def ok(y: torch.Tensor, nm: str) -> torch.Tensor:
         j = cols[nm]
         if extractor.binary[j]:
-            return (y[:, j] > 0) == (want[nm] == 1)
+            return y[:, j] > margin if want[nm] == 1 else y[:, j] < -margin
         return (y[:, j] - want[nm]).abs() <= tolerance * max(1.0, abs(want[nm]))
 
     def all_ok(y: torch.Tensor) -> torch.Tensor:
