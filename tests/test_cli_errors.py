@@ -6,7 +6,7 @@ from conftest import run_cli
 @pytest.mark.parametrize("args,words", [
     (["train", "dcgan", "--bogus"], "No such option"),
     (["trian"], "No such command"),
-    (["sample"], "Missing argument"),
+    (["export"], "Missing argument"),
     (["sample", "run", "--seed", "seven"], "--seed"),
     (["sample", "run", "--seed", "-1"], "--seed"),  # seeds are 0..2**31-1 on every command
     (["data", "render", "faces", "--seed", "-2", "--out", "x"], "--seed"),  # was an OverflowError's traceback
@@ -52,11 +52,36 @@ def test_json_is_written_strict(tmp_path):
 
 
 def test_axes_export_makes_its_folder_and_refuses_a_folder_as_the_file(tmp_path):
+    """Without --axes it exports the shipped model's axis; a name without .npy gets it, and the line says so."""
+    import numpy as np
+
+    from tlgan.latent.axes import Axes
     from tlgan.pretrained import default_paths
     axes = str(default_paths()["axes"])
-    out = tmp_path / "new" / "s.npy"
-    code, _, err = run_cli("axes", "export", "--axes", axes, "--name", "Smiling", "--out", str(out))
-    assert code == 0 and out.exists(), err
+    out = tmp_path / "new" / "s"
+    code, printed, err = run_cli("axes", "export", "--name", "Smiling", "--out", str(out))
+    assert code == 0 and f"wrote {out}.npy" in printed, err
+    assert np.allclose(np.load(f"{out}.npy")[0], Axes.load(axes).vector("Smiling"))
     code, _, err = run_cli("axes", "export", "--axes", axes, "--name", "Smiling", "--out", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "is a folder" in err
 
+
+
+def test_sample_defaults_to_the_shipped_model_and_writes_the_latents_where_it_says(tmp_path):
+    import numpy as np
+
+    from tlgan.generator import load_generator
+    from tlgan.pretrained import default_paths
+    code, printed, err = run_cli("sample", "--n", "3", "--seed", "5", "--out", str(tmp_path / "s.png"),
+                                 "--save-latents", str(tmp_path / "new" / "z"))
+    assert code == 0 and f"to {tmp_path / 'new' / 'z.npy'}" in printed, err
+    z = load_generator(default_paths()["generator"]).sample(3, 5)[0]
+    assert np.array_equal(np.load(tmp_path / "new" / "z.npy"), z.numpy())
+
+
+def test_a_file_that_cannot_be_written_is_one_line():
+    """An operating-system refusal (here: /proc takes no new files) is one line naming the file, exit 2."""
+    code, out, err = run_cli("sample", "--n", "2", "--out", "/proc/tlgan-test/s.png")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error:") and "/proc/tlgan-test" in lines[0], err
+    assert "Traceback" not in err + out

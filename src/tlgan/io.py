@@ -46,6 +46,21 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     os.replace(tmp, path)
 
 
+def save_npy(path: str | os.PathLike, array) -> Path:
+    """Atomically write ``array`` as a ``.npy`` file (``.npy`` appended to the name if missing, as NumPy does; the
+    folder made if missing; UserError if ``path`` is a folder). Returns the path written."""
+    import numpy as np
+    path = Path(path)
+    path = path if path.suffix == ".npy" else path.with_name(path.name + ".npy")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name")
+    ensure_dir(path.parent)
+    tmp = path.with_name(path.name + ".tmp.npy")
+    np.save(tmp, np.asarray(array))
+    os.replace(tmp, path)
+    return path
+
+
 def _strict(obj):
     """``obj`` with every NaN or infinite float replaced by None (JSON has no such numbers)."""
     if isinstance(obj, float):

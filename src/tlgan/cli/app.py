@@ -81,8 +81,8 @@ def _click_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
 
 
 def main() -> None:
-    """Console entry point: run the app; a user error or a command-line mistake prints one line (``error: ...``)
-    and exits with status 2."""
+    """Console entry point: run the app; a user error, a command-line mistake or a file that cannot be read or
+    written prints one line (``error: ...``) and exits with status 2."""
     from .. import distributed
     usage_errors, aborts = _click_errors()
     try:
@@ -114,6 +114,10 @@ def main() -> None:
         sys.exit(2)
     except aborts:
         sys.exit(130)
+    except OSError as e:  # a file the command could not read or write: a missing folder, no permission, a full disk
+        where = f": {e.filename}" if e.filename else ""
+        typer.echo(f"error: {e.strerror or e}{where}", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

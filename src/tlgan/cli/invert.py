@@ -93,7 +93,7 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
     import numpy as np
 
     from ..data.images import save_grid, save_pngs
-    from ..io import ensure_dir
+    from ..io import ensure_dir, save_npy
     from ..metrics import psnr
     inputs = path if path.is_dir() else path.parent
     if out.exists() and out.resolve() == inputs.resolve():
@@ -106,7 +106,7 @@ def images(path: Path = typer.Argument(..., help="an image file or a folder of i
     stems = [Path(n).stem for n in names]
     save_pngs(res.recon, out, [f"{s}.png" for s in stems])
     for s, z in zip(stems, res.z.numpy(), strict=True):
-        np.save(out / f"{s}.npy", z.astype(np.float32))
+        save_npy(out / f"{s}.npy", z.astype(np.float32))
     k = min(len(x), 8)
     save_grid(_inputs_over_reconstructions(x, res.recon, k), out / "grid.png", nrow=k,
               title=f"input (top) | {method} inversion")

@@ -189,12 +189,14 @@ def axes_match(directions: Path = typer.Argument(..., help="axes directory of un
 
 
 @axes_app.command("export")
-def axes_export(axes_path: Path = typer.Option(..., "--axes", help="axes directory"),
+def axes_export(axes_path: Path | None = AXES,
                 name: str = typer.Option(..., help="the axis to export"),
                 out: Path = typer.Option(..., "--out", help="the .npy file to write (1 × d)")):
     """Write one axis as an InterFaceGAN boundary .npy (1, d)."""
     from ..latent.axes import Axes, export_boundary
-    typer.echo(f"wrote {export_boundary(Axes.load(axes_path), name, out)}")
+    from ..pretrained import default_paths
+    axes = Axes.load(axes_path or default_paths()["axes"])
+    typer.echo(f"wrote {export_boundary(axes, name, out)}")
 
 
 @axes_app.command("import")

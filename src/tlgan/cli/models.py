@@ -104,7 +104,9 @@ def train(model: str = typer.Argument(..., help=" | ".join(FAMILIES)),
 
 
 @app.command()
-def sample(run: str = typer.Argument(..., help="run directory, TorchScript file or module:function"),
+def sample(run: str | None = typer.Argument(None, help="run directory, export or NVIDIA .pkl; with --trust-code "
+                                                      "also .pt2 / .pt / module:function (default: the shipped "
+                                                      "faces model)"),
            n: int = typer.Option(64, "--n", help="images to draw"),
            seed: int = seed_option("seed of the latents"),
            out: Path | None = typer.Option(None, help="grid PNG"),
@@ -115,12 +117,14 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
            truncation: float | None = typer.Option(None, "--truncation", help="StyleGAN-style generators: "
                                                    "truncation psi in [0, 2] (default: the model's own)")):
     """Sample images from a generator: a grid, single PNGs and/or the latents."""
-    import numpy as np
-
     from ..data.images import save_grid, save_pngs
     from ..generator import load_generator
+    from ..io import save_npy
     if not 1 <= n <= 100_000:
         raise UserError("--n must be between 1 and 100,000 (samples are held in memory)")
+    if run is None:
+        from ..pretrained import default_paths
+        run = str(default_paths()["generator"])
     g = load_generator(run)
     if truncation is not None:
         if not hasattr(g.net, "truncation") or g.space != "z":
@@ -141,8 +145,7 @@ def sample(run: str = typer.Argument(..., help="run directory, TorchScript file 
         save_pngs(x, out_dir, [f"sample_{seed}_{i:05d}.png" for i in range(n)], g.value_range)
         typer.echo(f"wrote {n} PNGs to {out_dir}")
     if save_latents is not None:
-        np.save(save_latents, z.numpy())
-        typer.echo(f"wrote latents {tuple(z.shape)} to {save_latents}")
+        typer.echo(f"wrote latents {tuple(z.shape)} to {save_npy(save_latents, z.numpy())}")
 
 
 @app.command()

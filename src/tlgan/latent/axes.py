@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..io import ensure_dir, read_json, write_json
+from ..io import ensure_dir, read_json, save_npy, write_json
 
 
 @dataclass
@@ -153,13 +153,11 @@ def restrict_layers(axes: Axes, n_ws: int, layers: tuple[int, int]) -> Axes:
 
 def export_boundary(axes: Axes, name: str, path) -> Path:
     """Write one axis as an InterFaceGAN boundary: a float32 ``.npy`` of shape (1, d) (its folder made if needed;
-    UserError if ``path`` is a folder or a file stands in the way)."""
-    path = Path(path)
-    if path.is_dir():
-        raise UserError(f"--out {path} is a folder; give a file name such as {path / (name + '.npy')}")
-    ensure_dir(path.parent)
-    np.save(path, axes.vector(name)[None, :].astype(np.float32))
-    return path
+    UserError if ``path`` is a folder or a file stands in the way). Returns the path written (``.npy`` appended if
+    missing)."""
+    if Path(path).is_dir():
+        raise UserError(f"--out {path} is a folder; give a file name such as {Path(path) / (name + '.npy')}")
+    return save_npy(path, axes.vector(name)[None, :].astype(np.float32))
 
 
 def import_boundary(path, z_dim: int | None = None) -> np.ndarray:
