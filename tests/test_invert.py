@@ -195,6 +195,10 @@ def test_bad_inputs_one_line(tmp_path):
         (["invert", str(tmp_path / "not.png"), "--out", str(tmp_path / "o")], "not a readable image"),
         (["invert", str(tmp_path / "la.png"), "--out", str(tmp_path / "o")], "channel"),
         (["edit", "--latent", str(tmp_path / "short.npy"), "--set", "Smiling=1"], "shape (100,)"),
+        (["style-transfer", "--content", str(tmp_path / "missing.png"), "--style", str(tmp_path / "la.png"),
+          "--out", str(tmp_path / "o" / "s.png")], "missing.png: no such file"),
+        (["style-transfer", "--content", str(tmp_path), "--style", str(tmp_path / "la.png"),
+          "--out", str(tmp_path / "o" / "s.png")], "a folder, not an image"),
     ]
     for args, words in cases:
         code, _, err = run_cli(*args)

@@ -184,6 +184,9 @@ def _opened(path: str | os.PathLike):
     try:
         with Image.open(path) as im:
             yield im
+    except (FileNotFoundError, IsADirectoryError) as e:
+        raise UserError(f"{path}: {'no such file' if isinstance(e, FileNotFoundError) else 'a folder, not an image'}") \
+            from None
     except Image.DecompressionBombError:
         raise UserError(f"{path}: the image is too large to read safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") \
             from None
