@@ -194,7 +194,7 @@ def test_gpu_script_end_to_end_tiny(tmp_path):
     """scripts/gpu_faces.py at its tiny size (32 px) on the CPU: probe, two variants, readers, scores, encoder, the
     rebuild, the files to bring back; then scripts/install_gpu_model.py on them."""
     out, site = tmp_path / "out", tmp_path / "site"
-    site.mkdir()  # the GPU machine has no web stack and no pytest: the script and its rebuild must not need them
+    site.mkdir()  # the GPU machine has no web stack: the script and its rebuild need neither it nor pytest
     (site / "sitecustomize.py").write_text(NOT_ON_THE_GPU_MACHINE)
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_faces.py"), "--out", str(out), "--work",
                         str(tmp_path / "work"), "--tiny", "--device", "cpu", "--minutes", "0.05",
