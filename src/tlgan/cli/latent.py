@@ -217,8 +217,14 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
          seed: int = seed_option("the face: the latent of this seed (as in the editor)"),
          n: int = typer.Option(1, "--n", help="rows: seeds seed..seed+n-1"),
          set_: list[str] = typer.Option([], "--set", help="AXIS=λ (repeatable)"),
-         lock: list[str] = typer.Option([], "--lock", help="axes the edits must not move (repeatable)"),
+         lock: list[str] = typer.Option([], "--lock", help="axes the edits must not move, e.g. Male,Young "
+                                                           "(repeatable)"),
          sweep: str | None = typer.Option(None, help="AXIS=START:STOP:COUNT, one column per λ"),
+         want: str | None = typer.Option(None, help='edit each face just enough, e.g. "Smiling=1": walk along the '
+                                                    "axes until the extractor reads it (instead of --set/--sweep)"),
+         confidence: float = typer.Option(0.9, min=0.5, max=0.999, help="--want: the extractor's probability a "
+                                          "yes/no attribute must reach"),
+         max_lambda: float = typer.Option(4.0, min=0.25, max=10.0, help="--want: the farthest walk along an axis"),
          keep_norm: bool = typer.Option(False, help="rescale edited latents to the prior's radius √d"),
          image: Path | None = typer.Option(None, help="edit this real image (or folder of images): inverted "
                                                      "first, shown as input | reconstruction | edits"),
@@ -229,12 +235,18 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
          out: Path = typer.Option(Path("edit.png"), "--out", help="the PNG to write; with --sweep, a .gif or "
                                                                   ".webp file is an animation of the sweep (forth "
                                                                   "and back, 2 s each way)")):
-    """Edit generated faces, a real image or a saved latent along feature axes: original | edited, or a sweep."""
+    """Edit generated faces, a real image or a saved latent along feature axes: original | edited, or a sweep.
+    --want edits each face just as far as the extractor needs to read the request, and prints how far that was."""
     import torch
 
     from ..data.images import ANIMATIONS, save_grid
-    from ..latent.edit import edit_latents, parse_assignments, parse_sweep
-    edits = parse_assignments(set_)
+    from ..latent.edit import edit_latents, parse_assignments, parse_sweep, walk_until_seen
+    edits, lock = parse_assignments(set_), name_list(lock)
+    wanted = parse_assignments([want], "--want") if want is not None else {}
+    if want is not None and (edits or sweep):
+        raise UserError("give --want, or --set/--sweep, not both")
+    if want is not None and not wanted:
+        raise UserError('--want names no attribute; give e.g. --want "Smiling=1"')
     animate = out.suffix.lower() in ANIMATIONS
     if animate and not sweep:
         raise UserError(f"an animation ({out.name}) shows a sweep: give --sweep AXIS=START:STOP:COUNT")
@@ -242,6 +254,8 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
     g, ax = m.generator, m.axes
     for name in lock:
         ax.index(name)
+    if wanted and m.extractor is None:
+        raise UserError("--want needs the extractor that reads the attributes (the run's --features)")
     if not 1 <= n <= 64:
         raise UserError("--n must be between 1 and 64")
     if seed + n - 1 > MAX_SEED:
@@ -267,8 +281,13 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
         labels, recipe = [f"{name} {lam:+.2g}" for lam in lams], f"sweep {name}" + (f"; {recipe}" if recipe else "")
     elif edits:
         cols, labels = [z0, edit_latents(z0, ax, edits, lock, keep_norm)], ["original", "edited"]
+    elif wanted:
+        z1, walked, met = walk_until_seen(g, m.extractor, ax, z0, wanted, lock, confidence, max_lambda)
+        cols, labels, edits = [z0, z1], ["original", "edited"], {}
+        recipe = "until the extractor reads " + ", ".join(f"{k}={v:g}" for k, v in wanted.items()) + \
+            f" (p >= {confidence:g}, |lambda| <= {max_lambda:g})"
     else:
-        raise UserError("give --set AXIS=λ and/or --sweep AXIS=START:STOP:COUNT")
+        raise UserError("give --set AXIS=λ, --sweep AXIS=START:STOP:COUNT or --want AXIS=VALUE")
     title = f"{source}: {recipe}" + (f"; locked: {', '.join(lock)}" if lock else "")
     with torch.no_grad():
         imgs = [g.to_signed(g(c)) for c in cols]
@@ -281,10 +300,18 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
         save_grid(torch.stack(imgs, 1).flatten(0, 1), out, nrow=len(imgs), col_labels=labels, title=title,
                   row_labels=rows)
     typer.echo(f"wrote {out} ({title})")
+    if wanted:
+        for k, name in enumerate(wanted):
+            lam = walked[:, k]
+            spread = f"{lam[0]:+.2f}" if n == 1 else \
+                f"mean {lam.mean():+.2f}, from {lam.min():+.2f} to {lam.max():+.2f}"
+            typer.echo(f"λ walked along {name}: {spread}")
+        typer.echo(f"the extractor reads the request on {int(met.sum())} of {n} face(s)" +
+                   ("" if bool(met.all()) else f" (the others stopped at |λ| = {max_lambda:g})"))
     if m.extractor is not None:  # what changed, as the extractor reads it: first column -> last column
         from ..extractors import predict_labels
         before, after = (predict_labels(m.extractor, x, probabilities=True).mean(0) for x in (imgs[0], imgs[-1]))
-        names = [k for k in (*edits, *([name] if sweep else []), *lock) if k in m.extractor.label_names]
+        names = [k for k in (*edits, *wanted, *([name] if sweep else []), *lock) if k in m.extractor.label_names]
         typer.echo(f"extractor read-out, mean over {n} face(s), {labels[0]} -> {labels[-1]}: " + ", ".join(
             f"{k} {before[i]:.2f} -> {after[i]:.2f}" + (" (locked)" if k in lock else "")
             for k, i in ((k, m.extractor.label_names.index(k)) for k in dict.fromkeys(names))))
@@ -307,6 +334,11 @@ def _save_sweep_animation(g, z0, inputs, columns, labels, title, rows, out: Path
     frames = [grid_image(torch.stack([first, sweep_cols[i]], 1).flatten(0, 1), nrow=2,
                          col_labels=[first_label, sweep_labels[i]], title=title, row_labels=rows) for i in order]
     save_animation(frames, out, ms_per_frame=max(40, 2000 // len(sweep_cols)))
+
+
+def name_list(items: list[str]) -> list[str]:
+    """A repeatable option's values, each possibly comma-separated: ["Male,Young", "Smiling"] -> three names."""
+    return [a.strip() for item in items for a in item.split(",") if a.strip()]
 
 
 def read_latent(path: Path, z_dim: int):
@@ -357,7 +389,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
                         "another --seed and --out)")
     if extractor is None:
         raise UserError("generate needs --features (the extractor that checks the attributes)")
-    locked = [a.strip() for item in lock for a in item.split(",") if a.strip()]
+    locked = name_list(lock)
     if judge is None and m.shipped:
         from ..pretrained import default_paths
         judge = default_paths()["judge"]

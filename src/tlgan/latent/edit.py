@@ -81,75 +81,99 @@ def parse_sweep(text: str) -> tuple[str, np.ndarray]:
     return m.group(1), np.linspace(lo, hi, k)
 
 
-@torch.no_grad()
-def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n: int, seed: int = 0,
-                    max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int | None = None,
-                    tolerance: float = 0.1, lock=(), confidence: float = 0.5):
-    """Images whose *predicted* attributes meet ``want`` ({name: 0/1 for binary, a value for continuous}).
-
-    Each latent walks along each wanted axis (disentangled against the other wanted axes and the ``lock`` axes,
-    whose attributes should keep their prior rates) in steps of ``step``
-    up to ``max_lambda`` (so it stays near the prior), stopping at the first step where the extractor sees
-    the attribute as wanted (binary: the extractor's probability of the wanted side at least ``confidence``, in
-    [0.5, 1); continuous: within ``tolerance`` × max(1, |value|)); the
-    result is kept only if every wanted attribute holds at the end. At most ``max_rounds`` batches are tried
-    (default: enough for 4·n latents, at least 50 batches), so a rare request can return fewer than ``n``.
-    Returns (latents (n', d), images (n', C, R, R), stats dict with tried/accepted/rate/base_rate).
-    """
-    from ..extractors import label_images, predict_labels
-    names = list(want)
-    for name in names:
+def _check_wanted(extractor, axes: Axes, want: dict[str, float], lock, confidence: float) -> list[str]:
+    """The locks that are not wanted themselves; UserError on a name, value or confidence the walk cannot use."""
+    for name in want:
         i = axes.index(name)
         if axes.binary[i] and want[name] not in (0.0, 1.0):
             raise UserError(f"--want {name}: a binary attribute takes 0 or 1, got {want[name]}")
         if name not in extractor.label_names:
             raise UserError(f"--want {name}: the feature extractor does not predict {name}")
-    lock = [name for name in lock if name not in names]
+    lock = [name for name in lock if name not in want]
     for name in lock:
         axes.index(name)
+    if not 0.5 <= confidence < 1:
+        raise UserError(f"the confidence must be in [0.5, 1), got {confidence}")
+    return lock
+
+
+def _seen(extractor, y: torch.Tensor, name: str, value: float, confidence: float, tolerance: float) -> torch.Tensor:
+    """(N,) bool: whether the extractor's outputs y (N, K) read attribute ``name`` as ``value`` (binary: the wanted
+    side's probability at least ``confidence``; continuous: within ``tolerance`` × max(1, |value|))."""
+    j = extractor.label_names.index(name)
+    if extractor.binary[j]:
+        margin = math.log(confidence / (1 - confidence))  # the logit the wanted side must pass
+        return y[:, j] > margin if value == 1 else y[:, j] < -margin
+    return (y[:, j] - value).abs() <= tolerance * max(1.0, abs(value))
+
+
+@torch.no_grad()
+def walk_until_seen(generator, extractor, axes: Axes, z: torch.Tensor, want: dict[str, float], lock=(),
+                    confidence: float = 0.9, max_lambda: float = 4.0, step: float = 0.25, tolerance: float = 0.1):
+    """Edit each latent just enough: move it along each wanted axis (disentangled against the other wanted axes and
+    the ``lock`` axes) in steps of ``step``, at most ``max_lambda`` in all along each axis, stopping where the
+    extractor reads the attribute as wanted (a binary one: its probability of the wanted side at least
+    ``confidence``, in [0.5, 1); a continuous one: within ``tolerance`` × max(1, |value|)); a second pass repairs
+    what a later attribute's walk disturbed.
+
+    z: (N, d) latents. ``want``: {name: 0/1 for binary, a value for continuous}. Returns (edited latents (N, d),
+    λ walked (N, len(want)) in ``want``'s order, signed, summed over both passes, and met (N,) bool: whether the
+    extractor reads every wanted attribute as wanted at the end).
+    """
+    from ..extractors import label_images
+    names = list(want)
+    lock = _check_wanted(extractor, axes, want, lock, confidence)
     dirs = {nm: torch.from_numpy(edit_directions(axes, [nm], [o for o in names if o != nm] + lock)[0])
             for nm in names}
     cols = {nm: extractor.label_names.index(nm) for nm in names}
-    if not 0.5 <= confidence < 1:
-        raise UserError(f"the confidence must be in [0.5, 1), got {confidence}")
-    margin = math.log(confidence / (1 - confidence))  # the logit the wanted side must pass
-
-    def labels(z: torch.Tensor) -> torch.Tensor:
-        return label_images(generator, extractor, z)
 
     def ok(y: torch.Tensor, nm: str) -> torch.Tensor:
-        j = cols[nm]
-        if extractor.binary[j]:
-            return y[:, j] > margin if want[nm] == 1 else y[:, j] < -margin
-        return (y[:, j] - want[nm]).abs() <= tolerance * max(1.0, abs(want[nm]))
+        return _seen(extractor, y, nm, want[nm], confidence, tolerance)
 
-    def all_ok(y: torch.Tensor) -> torch.Tensor:
-        return torch.stack([ok(y, nm) for nm in names]).all(0)
+    lams = torch.zeros(len(z), len(names))
+    for _ in range(2):
+        for k, nm in enumerate(names):
+            j, d = cols[nm], dirs[nm]
+            y = label_images(generator, extractor, z)
+            if extractor.binary[j]:
+                sign = torch.full((len(z),), 1.0 if want[nm] == 1 else -1.0)
+            else:
+                sign = torch.sign(want[nm] - y[:, j])
+            done = ok(y, nm)
+            moved, left = torch.zeros(len(z)), max_lambda - lams[:, k].abs()  # |λ| along an axis stays <= max_lambda
+            while bool((walking := ~done & (moved + step <= left + 1e-6)).any()):
+                moved = torch.where(walking, moved + step, moved)
+                done = done | ok(label_images(generator, extractor, z + (sign * moved)[:, None] * d[None, :]), nm)
+            z = z + (sign * moved)[:, None] * d[None, :]
+            lams[:, k] += sign * moved
+    y = label_images(generator, extractor, z)
+    return z, lams, torch.stack([ok(y, nm) for nm in names]).all(0)
 
+
+@torch.no_grad()
+def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n: int, seed: int = 0,
+                    max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int | None = None,
+                    tolerance: float = 0.1, lock=(), confidence: float = 0.9):
+    """Images whose *predicted* attributes meet ``want`` ({name: 0/1 for binary, a value for continuous}): prior
+    latents edited by :func:`walk_until_seen` (its ``lock``, ``confidence``, ``max_lambda``, ``step`` and
+    ``tolerance``), each kept only if every wanted attribute holds at the end. At most ``max_rounds`` batches are
+    tried (default: enough for 4·n latents, at least 50 batches), so a rare request can return fewer than ``n``.
+    Returns (latents (n', d), images (n', C, R, R), stats dict with tried/accepted/rate/base_rate).
+    """
+    from ..extractors import label_images
+    _check_wanted(extractor, axes, want, lock, confidence)
     gen = torch.Generator().manual_seed(seed)
     kept_z, kept_x, tried, base_ok = [], [], 0, 0
     for _ in range(max_rounds or max(50, math.ceil(4 * n / batch))):
         if sum(len(k) for k in kept_z) >= n:
             break
         z = generator.prior(torch.randn(batch, generator.prior_dim, generator=gen))
-        base_ok += int(all_ok(labels(z)).sum())
-        for _ in range(2):  # a second pass repairs what a later edit disturbed
-            for nm in names:
-                j, d = cols[nm], dirs[nm]
-                y = labels(z)
-                if extractor.binary[j]:
-                    sign = torch.full((batch,), 1.0 if want[nm] == 1 else -1.0)
-                else:
-                    sign = torch.sign(want[nm] - y[:, j])
-                done = ok(y, nm)
-                moved = torch.zeros(batch)
-                while not bool(done.all()) and float(moved.max()) < max_lambda:
-                    moved = torch.where(done, moved, moved + step)
-                    zz = z + (sign * moved)[:, None] * d[None, :]
-                    done = done | ok(labels(zz), nm)
-                z = z + (sign * moved)[:, None] * d[None, :]
+        y = label_images(generator, extractor, z)
+        base_ok += int(torch.stack([_seen(extractor, y, nm, v, confidence, tolerance) for nm, v in want.items()])
+                       .all(0).sum())
+        z, _, good = walk_until_seen(generator, extractor, axes, z, want, lock, confidence, max_lambda, step,
+                                     tolerance)
         x = generator(z)
-        good = all_ok(predict_labels(extractor, generator.to_signed(x)))
         tried += batch
         kept_z.append(z[good])
         kept_x.append(x[good])
