@@ -38,6 +38,31 @@ def _attrs(client, z, edits, lock=()):
     return client.post("/api/render", json={"z": z, "edits": edits, "lock": list(lock)}).json()["attributes"]
 
 
+def test_reach_walks_one_axis_just_far_enough_from_the_current_edit(client):
+    """/api/reach on 20 faces (Smiling wanted, another edit and the Male lock in place): rendering the returned λ
+    gives the extractor's reading of at least 0.9 wherever it says reached (most faces), no walk passes 4, a face
+    that already smiles does not move; only supervised yes/no axes the extractor reads are accepted."""
+    reached = 0
+    for seed in range(20):
+        z = client.post("/api/latent", json={"seed": seed}).json()["z"]
+        before = _attrs(client, z, {"Young": 1.0}, ["Male"])["Smiling"]
+        r = client.post("/api/reach", json={"z": z, "edits": {"Young": 1.0}, "lock": ["Male"], "axis": "Smiling",
+                                            "want": 1}).json()
+        assert 0 <= r["walked"] <= 4 and r["lambda"] == r["walked"]
+        after = _attrs(client, z, {"Young": 1.0, "Smiling": r["lambda"]}, ["Male"])["Smiling"]
+        if before > 0.9:
+            assert r["walked"] == 0 and r["reached"]
+        if r["reached"]:
+            assert after > 0.9, (seed, r, after)
+            reached += 1
+    assert reached >= 14
+    z = client.post("/api/latent", json={"seed": 0}).json()["z"]
+    for axis, want, words in (("age", 1, "yes/no axis"), ("SeFa0", 1, "yes/no axis"), ("Nope", 1, "yes/no axis"),
+                              ("Smiling", 2, "less than or equal to 1")):
+        r = client.post("/api/reach", json={"z": z, "axis": axis, "want": want})
+        assert r.status_code == 422 and words in r.json()["detail"], r.json()
+
+
 def test_smiling_raises_the_readout_and_locking_male_halves_its_leak(client):
     """Averages over 16 faces: single faces vary (the Smiling axis's held-out AUC is only ~0.67).
 

@@ -186,6 +186,28 @@ def test_an_upload_unlike_a_face_is_flagged(page, tmp_path):
     assert not page.is_visible("#uploadwarn") and page.get_attribute("#seed", "placeholder") == ""
 
 
+def test_just_enough_walks_a_slider_until_the_extractor_reads_the_attribute_and_back(page):
+    """⇥ beside Eyeglasses moves its slider (with Male locked, as the page opens) until the extractor reads glasses
+    with probability 0.9; pressed again on the face that now wears them, it walks back until they are read absent.
+    Only supervised yes/no axes the extractor reads have the button."""
+    page.click("#reset")
+    _settle(page)
+    assert _attr(page, "Eyeglasses") < 0.5 and page.is_checked("#lock-Male")
+    page.click("#reach-Eyeglasses")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Eyeglasses')")
+    _settle(page)
+    lam = float(page.inner_text("#val-Eyeglasses"))
+    assert 0 < lam <= 4 and "read by the extractor" in page.inner_text("#status"), page.inner_text("#status")
+    assert _attr(page, "Eyeglasses") >= 0.9 and page.is_checked("#lock-Male")
+    page.click("#reach-Eyeglasses")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Eyeglasses absent')")
+    _settle(page)
+    assert float(page.inner_text("#val-Eyeglasses")) < lam and _attr(page, "Eyeglasses") <= 0.1
+    assert page.locator("#reach-age").count() == 0 and page.locator("#reach-Smiling").count() == 1
+    page.click("#reset")
+    _settle(page)
+
+
 @pytest.mark.parametrize("width", [1400, 700])
 def test_layout_at_two_widths_keeps_every_label_whole(page, width):
     page.set_viewport_size({"width": width, "height": 1000})

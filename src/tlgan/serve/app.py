@@ -34,7 +34,7 @@ from ..data.images import to_uint8
 from ..errors import UserError
 from ..extractors import predict_labels
 from ..latent.axes import Axes
-from ..latent.edit import MAX_LAMBDA, edit_latents
+from ..latent.edit import MAX_LAMBDA, edit_latents, walk_until_seen
 
 STATIC = Path(__file__).parent / "static"
 MAX_IMAGE_BYTES = 8 * 2 ** 20   # uploads for /api/invert
@@ -42,6 +42,7 @@ MAX_IMAGE_PIXELS = 2048 * 2048  # decoded upload size (4.2 Mpx); the model sees 
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}  # upload type -> decoded format
 MAX_ABS_Z = 8.0
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+REACH_CONFIDENCE, REACH_MAX_WALK = 0.9, 4.0  # /api/reach: the extractor's probability to reach; the longest walk
 
 
 def _max_body(z_dim: int, n_axes: int) -> int:
@@ -84,6 +85,12 @@ class RenderRequest(BaseModel):
             if not math.isfinite(x) or abs(x) > MAX_LAMBDA:
                 raise ValueError(f"λ for {k!r} must be finite and within ±{MAX_LAMBDA}")
         return v
+
+
+class ReachRequest(BaseModel):
+    """Which yes/no attribute /api/reach should walk to, and to which side."""
+    axis: StrictStr = Field(..., max_length=200, description="a supervised yes/no axis the extractor reads")
+    want: StrictInt = Field(..., ge=0, le=1, description="1: until the extractor reads the attribute; 0: its absence")
 
 
 class LatentRequest(BaseModel):
@@ -255,6 +262,38 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
             return {"image": _png_data_url(to_uint8(x, generator.value_range)[0]), "attributes": attrs,
                     "z_edited": z1[0].tolist()}
         return await asyncio.get_running_loop().run_in_executor(TORCH_THREAD, forward)
+
+    class Reach(Render, ReachRequest):
+        pass
+
+    reachable = {n for n, b in zip(axes.names, axes.binary, strict=True)
+                 if b and groups[n] == "supervised" and extractor is not None and n in extractor.label_names}
+
+    @app.post("/api/reach")
+    async def reach(req: Reach):
+        """Move one yes/no axis's λ just far enough (steps of 0.25, at most 4 from its current value) for the
+        extractor to read the attribute (``want`` 1) or its absence (0) with probability 0.9 on z edited by
+        ``edits`` (locks held; ``keep_norm`` is not applied during the walk). Returns the axis's new λ, how far it
+        walked and whether the extractor reads the request there; render it with /api/render."""
+        if extractor is None:
+            raise HTTPException(400, "no feature extractor loaded: start the editor with --features DIR")
+        if req.axis not in reachable:
+            raise HTTPException(422, f"{_short([req.axis])} is not a supervised yes/no axis the extractor reads")
+        if len(req.edits) > len(axes.names) or len(req.lock) > len(axes.names):
+            raise HTTPException(422, f"at most {len(axes.names)} edits and {len(axes.names)} locks")
+        unknown = sorted((set(req.edits) | set(req.lock)) - known)
+        if unknown:
+            raise HTTPException(422, f"unknown axis name(s): {_short(unknown)}")
+        z = torch.tensor([req.z], dtype=torch.float32)
+        edits = {k: v for k, v in req.edits.items() if v != 0.0}
+        def walk():  # from the rendered latent, along the axis's own edit direction (projected off the other locks)
+            with model_lock, torch.inference_mode():
+                z1 = edit_latents(z, axes, edits, req.lock)
+                _, walked, met = walk_until_seen(generator, extractor, axes, z1, {req.axis: float(req.want)},
+                                                 req.lock, REACH_CONFIDENCE, REACH_MAX_WALK)
+            lam = max(-MAX_LAMBDA, min(MAX_LAMBDA, edits.get(req.axis, 0.0) + float(walked[0, 0])))
+            return {"axis": req.axis, "lambda": lam, "walked": float(walked[0, 0]), "reached": bool(met[0])}
+        return await asyncio.get_running_loop().run_in_executor(TORCH_THREAD, walk)
 
     upload_body = {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}}
                                                  for t in IMAGE_TYPES}}
