@@ -76,8 +76,8 @@ def test_the_tables_name_the_recipe_the_shipped_model_is_built_from(monkeypatch)
 
 
 def test_the_readme_python_example_runs_and_says_what_it_returns(monkeypatch, tmp_path):
-    """The README's Python example, run as written from any folder: the shape its last comment states is the one
-    returned."""
+    """The README's Python example, run as written from any folder: the shape its comment states is the one
+    returned, and the walk returns one edited latent, one λ per wanted attribute and one verdict per face."""
     import torch
     text = (ROOT / "README.md").read_text()
     block = text[text.index("```python\nimport tlgan"):]
@@ -90,3 +90,5 @@ def test_the_readme_python_example_runs_and_says_what_it_returns(monkeypatch, tm
     x = scope["x"]
     assert tuple(x.shape) == tuple(map(int, stated.groups())) and not x.requires_grad
     assert x.min() >= -1 - 1e-5 and x.max() <= 1 + 1e-5 and isinstance(x, torch.Tensor)
+    assert scope["z1"].shape == (4, 100) and scope["lam"].shape == (4, 1) and scope["seen"].dtype == torch.bool
+
