@@ -241,16 +241,19 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
         """The prior latent for a seed (the same one `tlgan edit --seed` uses)."""
         return {"seed": req.seed, "z": generator.latents(1, req.seed)[0].tolist()}
 
-    @app.post("/api/render")
-    async def render(req: Render):
-        """Render z edited by ``edits`` (locked axes projected out); the image and predicted attributes."""
+    def checked(req: Render) -> tuple[torch.Tensor, dict[str, float]]:
+        """A render request's latent (1, z_dim) and non-zero edits; HTTP 422 for too many or unknown axis names."""
         if len(req.edits) > len(axes.names) or len(req.lock) > len(axes.names):
             raise HTTPException(422, f"at most {len(axes.names)} edits and {len(axes.names)} locks")
         unknown = sorted((set(req.edits) | set(req.lock)) - known)
         if unknown:
             raise HTTPException(422, f"unknown axis name(s): {_short(unknown)}")
-        z = torch.tensor([req.z], dtype=torch.float32)
-        edits = {k: v for k, v in req.edits.items() if v != 0.0}
+        return torch.tensor([req.z], dtype=torch.float32), {k: v for k, v in req.edits.items() if v != 0.0}
+
+    @app.post("/api/render")
+    async def render(req: Render):
+        """Render z edited by ``edits`` (locked axes projected out); the image and predicted attributes."""
+        z, edits = checked(req)
         def forward():
             with model_lock, torch.inference_mode():
                 z1 = edit_latents(z, axes, edits, req.lock, req.keep_norm)
@@ -279,13 +282,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
             raise HTTPException(400, "no feature extractor loaded: start the editor with --features DIR")
         if req.axis not in reachable:
             raise HTTPException(422, f"{_short([req.axis])} is not a supervised yes/no axis the extractor reads")
-        if len(req.edits) > len(axes.names) or len(req.lock) > len(axes.names):
-            raise HTTPException(422, f"at most {len(axes.names)} edits and {len(axes.names)} locks")
-        unknown = sorted((set(req.edits) | set(req.lock)) - known)
-        if unknown:
-            raise HTTPException(422, f"unknown axis name(s): {_short(unknown)}")
-        z = torch.tensor([req.z], dtype=torch.float32)
-        edits = {k: v for k, v in req.edits.items() if v != 0.0}
+        z, edits = checked(req)
         def walk():  # from the rendered latent, along the axis's own edit direction (projected off the other locks)
             with model_lock, torch.inference_mode():
                 z1 = edit_latents(z, axes, edits, req.lock)
