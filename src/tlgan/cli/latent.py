@@ -394,7 +394,8 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
         from ..pretrained import default_paths
         judge = default_paths()["judge"]
     grader = load_extractor(judge) if judge is not None else None
-    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed, lock=locked, confidence=confidence)
+    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed, lock=locked, confidence=confidence,
+                                   progress=True)
     ensure_dir(out)
     files = [f"{i:05d}.png" for i in range(len(x))]
     save_pngs(x, out, files, g.value_range)

@@ -153,17 +153,20 @@ def walk_until_seen(generator, extractor, axes: Axes, z: torch.Tensor, want: dic
 @torch.no_grad()
 def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n: int, seed: int = 0,
                     max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int | None = None,
-                    tolerance: float = 0.1, lock=(), confidence: float = 0.9):
+                    tolerance: float = 0.1, lock=(), confidence: float = 0.9, progress: bool = False):
     """Images whose *predicted* attributes meet ``want`` ({name: 0/1 for binary, a value for continuous}): prior
     latents edited by :func:`walk_until_seen` (its ``lock``, ``confidence``, ``max_lambda``, ``step`` and
     ``tolerance``), each kept only if every wanted attribute holds at the end. At most ``max_rounds`` batches are
     tried (default: enough for 4·n latents, at least 50 batches), so a rare request can return fewer than ``n``.
-    Returns (latents (n', d), images (n', C, R, R), stats dict with tried/accepted/rate/base_rate).
+    ``progress``: a bar of the images accepted so far. Returns (latents (n', d), images (n', C, R, R), stats dict
+    with tried/accepted/rate/base_rate).
     """
     from ..extractors import label_images
+    from ..progress import progress_bar
     _check_wanted(extractor, axes, want, lock, confidence)
     gen = torch.Generator().manual_seed(seed)
     kept_z, kept_x, tried, base_ok = [], [], 0, 0
+    bar = progress_bar(total=n, desc="generate", unit="img", disable=not progress)
     for _ in range(max_rounds or max(50, math.ceil(4 * n / batch))):
         if sum(len(k) for k in kept_z) >= n:
             break
@@ -177,6 +180,9 @@ def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n:
         tried += batch
         kept_z.append(z[good])
         kept_x.append(x[good])
+        bar.update(min(int(good.sum()), n - bar.n))
+        bar.set_postfix(tried=tried)
+    bar.close()
     z, x = torch.cat(kept_z)[:n], torch.cat(kept_x)[:n]
     accepted = sum(len(k) for k in kept_z)
     stats = {"tried": tried, "accepted": accepted, "rate": accepted / max(tried, 1),
