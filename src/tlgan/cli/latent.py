@@ -421,7 +421,7 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
 def evaluate_axes_cmd(generator: str | None = GENERATOR, axes: Path | None = AXES,
                       judge: Path | None = typer.Option(None, help="independent extractor (default: shipped)"),
                       references: list[str] = typer.Option(["Male"], "--reference", help="attributes whose "
-                                                           "leakage is measured and locked (repeatable)"),
+                                                           "leakage is measured and locked, e.g. Male,Young (repeatable)"),
                       n: int = typer.Option(1024, "--n", help="latents (figures come with 95% bootstrap CIs)"),
                       seed: int = SEED,
                       json_out: Path = typer.Option(Path("axes_eval.json"), "--json", help="the figures' JSON"),
@@ -440,7 +440,7 @@ def evaluate_axes_cmd(generator: str | None = GENERATOR, axes: Path | None = AXE
     from ..device import to_device
     judge_net = load_extractor(judge)
     to_device(device, g, judge_net)
-    result = {**evaluate_axes(g, judge_net, ax, references, n, seed), "generator_hash": g.content_hash,
+    result = {**evaluate_axes(g, judge_net, ax, name_list(references), n, seed), "generator_hash": g.content_hash,
               "axes_hash": ax.content_hash}
     write_json(json_out, result)
     report = report or json_out.with_suffix(".md")
