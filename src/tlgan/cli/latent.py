@@ -421,7 +421,8 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
 def evaluate_axes_cmd(generator: str | None = GENERATOR, axes: Path | None = AXES,
                       judge: Path | None = typer.Option(None, help="independent extractor (default: shipped)"),
                       references: list[str] = typer.Option(["Male"], "--reference", help="attributes whose "
-                                                           "leakage is measured and locked, e.g. Male,Young (repeatable)"),
+                                                           "leakage is measured and locked, e.g. Male,Young "
+                                                           "(repeatable)"),
                       n: int = typer.Option(1024, "--n", help="latents (figures come with 95% bootstrap CIs)"),
                       seed: int = SEED,
                       json_out: Path = typer.Option(Path("axes_eval.json"), "--json", help="the figures' JSON"),
