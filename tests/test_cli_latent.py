@@ -139,10 +139,12 @@ def test_interfacegan_boundary_export_import_via_cli(tmp_path):
 
 def test_evaluate_axes_reports_bootstrap_intervals(tmp_path):
     import json
-    code, _, err = run_cli("evaluate", "axes", "--n", "48", "--json", str(tmp_path / "e.json"))
+    code, _, err = run_cli("evaluate", "axes", "--n", "48", "--reference", "Male,Young", "--json",
+                           str(tmp_path / "e.json"))
     assert code == 0, err
     res = json.loads((tmp_path / "e.json").read_text())
     smile = res["raw"]["Smiling"]
+    assert res["references"] == ["Male", "Young"]  # a comma list names two references
     lo, hi = smile["ci"]["controllability"]
     assert lo <= smile["controllability"] <= hi and hi > lo
     lo, hi = smile["ci"]["leakage_ratio"]["Male"]
