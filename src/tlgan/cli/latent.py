@@ -284,8 +284,11 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
     elif wanted:
         z1, walked, met = walk_until_seen(g, m.extractor, ax, z0, wanted, lock, confidence, max_lambda)
         cols, labels, edits = [z0, z1], ["original", "edited"], {}
+        binary = [m.extractor.binary[m.extractor.label_names.index(k)] for k in wanted]
+        reading = ([f"p >= {confidence:g}"] if any(binary) else []) + \
+            (["values within 10% (at least 0.1)"] if not all(binary) else [])
         recipe = "until the extractor reads " + ", ".join(f"{k}={v:g}" for k, v in wanted.items()) + \
-            f" (p >= {confidence:g}, |lambda| <= {max_lambda:g})"
+            f" ({', '.join(reading)}, |lambda| <= {max_lambda:g})"
     else:
         raise UserError("give --set AXIS=λ, --sweep AXIS=START:STOP:COUNT or --want AXIS=VALUE")
     title = f"{source}: {recipe}" + (f"; locked: {', '.join(lock)}" if lock else "")
