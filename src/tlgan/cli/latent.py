@@ -371,6 +371,8 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
              confidence: float = typer.Option(0.9, min=0.5, max=0.999, help="the extractor's probability a wanted "
                                               "yes/no attribute must reach (0.5: its plain decision; higher edits "
                                               "further, and an independent judge agrees more often)"),
+             max_lambda: float = typer.Option(4.0, min=0.25, max=10.0, help="the farthest walk along an axis (near "
+                                                                            "the prior: faces stay plausible)"),
              judge: Path | None = typer.Option(None, help="independent extractor that grades the written set "
                                                            "(default with the shipped model: its judge)")):
     """Write images whose predicted attributes meet the request (data augmentation); print the achieved rate, by the
@@ -397,8 +399,8 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
         from ..pretrained import default_paths
         judge = default_paths()["judge"]
     grader = load_extractor(judge) if judge is not None else None
-    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed, lock=locked, confidence=confidence,
-                                   progress=True)
+    _z, x, stats = generate_wanted(g, extractor, ax, wanted, n, seed, max_lambda=max_lambda, lock=locked,
+                                   confidence=confidence, progress=True)
     ensure_dir(out)
     files = [f"{i:05d}.png" for i in range(len(x))]
     save_pngs(x, out, files, g.value_range)
