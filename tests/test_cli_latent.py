@@ -221,6 +221,7 @@ def test_edit_want_moves_each_face_just_far_enough_and_works_more_often_than_a_f
         walked_rate = works(walk_until_seen(g, ex, ax, z, {"Smiling": 1.0}, ["Male"])[0])
     assert walked_rate > fixed + 0.1, (walked_rate, fixed)
     code, out, err = run_cli("edit", "--seed", "0", "--n", "4", "--want", "Smiling=1", "--lock", "Male",
-                             "--out", str(tmp_path / "w.png"))
+                             "--out", str(tmp_path / "w.png"), "--save-latents", str(tmp_path / "w"))
     assert code == 0 and (tmp_path / "w.png").exists(), err
     assert "λ walked along Smiling: mean" in out and "the extractor reads the request on" in out
+    assert np.allclose(np.load(tmp_path / "w.npy"), walk_until_seen(g, ex, ax, z[:4], {"Smiling": 1.0}, ["Male"])[0])

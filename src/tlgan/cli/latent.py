@@ -232,6 +232,8 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
          method: str = typer.Option("hybrid", help="--image: inversion method, opt | encoder | hybrid"),
          encoder: Path | None = typer.Option(None, help="--image: encoder run (default: the shipped model's)"),
          model: str = typer.Option("faces", help="shipped model used without --generator: faces | fashion"),
+         save_latents: Path | None = typer.Option(None, help="also write the edited latents (the last column) as "
+                                                            ".npy, one row per face"),
          out: Path = typer.Option(Path("edit.png"), "--out", help="the PNG to write; with --sweep, a .gif or "
                                                                   ".webp file is an animation of the sweep (forth "
                                                                   "and back, 2 s each way)")):
@@ -303,6 +305,9 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
         save_grid(torch.stack(imgs, 1).flatten(0, 1), out, nrow=len(imgs), col_labels=labels, title=title,
                   row_labels=rows)
     typer.echo(f"wrote {out} ({title})")
+    if save_latents is not None:
+        from ..io import save_npy
+        typer.echo(f"wrote the edited latents {tuple(cols[-1].shape)} to {save_npy(save_latents, cols[-1].numpy())}")
     if wanted:
         for k, name in enumerate(wanted):
             lam = walked[:, k]
