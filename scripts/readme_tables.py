@@ -170,7 +170,8 @@ def edit_success(d: dict) -> str:
     rows.append(f"\nSeeds 0–{d['n'] - 1}, read by {d['judge']}: an edit works when every requested attribute ends on "
                 "the requested side and every locked one stays on its side. A `--want` row (`tlgan edit --want`) "
                 "walks each face along the same axes, with the same locks, until the extractor reads the request "
-                "(probability 0.9, |λ| at most 4 along an axis): each face moves as far as it needs. Seeds 0–7 "
+                f"(probability {d['walk']['confidence']:g}, |λ| at most {d['walk']['max_lambda']:g} along an axis): "
+                "each face moves as far as it needs. Seeds 0–7 "
                 "before and after: [docs/edit_success.png](docs/edit_success.png).")
     minority = [name for name, r in d["edits"].items() if r["success_rate"] < 0.5]
     if minority:
