@@ -141,9 +141,9 @@ def walk_until_seen(generator, extractor, axes: Axes, z: torch.Tensor, want: dic
                 sign = torch.sign(want[nm] - y[:, j])
             done = ok(y, nm)
             moved, left = torch.zeros(len(z)), max_lambda - lams[:, k].abs()  # |λ| along an axis stays <= max_lambda
-            while bool((walking := ~done & (moved + step <= left + 1e-6)).any()):
-                moved = torch.where(walking, moved + step, moved)
-                done = done | ok(label_images(generator, extractor, z + (sign * moved)[:, None] * d[None, :]), nm)
+            while len(rows := (~done & (moved + step <= left + 1e-6)).nonzero()[:, 0]):  # only the faces still walking
+                moved[rows] += step
+                done[rows] = ok(label_images(generator, extractor, z[rows] + (sign * moved)[rows, None] * d), nm)
             z = z + (sign * moved)[:, None] * d[None, :]
             lams[:, k] += sign * moved
     y = label_images(generator, extractor, z)
