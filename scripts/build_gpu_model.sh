@@ -20,6 +20,8 @@ cp -r $D/generator $D/extractor $D/judge $D/encoder $P/
 for part in axes directions; do if [ -d $D/$part ]; then cp -r $D/$part $P/; fi; done
 mkdir -p $D/docs && ONLY_MISSING=1 DOCS=$D/docs bash scripts/rebuild_on_generator.sh --keep-encoder
 cp $D/docs/* docs/
-echo "installed the GPU's model in $(( ($(date +%s) - start) / 60 )) min; then: python scripts/readme_tables.py," \
-  "the editor's screenshots and latency (scripts/faces_benchmarks.sh has both); the tables of figures not re-measured" \
-  "on the new model carry a warning naming the script that remakes them (docs/gpu.md)"
+bash scripts/faces_quick_figures.sh  # edit success, generate's rates, the editor's latency and screenshots
+python scripts/readme_tables.py
+echo "installed the GPU's model in $(( ($(date +%s) - start) / 60 )) min; the tables of figures not re-measured on" \
+  "the new model carry a warning naming the script that remakes them (docs/gpu.md; scripts/faces_benchmarks.sh" \
+  "remakes them all, in hours)"

@@ -7,9 +7,8 @@
 set -euo pipefail
 P=src/tlgan/pretrained/faces
 start=$(date +%s)
+bash scripts/faces_quick_figures.sh
 python benchmarks/generators_fd.py --json docs/generators_fd.json
-python scripts/edit_success.py --json docs/edit_success.json --png docs/edit_success.png
-python scripts/generate_rates.py --json docs/generate_rates.json
 rm -rf runs/faces-cache100k runs/dirs
 tlgan axes sample --generator $P/generator --features $P/extractor --n 100000 --seed 0 --out runs/faces-cache100k
 tlgan axes fit runs/faces-cache100k --method svm --out runs/dirs/svm
@@ -21,10 +20,6 @@ python benchmarks/sample_efficiency.py runs/faces-cache100k --plot docs/sample_e
   --json docs/sample_efficiency.json
 python benchmarks/inversion.py --front-only --front 0.1,1,10 --front-steps 1500 --json docs/inversion_front.json
 python benchmarks/axes_speed.py --json docs/speed_axes.json
-python benchmarks/editor_latency.py --json docs/speed_editor.json
 python benchmarks/scale_out.py --json docs/scale_out.json
-python3 -m pytest -p no:xdist -o addopts="" -q tests/test_editor_browser.py  # writes artifacts/editor*.png
-cp artifacts/editor.png artifacts/editor_1400.png artifacts/editor_700.png artifacts/editor_upload.png \
-  artifacts/editor_directions.png docs/
 python scripts/readme_tables.py
 echo "benchmarks done in $(( ($(date +%s) - start) / 60 )) min"

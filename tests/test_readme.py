@@ -52,7 +52,7 @@ def test_a_figure_measured_on_another_generator_says_so_under_its_table(monkeypa
     assert "⚠" not in table(generator_hash=shipped["generator"]) and "works on" in table()
     other = table(generator_hash="0123456789abcdef")
     assert "Not shown to be the shipped faces model's figures" in other and "generator `0123456789abcdef`" in other
-    assert "scripts/faces_benchmarks.sh" in other
+    assert "scripts/faces_quick_figures.sh" in other  # the script that remakes it, in minutes
     assert "edit_success.json` records no generator" in table()
     assert "⚠" not in table(generator_hash=shipped["generator"], encoder_hash=shipped["encoder"])
     assert "with encoder `feedfacefeedface`" in table(generator_hash=shipped["generator"],
