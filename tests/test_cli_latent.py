@@ -71,6 +71,7 @@ def test_generate_meets_the_request_more_often_than_chance(tmp_path):
     (["edit", "--sweep", "Smiling=-3:3"], "START:STOP:COUNT"),
     (["generate", "--want", "Smiling=0.5", "--n", "2"], "binary attribute takes 0 or 1"),
     (["edit", "--want", "Smiling=1", "--set", "Male=1"], "not both"),
+    (["edit", "--want", "Smiling=1", "--keep-norm"], "does not combine"),
     (["edit", "--want", "Smiling=2"], "binary attribute takes 0 or 1"),
     (["edit", "--want", "Smiling=1", "--lock", "Nope"], "unknown axis"),
     (["generate", "--want", "Smiling=1", "--n", "10000000"], "--n must be at most 10,000 for this 64-px generator"),

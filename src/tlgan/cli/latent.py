@@ -247,6 +247,9 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
     wanted = parse_assignments([want], "--want") if want is not None else {}
     if want is not None and (edits or sweep):
         raise UserError("give --want, or --set/--sweep, not both")
+    if want is not None and keep_norm:
+        raise UserError("--keep-norm does not combine with --want: rescaling after the walk would undo what the "
+                        "extractor read")
     if want is not None and not wanted:
         raise UserError('--want names no attribute; give e.g. --want "Smiling=1"')
     animate = out.suffix.lower() in ANIMATIONS
