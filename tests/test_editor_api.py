@@ -61,6 +61,8 @@ def test_reach_walks_one_axis_just_far_enough_from_the_current_edit(client):
                               ("Smiling", 2, "less than or equal to 1")):
         r = client.post("/api/reach", json={"z": z, "axis": axis, "want": want})
         assert r.status_code == 422 and words in r.json()["detail"], r.json()
+    r = client.post("/api/reach", json={"z": z, "axis": "Smiling", "want": 1, "keep_norm": True})
+    assert r.status_code == 422 and "keep_norm" in r.json()["detail"]
 
 
 def test_smiling_raises_the_readout_and_locking_male_halves_its_leak(client):

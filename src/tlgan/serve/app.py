@@ -276,12 +276,15 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
     async def reach(req: Reach):
         """Move one yes/no axis's λ just far enough (steps of 0.25, at most 4 from its current value) for the
         extractor to read the attribute (``want`` 1) or its absence (0) with probability 0.9 on z edited by
-        ``edits`` (locks held; ``keep_norm`` is not applied during the walk). Returns the axis's new λ, how far it
-        walked and whether the extractor reads the request there; render it with /api/render."""
+        ``edits`` (locks held; refused with ``keep_norm``). Returns the axis's new λ, how far it walked and whether
+        the extractor reads the request there; render it with /api/render."""
         if extractor is None:
             raise HTTPException(400, "no feature extractor loaded: start the editor with --features DIR")
         if req.axis not in reachable:
             raise HTTPException(422, f"{_short([req.axis])} is not a supervised yes/no axis the extractor reads")
+        if req.keep_norm:
+            raise HTTPException(422, "just enough walks without keep_norm: rescaling after the walk would undo what "
+                                     "the extractor read (turn keep ‖z‖ off)")
         z, edits = checked(req)
         def walk():  # from the rendered latent, along the axis's own edit direction (projected off the other locks)
             with model_lock, torch.inference_mode():
