@@ -210,3 +210,17 @@ def test_text_and_json_outputs_make_their_folder_and_refuse_a_folder(tmp_path):
         write_json(tmp_path / "a", {"k": 2})
     with pytest.raises(UserError, match="is a file"):
         write_json(tmp_path / "a" / "b" / "x.json" / "y.json", {"k": 3})
+
+
+def test_npy_outputs_name_the_file_they_write_and_leave_no_temporary_behind(tmp_path):
+    """`sample --save-latents z` wrote z.npy but said z; a .npy output makes its folder, appends .npy as NumPy
+    does, returns the real name, and refuses a folder given as the file."""
+    import numpy as np
+
+    from tlgan.io import save_npy
+    assert save_npy(tmp_path / "new" / "z", np.arange(3.0)) == tmp_path / "new" / "z.npy"
+    assert np.array_equal(np.load(tmp_path / "new" / "z.npy"), np.arange(3.0))
+    assert [p.name for p in (tmp_path / "new").iterdir()] == ["z.npy"]
+    (tmp_path / "d.npy").mkdir()
+    with pytest.raises(UserError, match="is a folder"):
+        save_npy(tmp_path / "d.npy", np.zeros(2))
