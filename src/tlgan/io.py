@@ -34,31 +34,35 @@ def ensure_dir(path: str | os.PathLike) -> Path:
     return path
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write a text file so that readers see either the old or the whole new content; its folder is made if
-    missing (UserError if ``path`` is a folder or a file stands where a folder must be)."""
+def _write_atomically(path: str | os.PathLike, write) -> Path:
+    """Call ``write(tmp)`` on a file beside ``path``, then rename it over ``path``: readers see the old or the whole
+    new content. The folder is made if missing; UserError if ``path`` is a folder or a file stands where a folder
+    must be. Returns ``path``."""
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{path} is a folder; give a file name")
     ensure_dir(path.parent)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
+    write(tmp)
     os.replace(tmp, path)
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write a text file atomically, its folder made if missing (as :func:`_write_atomically`)."""
+    _write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
 def save_npy(path: str | os.PathLike, array) -> Path:
     """Atomically write ``array`` as a ``.npy`` file (``.npy`` appended to the name if missing, as NumPy does; the
     folder made if missing; UserError if ``path`` is a folder). Returns the path written."""
     import numpy as np
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:  # a file object: NumPy appends no second suffix to the temporary name
+            np.save(f, np.asarray(array))
     path = Path(path)
-    path = path if path.suffix == ".npy" else path.with_name(path.name + ".npy")
-    if path.is_dir():
-        raise UserError(f"{path} is a folder; give a file name")
-    ensure_dir(path.parent)
-    tmp = path.with_name(path.name + ".tmp.npy")
-    np.save(tmp, np.asarray(array))
-    os.replace(tmp, path)
-    return path
+    return _write_atomically(path if path.suffix == ".npy" else path.with_name(path.name + ".npy"), write)
 
 
 def _strict(obj):
@@ -89,14 +93,12 @@ def read_json(path) -> dict:
 
 def save_weights(state: dict[str, torch.Tensor], path, half: bool = False, metadata: dict | None = None) -> None:
     """Atomically save a state dict as safetensors (optionally float tensors as fp16)."""
-    path = Path(path)
     out = {}
     for k, v in state.items():
         v = v.detach().cpu().contiguous()
         out[k] = v.half() if half and v.is_floating_point() else v
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(out, str(tmp), metadata={k: str(v) for k, v in (metadata or {}).items()})
-    os.replace(tmp, path)
+    _write_atomically(path, lambda tmp: save_file(out, str(tmp), metadata={k: str(v) for k, v in
+                                                                          (metadata or {}).items()}))
 
 
 def load_weights(module: nn.Module, path) -> nn.Module:
