@@ -131,7 +131,7 @@ def walk_until_seen(generator, extractor, axes: Axes, z: torch.Tensor, want: dic
         return _seen(extractor, y, nm, want[nm], confidence, tolerance)
 
     lams = torch.zeros(len(z), len(names))
-    for _ in range(2):
+    for _ in range(2 if len(names) > 1 else 1):  # one wanted attribute: nothing for a second pass to repair
         for k, nm in enumerate(names):
             j, d = cols[nm], dirs[nm]
             y = label_images(generator, extractor, z)
