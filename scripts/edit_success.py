@@ -1,7 +1,7 @@
 """How often the documented edits work, on seeds nobody chose: the success rate over 200 seeds (0..199) by the
 independent judge, and a picture of the first 8 seeds (0..7) before and after each edit. Each fixed edit
 (``tlgan edit --set``) is followed by its ``tlgan edit --want`` twin, which walks each face along the same axes
-until the extractor reads the request (``WALK``: probability 0.9, at most 4 along an axis).
+until the extractor reads the request (tlgan edit --want's defaults: probability 0.9, at most 4 along an axis).
 
     python scripts/edit_success.py [--n 200] [--json docs/edit_success.json] [--png docs/edit_success.png]
 
@@ -17,7 +17,6 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-WALK = {"confidence": 0.9, "max_lambda": 4.0}  # the --want rows: tlgan edit --want's defaults
 FIXED = {  # name: (edits, locks) as the README and docs/ show them
     "Smiling +1.5, Male locked": ({"Smiling": 1.5}, ["Male"]),
     "Smiling +1.5, No_Beard +2, Male locked": ({"Smiling": 1.5, "No_Beard": 2.0}, ["Male"]),
@@ -50,7 +49,7 @@ def main() -> None:
     from tlgan.data.images import save_grid
     from tlgan.extractors import load_extractor, predict_labels
     from tlgan.io import write_json
-    from tlgan.latent.edit import edit_latents, walk_until_seen
+    from tlgan.latent.edit import MAX_WALK, WANT_CONFIDENCE, edit_latents, walk_until_seen
     from tlgan.pretrained import default_paths, resolve_models
     m = resolve_models()
     g, axes, judge = m.generator, m.axes, load_extractor(default_paths()["judge"])
@@ -61,7 +60,7 @@ def main() -> None:
     results, rows = {}, [g.to_signed(g(z[:8]))]
     for name, (edits, want, locks) in EDITS.items():
         if edits is None:
-            zz, walked, _ = walk_until_seen(g, m.extractor, axes, z, want, locks, **WALK)
+            zz, walked, _ = walk_until_seen(g, m.extractor, axes, z, want, locks)
         else:
             zz = edit_latents(z, axes, edits, lock=locks)
         with torch.no_grad():
@@ -82,7 +81,8 @@ def main() -> None:
         print(f"{name:50s} success {r['success_rate']:.0%} (reached {r['requested_reached']:.0%}, locks kept "
               f"{r['locks_kept']:.0%}; already had it {r['already_had']:.0%})")
     write_json(args.json, {"judge": "the shipped independent judge (CNN, another renderer seed)", "n": args.n,
-                           "generator_hash": g.content_hash, "axes_hash": axes.content_hash, "walk": WALK,
+                           "generator_hash": g.content_hash, "axes_hash": axes.content_hash,
+                           "walk": {"confidence": WANT_CONFIDENCE, "max_lambda": MAX_WALK},
                            "rows_of_picture": ["unedited", *EDITS], "edits": results})
     save_grid(torch.cat(rows), args.png, nrow=8, title="seeds 0-7, each edit on its row",
               row_labels=["unedited", *(name.replace("`", "") for name in EDITS)])

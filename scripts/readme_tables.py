@@ -190,7 +190,7 @@ def generate_rates(d: dict) -> str:
     for r in d["runs"].values():
         male = r["other_attribute_rates"]["Male"]
         flags = ([f"--lock {','.join(r['lock'])}"] if r["lock"] else []) + \
-            ([f"--confidence {r['confidence']:g}"] if r["confidence"] != 0.9 else [])
+            ([f"--confidence {r['confidence']:g}"] if r["confidence"] != d["default_confidence"] else [])
         rows.append(f"| {' '.join(f'`{f}`' for f in flags) or 'defaults'} | {r['accepted']}/{r['tried']} "
                     f"({r['rate']:.0%}) | {r['judge_rate']:.0%} | {r['judge_base_rate']:.1%} | "
                     f"{male['written']:.0%} vs {male['unedited']:.0%} |")

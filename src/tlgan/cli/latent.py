@@ -9,6 +9,7 @@ from ..config import MAX_SEED
 from ..errors import UserError
 from ..io import ensure_dir, write_json
 from ..latent.directions import METHODS, UNSUPERVISED, fit_ganspace, fit_sefa
+from ..latent.edit import MAX_WALK, WANT_CONFIDENCE
 from ..pretrained import resolve_models
 from .app import AXES, DEVICE, GENERATOR, SEED, app, evaluate_app, seed_option
 
@@ -222,9 +223,10 @@ def edit(generator: str | None = GENERATOR, axes: Path | None = AXES,
          sweep: str | None = typer.Option(None, help="AXIS=START:STOP:COUNT, one column per λ"),
          want: str | None = typer.Option(None, help='edit each face just enough, e.g. "Smiling=1": walk along the '
                                                     "axes until the extractor reads it (instead of --set/--sweep)"),
-         confidence: float = typer.Option(0.9, min=0.5, max=0.999, help="--want: the extractor's probability a "
-                                          "yes/no attribute must reach"),
-         max_lambda: float = typer.Option(4.0, min=0.25, max=10.0, help="--want: the farthest walk along an axis"),
+         confidence: float = typer.Option(WANT_CONFIDENCE, min=0.5, max=0.999, help="--want: the extractor's "
+                                          "probability a yes/no attribute must reach"),
+         max_lambda: float = typer.Option(MAX_WALK, min=0.25, max=10.0, help="--want: the farthest walk along an "
+                                                                             "axis"),
          keep_norm: bool = typer.Option(False, help="rescale edited latents to the prior's radius √d"),
          image: Path | None = typer.Option(None, help="edit this real image (or folder of images): inverted "
                                                      "first, shown as input | reconstruction | edits"),
@@ -376,11 +378,12 @@ def generate(want: str = typer.Option(..., help='e.g. "Smiling=1,Eyeglasses=1" (
                                                               "(default: the shipped model's)"),
              lock: list[str] = typer.Option([], "--lock", help="attributes to keep at their prior rates, e.g. "
                                                                "Male,Young (repeatable)"),
-             confidence: float = typer.Option(0.9, min=0.5, max=0.999, help="the extractor's probability a wanted "
-                                              "yes/no attribute must reach (0.5: its plain decision; higher edits "
-                                              "further, and an independent judge agrees more often)"),
-             max_lambda: float = typer.Option(4.0, min=0.25, max=10.0, help="the farthest walk along an axis (near "
-                                                                            "the prior: faces stay plausible)"),
+             confidence: float = typer.Option(WANT_CONFIDENCE, min=0.5, max=0.999, help="the extractor's probability "
+                                              "a wanted yes/no attribute must reach (0.5: its plain decision; higher "
+                                              "edits further, and an independent judge agrees more often)"),
+             max_lambda: float = typer.Option(MAX_WALK, min=0.25, max=10.0, help="the farthest walk along an axis "
+                                                                                 "(near the prior: faces stay "
+                                                                                 "plausible)"),
              judge: Path | None = typer.Option(None, help="independent extractor that grades the written set "
                                                            "(default with the shipped model: its judge)")):
     """Write images whose predicted attributes meet the request (data augmentation); print the achieved rate, by the

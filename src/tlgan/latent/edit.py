@@ -12,6 +12,7 @@ from .axes import Axes
 from .disentangle import project_out
 
 MAX_LAMBDA = 10.0
+WANT_CONFIDENCE, MAX_WALK = 0.9, 4.0  # a wanted yes/no attribute: the probability to reach; the longest walk
 
 
 def parse_assignments(items, what: str = "--set") -> dict[str, float]:
@@ -109,7 +110,8 @@ def _seen(extractor, y: torch.Tensor, name: str, value: float, confidence: float
 
 @torch.no_grad()
 def walk_until_seen(generator, extractor, axes: Axes, z: torch.Tensor, want: dict[str, float], lock=(),
-                    confidence: float = 0.9, max_lambda: float = 4.0, step: float = 0.25, tolerance: float = 0.1):
+                    confidence: float = WANT_CONFIDENCE, max_lambda: float = MAX_WALK, step: float = 0.25,
+                    tolerance: float = 0.1):
     """Edit each latent just enough: move it along each wanted axis (disentangled against the other wanted axes and
     the ``lock`` axes) in steps of ``step``, at most ``max_lambda`` in all along each axis, stopping where the
     extractor reads the attribute as wanted (a binary one: its probability of the wanted side at least
@@ -152,8 +154,9 @@ def walk_until_seen(generator, extractor, axes: Axes, z: torch.Tensor, want: dic
 
 @torch.no_grad()
 def generate_wanted(generator, extractor, axes: Axes, want: dict[str, float], n: int, seed: int = 0,
-                    max_lambda: float = 4.0, step: float = 0.5, batch: int = 128, max_rounds: int | None = None,
-                    tolerance: float = 0.1, lock=(), confidence: float = 0.9, progress: bool = False):
+                    max_lambda: float = MAX_WALK, step: float = 0.5, batch: int = 128, max_rounds: int | None = None,
+                    tolerance: float = 0.1, lock=(), confidence: float = WANT_CONFIDENCE,
+                    progress: bool = False):
     """Images whose *predicted* attributes meet ``want`` ({name: 0/1 for binary, a value for continuous}): prior
     latents edited by :func:`walk_until_seen` (its ``lock``, ``confidence``, ``max_lambda``, ``step`` and
     ``tolerance``), each kept only if every wanted attribute holds at the end. At most ``max_rounds`` batches are

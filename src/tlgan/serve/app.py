@@ -42,7 +42,6 @@ MAX_IMAGE_PIXELS = 2048 * 2048  # decoded upload size (4.2 Mpx); the model sees 
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}  # upload type -> decoded format
 MAX_ABS_Z = 8.0
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-REACH_CONFIDENCE, REACH_MAX_WALK = 0.9, 4.0  # /api/reach: the extractor's probability to reach; the longest walk
 
 
 def _max_body(z_dim: int, n_axes: int) -> int:
@@ -274,10 +273,10 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
 
     @app.post("/api/reach")
     async def reach(req: Reach):
-        """Move one yes/no axis's λ just far enough (steps of 0.25, at most 4 from its current value) for the
-        extractor to read the attribute (``want`` 1) or its absence (0) with probability 0.9 on z edited by
-        ``edits`` (locks held; refused with ``keep_norm``). Returns the axis's new λ, how far it walked and whether
-        the extractor reads the request there; render it with /api/render."""
+        """Move one yes/no axis's λ just far enough (``walk_until_seen`` with `tlgan edit --want`'s defaults: steps of
+        0.25, at most 4 from its current value) for the extractor to read the attribute (``want`` 1) or its absence
+        (0) with probability 0.9 on z edited by ``edits`` (locks held; refused with ``keep_norm``). Returns the axis's
+        new λ, how far it walked and whether the extractor reads the request there; render it with /api/render."""
         if extractor is None:
             raise HTTPException(400, "no feature extractor loaded: start the editor with --features DIR")
         if req.axis not in reachable:
@@ -290,7 +289,7 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
             with model_lock, torch.inference_mode():
                 z1 = edit_latents(z, axes, edits, req.lock)
                 _, walked, met = walk_until_seen(generator, extractor, axes, z1, {req.axis: float(req.want)},
-                                                 req.lock, REACH_CONFIDENCE, REACH_MAX_WALK)
+                                                 req.lock)  # tlgan edit --want's defaults
             lam = max(-MAX_LAMBDA, min(MAX_LAMBDA, edits.get(req.axis, 0.0) + float(walked[0, 0])))
             return {"axis": req.axis, "lambda": lam, "walked": float(walked[0, 0]), "reached": bool(met[0])}
         return await asyncio.get_running_loop().run_in_executor(TORCH_THREAD, walk)
