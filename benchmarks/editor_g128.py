@@ -75,8 +75,8 @@ def end_to_end(tmp: Path) -> dict:
           "--out", str(tmp / "cache"))
     tlgan("axes", "fit", str(tmp / "cache"), "--out", str(tmp / "axes"))
     subprocess.run([sys.executable, str(Path(__file__).with_name("editor_latency.py")), "--generator",
-                    str(tmp / "run"), "--axes", str(tmp / "axes"), "--features", str(tmp / "ext"), "--json",
-                    str(tmp / "latency.json")], check=True, capture_output=True)
+                    str(tmp / "run"), "--axes", str(tmp / "axes"), "--features", str(tmp / "ext"), "--reach-n", "0",
+                    "--json", str(tmp / "latency.json")], check=True, capture_output=True)
     return json.loads((tmp / "latency.json").read_text())
 
 

@@ -69,6 +69,7 @@ def main() -> None:
     ap.add_argument("--axes")
     ap.add_argument("--features", help="the extractor for the attribute read-outs (default: the shipped one)")
     ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--reach-n", type=int, default=40, help="just-enough requests (0: none)")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
     if args.url:
@@ -76,7 +77,7 @@ def main() -> None:
     else:
         from tlgan.serve.app import load_app, serve_in_background
         url, server = serve_in_background(load_app(args.generator, args.axes, args.features))
-    d = measure(url, args.n)
+    d = measure(url, args.n, args.reach_n)
     print(f"{args.n} edit requests at {d['resolution']}x{d['resolution']} ({d['axes']} axes) against {url}")
     print(f"p50 {d['p50_ms']:.1f} ms")
     print(f"p95 {d['p95_ms']:.1f} ms")
