@@ -43,8 +43,7 @@ def _reach_times(c: httpx.Client, info: dict, n: int) -> dict:
     """``n`` /api/reach requests (seeds 0..n-1, each on a yes/no axis in turn, towards the side the face lacks,
     with the model's default lock): {"reach_n", "reach_p50_ms", "reach_p95_ms", "reach_mean_walk"}; {} when the
     model has no such axis."""
-    labels = {lab["name"] for lab in info["labels"] if lab["binary"]}
-    names = [a["name"] for a in info["axes"] if a["binary"] and a["group"] == "supervised" and a["name"] in labels]
+    names = [a["name"] for a in info["axes"] if a.get("reachable")]
     if not names or n < 1:
         return {}
     times, walks = [], []

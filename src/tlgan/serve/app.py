@@ -185,6 +185,8 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
     inv_generator, inv_encoder, inv_extractor = (copy.deepcopy(m) if m is not None else None
                                                  for m in (generator, encoder, extractor))
     known = set(axes.names)
+    reachable = {n for n, b in zip(axes.names, axes.binary, strict=True)  # axes /api/reach can walk
+                 if b and groups[n] == "supervised" and extractor is not None and n in extractor.label_names}
     max_body = _max_body(generator.z_dim, len(axes.names))
     hosts = None if allowed_hosts is None else {h.lower() for h in allowed_hosts}
 
@@ -224,11 +226,12 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
 
     @app.get("/api/info")
     def info():
-        """Model description: axes (name, type, held-out quality), latent size, resolution, extractor labels."""
+        """Model description: axes (name, type, held-out quality, whether /api/reach walks it), latent size,
+        resolution, extractor labels."""
         return {"title": title, "z_dim": generator.z_dim, "resolution": generator.resolution,
                 "max_lambda": MAX_LAMBDA, "max_abs_z": MAX_ABS_Z, "default_lock": list(default_lock),
-                "axes": [{"name": n, "binary": b, "quality": axes.quality.get(n, {}), "group": groups[n]}
-                         for n, b in zip(axes.names, axes.binary, strict=True)],
+                "axes": [{"name": n, "binary": b, "quality": axes.quality.get(n, {}), "group": groups[n],
+                          "reachable": n in reachable} for n, b in zip(axes.names, axes.binary, strict=True)],
                 "directions_method": method,
                 "labels": [{"name": n, "binary": b}
                            for n, b in zip(extractor.label_names, extractor.binary, strict=True)]
@@ -267,9 +270,6 @@ def create_app(generator, axes: Axes, extractor=None, title: str = "tlgan editor
 
     class Reach(Render, ReachRequest):
         pass
-
-    reachable = {n for n, b in zip(axes.names, axes.binary, strict=True)
-                 if b and groups[n] == "supervised" and extractor is not None and n in extractor.label_names}
 
     @app.post("/api/reach")
     async def reach(req: Reach):

@@ -89,14 +89,14 @@ function buildSliders() {
       <input type="range" min="-3" max="3" step="0.05" value="0" id="slider-${ax.name}" aria-label="${ax.name}">
       <span class="val" id="val-${ax.name}" title="λ: how far the latent moves along this axis">0.00</span>
       <button class="zero" id="zero-${ax.name}" title="reset ${ax.name} to 0" aria-label="reset ${ax.name}">×</button>
-      ${canReach(ax) ? `<button class="reach" id="reach-${ax.name}" title="just enough: move ${ax.name} until the extractor reads it (or, if it already does, its absence) with probability 0.9" aria-label="just enough ${ax.name}">⇥</button>` : "<span></span>"}
+      ${ax.reachable ? `<button class="reach" id="reach-${ax.name}" title="just enough: move ${ax.name} until the extractor reads it (or, if it already does, its absence) with probability 0.9" aria-label="just enough ${ax.name}">⇥</button>` : "<span></span>"}
       <label title="lock ${ax.name}: other edits are made orthogonal to its axis"><input type="checkbox" id="lock-${ax.name}" aria-label="lock ${ax.name}"> lock</label>`;
     box.appendChild(row);
     const slider = row.querySelector("input[type=range]");
     slider.addEventListener("input", () => { setEdit(ax.name, parseFloat(slider.value)); });
     slider.addEventListener("change", () => { pushHistory(); showSweep(ax.name); });
     row.querySelector("button.zero").addEventListener("click", () => { slider.value = 0; setEdit(ax.name, 0); pushHistory(); });
-    if (canReach(ax)) row.querySelector("button.reach").addEventListener("click", () => reach(ax.name));
+    if (ax.reachable) row.querySelector("button.reach").addEventListener("click", () => reach(ax.name));
     row.querySelector("input[type=checkbox]").addEventListener("change", (e) => {
       state.lock = state.lock.filter((n) => n !== ax.name);
       if (e.target.checked) state.lock.push(ax.name);
@@ -105,11 +105,6 @@ function buildSliders() {
       request();
     });
   }
-}
-
-// A supervised yes/no axis the extractor reads can be walked "just enough" (/api/reach).
-function canReach(ax) {
-  return ax.binary && ax.group !== "unsupervised" && info.labels.some((l) => l.name === ax.name && l.binary);
 }
 
 // Just enough: the server walks this axis's λ until the extractor reads the attribute (or, when the edited face
